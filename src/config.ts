@@ -1,0 +1,110 @@
+// Reads and validates the environment once, at start. A bad value stops the process with one line
+// that names the variable (never a stack trace, never the value of a secret).
+
+export interface Config {
+  port: number
+  host: string
+  /** Unset: the embedded PGlite database in dataDir. */
+  databaseUrl: string | undefined
+  dataDir: string
+  /** Base of links in mails, without a trailing slash. */
+  publicUrl: string
+  /** Unset: mails are written to the log. */
+  smtpUrl: string | undefined
+  mailFrom: string
+  /** 0 means no limit. */
+  orgCreationLimit: number
+  invitationTtlHours: number
+  rateLimit: boolean
+  gatewayTokens: string[]
+}
+
+export class ConfigError extends Error {
+  readonly variable: string
+  constructor(variable: string, message: string) {
+    super(`${variable} ${message}`)
+    this.name = 'ConfigError'
+    this.variable = variable
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+function value(env: Env, name: string): string | undefined {
+  const raw = env[name]
+  return raw === undefined || raw.trim() === '' ? undefined : raw.trim()
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = value(env, name)
+  if (raw === undefined) return fallback
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max} (got "${raw}")`)
+  }
+  return Number(raw)
+}
+
+function url(env: Env, name: string, protocols: string[], secret: boolean): string | undefined {
+  const raw = value(env, name)
+  if (raw === undefined) return undefined
+  const shown = secret ? '' : ` (got "${raw}")`
+  let parsed: URL
+  try {
+    parsed = new URL(raw)
+  } catch {
+    throw new ConfigError(name, `must be a URL starting with ${protocols.join(' or ')}${shown}`)
+  }
+  if (!protocols.includes(parsed.protocol) || parsed.hostname === '') {
+    throw new ConfigError(name, `must be a URL starting with ${protocols.join(' or ')}${shown}`)
+  }
+  return raw
+}
+
+export function readConfig(env: Env = process.env): Config {
+  const port = integer(env, 'PORT', 3000, 0, 65535)
+  const host = value(env, 'HOST') ?? '127.0.0.1'
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], true)
+  const dataDir = value(env, 'DATA_DIR') ?? './data'
+  const publicUrl = (
+    url(env, 'PUBLIC_URL', ['http:', 'https:'], false) ?? `http://localhost:${port}`
+  ).replace(/\/+$/, '')
+  const smtpUrl = url(env, 'SMTP_URL', ['smtp:', 'smtps:'], true)
+  const mailFrom = value(env, 'MAIL_FROM') ?? 'Portico <no-reply@localhost>'
+  if (/[\r\n]/.test(mailFrom) || !/@/.test(mailFrom)) {
+    throw new ConfigError('MAIL_FROM', `must be one address, such as "Portico <no-reply@example.com>"`)
+  }
+  const orgCreationLimit = integer(env, 'ORG_CREATION_LIMIT', 1, 0, 1_000_000)
+
+  const ttlRaw = value(env, 'INVITATION_TTL_HOURS')
+  const invitationTtlHours = ttlRaw === undefined ? 168 : Number(ttlRaw)
+  if (!/^\d*\.?\d+$/.test(ttlRaw ?? '168') || !(invitationTtlHours > 0) || invitationTtlHours > 24 * 365) {
+    throw new ConfigError(
+      'INVITATION_TTL_HOURS',
+      `must be a number of hours above 0, up to 8760 (got "${ttlRaw}")`,
+    )
+  }
+
+  const rateLimitRaw = (value(env, 'RATE_LIMIT') ?? 'on').toLowerCase()
+  if (!['on', 'off'].includes(rateLimitRaw)) {
+    throw new ConfigError('RATE_LIMIT', `must be "on" or "off" (got "${rateLimitRaw}")`)
+  }
+
+  const gatewayTokens = (value(env, 'GATEWAY_TOKEN') ?? '')
+    .split(',')
+    .map((token) => token.trim())
+    .filter((token) => token !== '')
+
+  return {
+    port,
+    host,
+    databaseUrl,
+    dataDir,
+    publicUrl,
+    smtpUrl,
+    mailFrom,
+    orgCreationLimit,
+    invitationTtlHours,
+    rateLimit: rateLimitRaw === 'on',
+    gatewayTokens,
+  }
+}

@@ -1,0 +1,135 @@
+// buildApp wires everything explicitly: validation, errors, logging, authentication, metrics,
+// OpenAPI and every route. It opens nothing itself: the database and the mailer are handed in.
+import fastifyCookie from '@fastify/cookie'
+import fastifySwagger from '@fastify/swagger'
+import fastifySwaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Ajv } from 'ajv'
+import addFormats from 'ajv-formats'
+import Fastify, { type FastifyBaseLogger } from 'fastify'
+import type { Logger } from 'pino'
+import type { Config } from '../config.ts'
+import type { Clock } from '../services/clock.ts'
+import type { AccountLimits, ServiceDependencies } from '../services/dependencies.ts'
+import { RateLimiter } from '../services/rate-limiter.ts'
+import type { Database } from '../store/database.ts'
+import type { App } from './app-instance.ts'
+import { authenticationHook } from './auth.ts'
+import { registerErrorHandling } from './error-handler.ts'
+import { createMetrics } from './metrics.ts'
+import { registerConsoleRoutes } from './routes/console.routes.ts'
+import { registerIdentityRoutes } from './routes/identity.routes.ts'
+import { registerOperationsRoutes } from './routes/operations.routes.ts'
+
+export interface AppDependencies {
+  config: Config
+  database: Database
+  clock: Clock
+  mailer: { wake(): void }
+  logger: Logger
+}
+
+export const BODY_LIMIT_BYTES = 1024 * 1024
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+function ajvFor(coerceTypes: boolean | 'array') {
+  // Bodies are checked as sent: no type coercion, no silent removal of unknown fields.
+  const ajv = new Ajv({
+    coerceTypes,
+    removeAdditional: false,
+    useDefaults: true,
+    allErrors: true,
+    strict: false,
+  })
+  addFormats.default(ajv)
+  return ajv
+}
+
+function accountLimits(clock: Clock): AccountLimits {
+  return {
+    signInFailuresPerEmail: new RateLimiter({ limit: 10, windowMs: 15 * 60_000, clock }),
+    passwordResetsPerEmail: new RateLimiter({ limit: 5, windowMs: 15 * 60_000, clock }),
+    verificationMailsPerUser: new RateLimiter({ limit: 5, windowMs: 15 * 60_000, clock }),
+  }
+}
+
+export async function buildApp(deps: AppDependencies): Promise<App> {
+  const { config, database, clock } = deps
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id']
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID()
+    },
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  const bodyAjv = ajvFor(false)
+  const paramsAjv = ajvFor('array')
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyAjv : paramsAjv).compile(schema as object),
+  )
+
+  // An empty body counts as no body (clients often send Content-Type: application/json without one).
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8')
+    if (text.trim() === '') return done(null, undefined)
+    return parseJson(request, text, done)
+  })
+
+  registerErrorHandling(app)
+  await app.register(fastifyCookie)
+
+  const services: ServiceDependencies = {
+    db: database.db,
+    clock,
+    mailer: deps.mailer,
+    publicUrl: config.publicUrl,
+    limits: accountLimits(clock),
+  }
+
+  app.decorateRequest('actor', null)
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  app.addHook('onRequest', authenticationHook(services))
+
+  const metrics = createMetrics(() => database.poolUse())
+  app.addHook('onResponse', async (request, reply) => metrics.observe(request, reply))
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Portico',
+        version: '1',
+        description: 'Organizations, members, roles and invitations for API platforms and developer portals.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'portico_session' },
+        },
+      },
+      security: [{ bearer: [] }, { cookie: [] }],
+    },
+  })
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
+
+  const clientLimits = config.rateLimit
+    ? {
+        signInPerClient: new RateLimiter({ limit: 100, windowMs: 60_000, clock }),
+        passwordResetPerClient: new RateLimiter({ limit: 30, windowMs: 60_000, clock }),
+      }
+    : undefined
+  registerIdentityRoutes(app, services, clientLimits)
+  registerOperationsRoutes(app, database, metrics)
+  registerConsoleRoutes(app)
+
+  await app.ready()
+  return app
+}

@@ -1,0 +1,79 @@
+// Who is calling. Every route under /v1/ needs a session unless its config says `public: true`:
+// the token comes from `Authorization: Bearer` or, for the console, the session cookie. A write
+// authenticated by the cookie must come from our own origin (CSRF); a bearer token cannot be sent
+// by a foreign page, so bearer calls need no such check.
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { DomainError } from '../domain/errors.ts'
+import type { ServiceDependencies } from '../services/dependencies.ts'
+import { type Actor, authenticate, SESSION_TTL_MS } from '../services/identity/identity.service.ts'
+
+export const SESSION_COOKIE = 'portico_session'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** No session needed. */
+    public?: boolean
+  }
+  interface FastifyRequest {
+    actor: Actor | null
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization
+  if (!header) return undefined
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+  return match?.[1] ?? ''
+}
+
+function isOwnOrigin(request: FastifyRequest, publicUrl: string): boolean {
+  const origin = request.headers.origin
+  if (origin === undefined) {
+    // No Origin: not a browser (browsers send it on every cross-site write), unless Fetch Metadata says otherwise.
+    const site = request.headers['sec-fetch-site']
+    return site === undefined || site === 'same-origin' || site === 'none'
+  }
+  return origin === new URL(publicUrl).origin || origin === `${request.protocol}://${request.host}`
+}
+
+export function sessionCookieOptions(publicUrl: string) {
+  return {
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: publicUrl.startsWith('https:'),
+    path: '/',
+    maxAge: SESSION_TTL_MS / 1000,
+  }
+}
+
+export function setSessionCookie(reply: FastifyReply, token: string, publicUrl: string): void {
+  reply.setCookie(SESSION_COOKIE, token, sessionCookieOptions(publicUrl))
+}
+
+export function clearSessionCookie(reply: FastifyReply, publicUrl: string): void {
+  reply.clearCookie(SESSION_COOKIE, { ...sessionCookieOptions(publicUrl), maxAge: 0 })
+}
+
+export function authenticationHook(deps: ServiceDependencies) {
+  return async (request: FastifyRequest): Promise<void> => {
+    request.actor = null
+    const url = request.routeOptions.url
+    if (url === undefined || !url.startsWith('/v1/') || request.routeOptions.config.public) return
+    const bearer = bearerToken(request)
+    const token = bearer ?? request.cookies[SESSION_COOKIE]
+    const actor = token ? await authenticate(deps, token) : undefined
+    if (!actor) throw new DomainError('unauthenticated', 'sign in first: send a valid session token')
+    if (bearer === undefined && !SAFE_METHODS.has(request.method) && !isOwnOrigin(request, deps.publicUrl)) {
+      throw new DomainError('forbidden', 'a cookie-authenticated write must come from the console itself')
+    }
+    request.actor = actor
+  }
+}
+
+/** The signed-in actor of a route that requires one (the hook has refused the others). */
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) throw new DomainError('unauthenticated', 'sign in first: send a valid session token')
+  return request.actor
+}

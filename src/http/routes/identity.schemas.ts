@@ -1,0 +1,78 @@
+// Request and response shapes of the identity routes (API.md "Identity").
+import { Type } from 'typebox'
+import { EMAIL_MAX_LENGTH } from '../../domain/emails.ts'
+import { NAME_MAX_LENGTH, NAME_PATTERN } from '../../domain/names.ts'
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../domain/passwords.ts'
+import type { User } from '../../domain/users.ts'
+
+export const Email = Type.String({ format: 'email', maxLength: EMAIL_MAX_LENGTH })
+const Password = Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
+const MailedToken = Type.String({ minLength: 1, maxLength: 200 })
+
+export const UserSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  email: Type.String(),
+  name: Type.String(),
+  emailVerified: Type.Boolean(),
+  createdAt: Type.String({ format: 'date-time' }),
+})
+
+export const SignUpBody = Type.Object(
+  {
+    email: Email,
+    password: Password,
+    name: Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, pattern: NAME_PATTERN }),
+    invitationToken: Type.Optional(MailedToken),
+  },
+  { additionalProperties: false },
+)
+
+export const SignInBody = Type.Object(
+  // Any password length is accepted here: a wrong one is simply wrong (but bounded for argon2).
+  {
+    email: Type.String({ maxLength: EMAIL_MAX_LENGTH }),
+    password: Type.String({ maxLength: PASSWORD_MAX_LENGTH }),
+  },
+  { additionalProperties: false },
+)
+
+export const SignedInSchema = Type.Object({ user: UserSchema, token: Type.String() })
+
+export const MeSchema = Type.Object({
+  user: UserSchema,
+  activeOrganizationId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
+  organizations: Type.Array(
+    Type.Object({
+      id: Type.String({ format: 'uuid' }),
+      handle: Type.String(),
+      name: Type.String(),
+      logoUrl: Type.Union([Type.String(), Type.Null()]),
+      roles: Type.Array(Type.String()),
+      joinedAt: Type.String({ format: 'date-time' }),
+    }),
+  ),
+})
+
+export const TokenBody = Type.Object({ token: MailedToken }, { additionalProperties: false })
+
+export const PasswordResetBody = Type.Object(
+  { email: Type.String({ maxLength: EMAIL_MAX_LENGTH }) },
+  { additionalProperties: false },
+)
+
+export const PasswordResetConfirmBody = Type.Object(
+  { token: MailedToken, password: Password },
+  { additionalProperties: false },
+)
+
+export const UserEnvelope = Type.Object({ user: UserSchema })
+
+export function userBody(user: User) {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    emailVerified: user.emailVerified,
+    createdAt: user.createdAt.toISOString(),
+  }
+}

@@ -1,0 +1,23 @@
+// What every service function receives: explicit dependencies, no module-level state, so the
+// routes, the CLI and the tests call the same code with their own database and clock.
+import type { Executor } from '../store/executor.ts'
+import type { Clock } from './clock.ts'
+import type { RateLimiter } from './rate-limiter.ts'
+
+export interface AccountLimits {
+  /** Failed sign-ins per email; stays on whatever RATE_LIMIT says. */
+  signInFailuresPerEmail: RateLimiter
+  /** Password-reset mails per email, known or not (so the answer tells nothing). */
+  passwordResetsPerEmail: RateLimiter
+  /** Verification mails per user. */
+  verificationMailsPerUser: RateLimiter
+}
+
+export interface ServiceDependencies {
+  db: Executor
+  clock: Clock
+  /** Woken after a transaction that queued mail commits. */
+  mailer: { wake(): void }
+  publicUrl: string
+  limits: AccountLimits
+}

@@ -1,0 +1,202 @@
+// Identity: accounts, sessions, email verification and password reset. Every function takes its
+// dependencies first and runs one transaction; errors are DomainErrors.
+import { isValidEmail } from '../../domain/emails.ts'
+import { DomainError, enforce, invalidField } from '../../domain/errors.ts'
+import { isValidName, normalizeName } from '../../domain/names.ts'
+import { checkPassword } from '../../domain/passwords.ts'
+import { hashToken, looksLikeToken, newToken } from '../../domain/tokens.ts'
+import type { User } from '../../domain/users.ts'
+import { emailVerificationMail, passwordResetMail } from '../../mail/templates.ts'
+import {
+  deleteSession,
+  deleteSessionsOfUser,
+  extendSession,
+  findLiveSession,
+  insertSession,
+} from '../../store/sessions.repository.ts'
+import type { UserTokenPurpose } from '../../store/tables.ts'
+import { findUserTokenForUpdate, insertUserToken, useUserTokens } from '../../store/user-tokens.repository.ts'
+import {
+  findCredentialsByEmail,
+  findUserByEmail,
+  insertUser,
+  markEmailVerified,
+  updatePasswordHash,
+} from '../../store/users.repository.ts'
+import type { ServiceDependencies } from '../dependencies.ts'
+import { queueMail } from '../outbox.ts'
+import { inTransaction, type Transaction } from '../transaction.ts'
+import { hashPassword, verifyPassword } from './password-hashing.ts'
+
+export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000
+/** A session's expiry is moved at most this often, so a busy session is not a write per request. */
+export const SESSION_TOUCH_INTERVAL_MS = 10 * 60 * 1000
+const VERIFICATION_TTL_MS = 24 * 3600 * 1000
+const PASSWORD_RESET_TTL_MS = 3600 * 1000
+
+/** Who is calling: the signed-in user and the session they called with. */
+export interface Actor {
+  user: User
+  sessionId: string
+}
+
+export interface SignedIn {
+  user: User
+  token: string
+}
+
+function checkSignUp(input: { email: string; password: string; name: string }): void {
+  if (!isValidEmail(input.email)) throw invalidField('/email', 'must be an email address')
+  if (!isValidName(normalizeName(input.name)))
+    throw invalidField('/name', 'must be 1 to 200 visible characters')
+  enforce(checkPassword(input.password))
+}
+
+async function startSession(tx: Transaction, userId: string): Promise<string> {
+  const token = newToken()
+  await insertSession(tx.db, {
+    tokenHash: hashToken(token),
+    userId,
+    now: tx.now,
+    expiresAt: new Date(tx.now.getTime() + SESSION_TTL_MS),
+  })
+  return token
+}
+
+async function queueEmailVerification(deps: ServiceDependencies, tx: Transaction, user: User): Promise<void> {
+  const token = newToken()
+  await insertUserToken(tx.db, {
+    userId: user.id,
+    purpose: 'email_verification',
+    tokenHash: hashToken(token),
+    now: tx.now,
+    expiresAt: new Date(tx.now.getTime() + VERIFICATION_TTL_MS),
+  })
+  const link = `${deps.publicUrl}/verify-email/${token}`
+  await queueMail(deps, tx, emailVerificationMail({ to: user.email, name: user.name, link }))
+}
+
+/**
+ * Creates an account and signs it in. A verification mail goes out; an `invitationToken` that is a
+ * pending invitation to this email would verify the email at once instead — until invitations
+ * exist no token can be, so the mail always goes out and the account is created all the same.
+ */
+export async function signUp(
+  deps: ServiceDependencies,
+  input: { email: string; password: string; name: string; invitationToken?: string },
+): Promise<SignedIn> {
+  checkSignUp(input)
+  // Hashing happens before the transaction: it takes tens of milliseconds and needs no lock.
+  const passwordHash = await hashPassword(input.password)
+  return inTransaction(deps, async (tx) => {
+    const user = await insertUser(tx.db, {
+      email: input.email,
+      name: normalizeName(input.name),
+      passwordHash,
+      emailVerifiedAt: null,
+      now: tx.now,
+    })
+    if (!user) throw new DomainError('email_taken', 'an account with this email already exists')
+    await queueEmailVerification(deps, tx, user)
+    return { user, token: await startSession(tx, user.id) }
+  })
+}
+
+export async function signIn(
+  deps: ServiceDependencies,
+  input: { email: string; password: string },
+): Promise<SignedIn> {
+  const emailKey = input.email.toLowerCase()
+  deps.limits.signInFailuresPerEmail.refuseIfExhausted(emailKey)
+  const credentials = isValidEmail(input.email)
+    ? await findCredentialsByEmail(deps.db, input.email)
+    : undefined
+  const valid = await verifyPassword(credentials?.passwordHash, input.password)
+  if (!credentials || !valid) {
+    deps.limits.signInFailuresPerEmail.hit(emailKey)
+    throw new DomainError('invalid_credentials', 'the email or the password is wrong')
+  }
+  deps.limits.signInFailuresPerEmail.reset(emailKey)
+  return inTransaction(deps, async (tx) => ({
+    user: credentials.user,
+    token: await startSession(tx, credentials.user.id),
+  }))
+}
+
+export async function signOut(deps: ServiceDependencies, actor: Actor): Promise<void> {
+  await deleteSession(deps.db, actor.sessionId)
+}
+
+/** The actor behind a session token, or undefined when the token is unknown or expired. */
+export async function authenticate(deps: ServiceDependencies, token: string): Promise<Actor | undefined> {
+  if (!looksLikeToken(token)) return undefined
+  const now = deps.clock.now()
+  const found = await findLiveSession(deps.db, hashToken(token), now)
+  if (!found) return undefined
+  if (now.getTime() - found.session.lastSeenAt.getTime() >= SESSION_TOUCH_INTERVAL_MS) {
+    await extendSession(deps.db, found.session.id, now, new Date(now.getTime() + SESSION_TTL_MS))
+  }
+  return { user: found.user, sessionId: found.session.id }
+}
+
+export async function requestEmailVerification(deps: ServiceDependencies, actor: Actor): Promise<void> {
+  if (actor.user.emailVerified) return
+  deps.limits.verificationMailsPerUser.take(actor.user.id)
+  await inTransaction(deps, (tx) => queueEmailVerification(deps, tx, actor.user))
+}
+
+/** Finds a mailed token for use, refusing unknown, used and expired ones (410 alike). */
+async function takeUserToken(tx: Transaction, token: string, purpose: UserTokenPurpose) {
+  const found = looksLikeToken(token)
+    ? await findUserTokenForUpdate(tx.db, hashToken(token), purpose)
+    : undefined
+  if (!found) throw new DomainError('token_invalid', 'this link is not valid')
+  if (found.usedAt) throw new DomainError('token_used', 'this link has already been used')
+  if (found.expiresAt <= tx.now) throw new DomainError('token_expired', 'this link has expired')
+  await useUserTokens(tx.db, found.userId, purpose, tx.now)
+  return found
+}
+
+export async function confirmEmailVerification(deps: ServiceDependencies, token: string): Promise<User> {
+  return inTransaction(deps, async (tx) => {
+    const found = await takeUserToken(tx, token, 'email_verification')
+    const user = await markEmailVerified(tx.db, found.userId, tx.now)
+    if (!user) throw new DomainError('token_invalid', 'this link is not valid')
+    return user
+  })
+}
+
+/** Mails a reset link to a known email; says nothing either way, so emails cannot be probed. */
+export async function requestPasswordReset(deps: ServiceDependencies, email: string): Promise<void> {
+  deps.limits.passwordResetsPerEmail.take(email.toLowerCase())
+  if (!isValidEmail(email)) return
+  await inTransaction(deps, async (tx) => {
+    const user = await findUserByEmail(tx.db, email)
+    if (!user) return
+    const token = newToken()
+    await insertUserToken(tx.db, {
+      userId: user.id,
+      purpose: 'password_reset',
+      tokenHash: hashToken(token),
+      now: tx.now,
+      expiresAt: new Date(tx.now.getTime() + PASSWORD_RESET_TTL_MS),
+    })
+    const link = `${deps.publicUrl}/reset-password/${token}`
+    await queueMail(deps, tx, passwordResetMail({ to: user.email, name: user.name, link }))
+  })
+}
+
+/** Sets a new password and ends every session of the user. The mailed link also proves the inbox. */
+export async function confirmPasswordReset(
+  deps: ServiceDependencies,
+  input: { token: string; password: string },
+): Promise<void> {
+  enforce(checkPassword(input.password))
+  const passwordHash = await hashPassword(input.password)
+  await inTransaction(deps, async (tx) => {
+    const found = await takeUserToken(tx, input.token, 'password_reset')
+    await updatePasswordHash(tx.db, found.userId, passwordHash)
+    await markEmailVerified(tx.db, found.userId, tx.now)
+    await deleteSessionsOfUser(tx.db, found.userId)
+  })
+}

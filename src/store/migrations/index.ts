@@ -1,0 +1,7 @@
+// Every migration, in order. Listed explicitly so the set is fixed at build time, not read from disk.
+import type { Migration } from 'kysely/migration'
+import * as identity from './0001_identity.ts'
+
+export const migrations: Record<string, Migration> = {
+  '0001_identity': identity,
+}

@@ -1,0 +1,58 @@
+// Row types of every table, as the database holds them (snake_case). Rows stop at the
+// repositories: nothing outside store/ sees these types.
+import type { ColumnType, Generated } from 'kysely'
+
+type CreatedAt = ColumnType<Date, Date | undefined, never>
+
+export interface UsersTable {
+  id: Generated<string>
+  email: string
+  name: string
+  password_hash: string
+  email_verified_at: Date | null
+  created_at: CreatedAt
+}
+
+export interface SessionsTable {
+  id: Generated<string>
+  token_hash: string
+  user_id: string
+  created_at: CreatedAt
+  last_seen_at: Date
+  expires_at: Date
+}
+
+export type UserTokenPurpose = 'email_verification' | 'password_reset'
+
+export interface UserTokensTable {
+  id: Generated<string>
+  user_id: string
+  purpose: UserTokenPurpose
+  token_hash: string
+  created_at: CreatedAt
+  expires_at: Date
+  used_at: Date | null
+}
+
+export interface MailOutboxTable {
+  id: Generated<string>
+  recipient: string
+  subject: string
+  text_body: string
+  html_body: string
+  created_at: CreatedAt
+  attempts: Generated<number>
+  next_attempt_at: Date
+  lease_until: Date | null
+  sent_at: Date | null
+  failed_at: Date | null
+  last_error: string | null
+  delivered_via: string | null
+}
+
+export interface Tables {
+  users: UsersTable
+  sessions: SessionsTable
+  user_tokens: UserTokensTable
+  mail_outbox: MailOutboxTable
+}
