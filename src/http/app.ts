@@ -98,6 +98,16 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   })
   app.addHook('onRequest', authenticationHook(services))
 
+  // Once shutdown begins, answers close their connection: an idle keep-alive socket would
+  // otherwise hold the server open until its timeout.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
+
   const metrics = createMetrics(() => database.poolUse())
   app.addHook('onResponse', async (request, reply) => metrics.observe(request, reply))
 
