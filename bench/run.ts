@@ -34,14 +34,14 @@ async function waitReady(child: ChildProcess): Promise<number> {
   }
 }
 
-function autocannon(
-  args: string[],
-): Promise<{
+interface AutocannonResult {
   requests: { average: number }
   latency: { p50: number; p99: number }
   errors: number
   non2xx: number
-}> {
+}
+
+function autocannon(args: string[]): Promise<AutocannonResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(join(root, 'node_modules/.bin/autocannon'), ['-j', '-d', String(seconds), ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
