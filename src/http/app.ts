@@ -19,7 +19,9 @@ import { registerErrorHandling } from './error-handler.ts'
 import { createMetrics } from './metrics.ts'
 import { registerConsoleRoutes } from './routes/console.routes.ts'
 import { registerIdentityRoutes } from './routes/identity.routes.ts'
+import { registerMemberRoutes } from './routes/members.routes.ts'
 import { registerOperationsRoutes } from './routes/operations.routes.ts'
+import { registerOrganizationRoutes } from './routes/organizations.routes.ts'
 
 export interface AppDependencies {
   config: Config
@@ -90,6 +92,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     mailer: deps.mailer,
     publicUrl: config.publicUrl,
     limits: accountLimits(clock),
+    orgCreationLimit: config.orgCreationLimit,
   }
 
   app.decorateRequest('actor', null)
@@ -137,6 +140,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       }
     : undefined
   registerIdentityRoutes(app, services, clientLimits)
+  registerOrganizationRoutes(app, services)
+  registerMemberRoutes(app, services)
   registerOperationsRoutes(app, database, metrics)
   registerConsoleRoutes(app)
 

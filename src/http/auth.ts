@@ -4,8 +4,9 @@
 // by a foreign page, so bearer calls need no such check.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { DomainError } from '../domain/errors.ts'
+import type { Actor } from '../services/access.ts'
 import type { ServiceDependencies } from '../services/dependencies.ts'
-import { type Actor, authenticate, SESSION_TTL_MS } from '../services/identity/identity.service.ts'
+import { authenticate, SESSION_TTL_MS } from '../services/identity/identity.service.ts'
 
 export const SESSION_COOKIE = 'portico_session'
 
@@ -63,7 +64,11 @@ export function authenticationHook(deps: ServiceDependencies) {
     if (url === undefined || !url.startsWith('/v1/') || request.routeOptions.config.public) return
     const bearer = bearerToken(request)
     const token = bearer ?? request.cookies[SESSION_COOKIE]
-    const actor = token ? await authenticate(deps, token) : undefined
+    // The organization a path names ({org}) is resolved in the same query as the session.
+    const organizationRef = (request.params as { org?: string } | undefined)?.org
+    const actor = token
+      ? await authenticate(deps, token, { organizationRef, requestId: request.id })
+      : undefined
     if (!actor) throw new DomainError('unauthenticated', 'sign in first: send a valid session token')
     if (bearer === undefined && !SAFE_METHODS.has(request.method) && !isOwnOrigin(request, deps.publicUrl)) {
       throw new DomainError('forbidden', 'a cookie-authenticated write must come from the console itself')

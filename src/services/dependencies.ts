@@ -20,4 +20,6 @@ export interface ServiceDependencies {
   mailer: { wake(): void }
   publicUrl: string
   limits: AccountLimits
+  /** Organizations one user may create; 0 means no limit. */
+  orgCreationLimit: number
 }

@@ -1,6 +1,12 @@
 // Sessions, found by the SHA-256 of their token. Expiry slides: touching a session moves its end.
+// The lookup that authenticates a request also resolves the organization the path names and the
+// caller's membership in it: one query per request decides who is calling and what they may do.
+import { sql } from 'kysely'
+import type { Organization } from '../domain/organizations.ts'
+import type { RoleName } from '../domain/permissions.ts'
 import type { User } from '../domain/users.ts'
 import type { Executor } from './executor.ts'
+import { organizationReference } from './organizations.repository.ts'
 import { userRowToUser } from './users.repository.ts'
 
 export interface Session {
@@ -8,13 +14,26 @@ export interface Session {
   userId: string
   lastSeenAt: Date
   expiresAt: Date
+  activeOrganizationId: string | null
+}
+
+export interface SessionMembership {
+  organization: Organization
+  roles: RoleName[]
+  joinedAt: Date
 }
 
 export async function insertSession(
   db: Executor,
-  session: { tokenHash: string; userId: string; now: Date; expiresAt: Date },
-): Promise<Session> {
-  const row = await db
+  session: {
+    tokenHash: string
+    userId: string
+    now: Date
+    expiresAt: Date
+    activeOrganizationId?: string | null
+  },
+): Promise<void> {
+  await db
     .insertInto('sessions')
     .values({
       token_hash: session.tokenHash,
@@ -22,38 +41,88 @@ export async function insertSession(
       created_at: session.now,
       last_seen_at: session.now,
       expires_at: session.expiresAt,
+      active_organization_id: session.activeOrganizationId ?? null,
     })
-    .returning(['id', 'user_id', 'last_seen_at', 'expires_at'])
-    .executeTakeFirstOrThrow()
-  return { id: row.id, userId: row.user_id, lastSeenAt: row.last_seen_at, expiresAt: row.expires_at }
+    .execute()
 }
 
-/** The live session with this token hash and its user, in one query. */
+/**
+ * The live session with this token hash and its user, and, when `organizationRef` is given, that
+ * organization and the user's membership in it (undefined for a non-member: they must not learn
+ * whether it exists).
+ */
 export async function findLiveSession(
   db: Executor,
   tokenHash: string,
   now: Date,
-): Promise<{ session: Session; user: User } | undefined> {
+  organizationRef?: string,
+): Promise<{ session: Session; user: User; membership?: SessionMembership } | undefined> {
+  const ref = organizationRef === undefined ? undefined : organizationReference(organizationRef)
   const row = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
+    .leftJoin('organizations', (join) =>
+      ref === undefined
+        ? join.on(sql<boolean>`false`)
+        : join.on(`organizations.${ref.column}`, '=', ref.value),
+    )
+    .leftJoin('memberships', (join) =>
+      join
+        .onRef('memberships.organization_id', '=', 'organizations.id')
+        .onRef('memberships.user_id', '=', 'users.id'),
+    )
     .select([
       'sessions.id as session_id',
       'sessions.last_seen_at',
       'sessions.expires_at',
+      'sessions.active_organization_id',
       'users.id',
       'users.email',
       'users.name',
       'users.email_verified_at',
       'users.created_at',
+      'organizations.id as organization_id',
+      'organizations.handle as organization_handle',
+      'organizations.name as organization_name',
+      'organizations.logo_etag as organization_logo_etag',
+      'organizations.created_by as organization_created_by',
+      'organizations.created_at as organization_created_at',
+      'memberships.roles',
+      'memberships.joined_at',
     ])
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.expires_at', '>', now)
     .executeTakeFirst()
   if (!row) return undefined
+  const membership =
+    row.organization_id &&
+    row.roles &&
+    row.joined_at &&
+    row.organization_handle &&
+    row.organization_created_at
+      ? {
+          organization: {
+            id: row.organization_id,
+            handle: row.organization_handle,
+            name: row.organization_name ?? '',
+            logoEtag: row.organization_logo_etag ?? null,
+            createdBy: row.organization_created_by ?? null,
+            createdAt: row.organization_created_at,
+          },
+          roles: row.roles as RoleName[],
+          joinedAt: row.joined_at,
+        }
+      : undefined
   return {
-    session: { id: row.session_id, userId: row.id, lastSeenAt: row.last_seen_at, expiresAt: row.expires_at },
+    session: {
+      id: row.session_id,
+      userId: row.id,
+      lastSeenAt: row.last_seen_at,
+      expiresAt: row.expires_at,
+      activeOrganizationId: row.active_organization_id,
+    },
     user: userRowToUser(row),
+    membership,
   }
 }
 
@@ -77,4 +146,57 @@ export async function deleteSession(db: Executor, sessionId: string): Promise<vo
 export async function deleteSessionsOfUser(db: Executor, userId: string): Promise<number> {
   const result = await db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst()
   return Number(result.numDeletedRows)
+}
+
+/** Makes the organization active for this session and remembers it for the user's next sign-in. */
+export async function setActiveOrganization(
+  db: Executor,
+  session: { sessionId: string; userId: string },
+  organizationId: string,
+): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ active_organization_id: organizationId })
+    .where('id', '=', session.sessionId)
+    .execute()
+  await db
+    .updateTable('users')
+    .set({ last_active_organization_id: organizationId })
+    .where('id', '=', session.userId)
+    .execute()
+}
+
+/** Forgets the organization as active for a user who left it or was removed from it. */
+export async function clearActiveOrganization(
+  db: Executor,
+  userId: string,
+  organizationId: string,
+): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ active_organization_id: null })
+    .where('user_id', '=', userId)
+    .where('active_organization_id', '=', organizationId)
+    .execute()
+  await db
+    .updateTable('users')
+    .set({ last_active_organization_id: null })
+    .where('id', '=', userId)
+    .where('last_active_organization_id', '=', organizationId)
+    .execute()
+}
+
+/** The organization the user last worked in, if they still belong to it. */
+export async function findRememberedOrganization(db: Executor, userId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('users')
+    .innerJoin('memberships', (join) =>
+      join
+        .onRef('memberships.organization_id', '=', 'users.last_active_organization_id')
+        .onRef('memberships.user_id', '=', 'users.id'),
+    )
+    .select('memberships.organization_id')
+    .where('users.id', '=', userId)
+    .executeTakeFirst()
+  return row?.organization_id ?? null
 }

@@ -11,6 +11,7 @@ export interface UsersTable {
   password_hash: string
   email_verified_at: Date | null
   created_at: CreatedAt
+  last_active_organization_id: Generated<string | null>
 }
 
 export interface SessionsTable {
@@ -20,6 +21,7 @@ export interface SessionsTable {
   created_at: CreatedAt
   last_seen_at: Date
   expires_at: Date
+  active_organization_id: Generated<string | null>
 }
 
 export type UserTokenPurpose = 'email_verification' | 'password_reset'
@@ -50,9 +52,50 @@ export interface MailOutboxTable {
   delivered_via: string | null
 }
 
+export interface OrganizationsTable {
+  id: Generated<string>
+  handle: string
+  name: string
+  logo_etag: string | null
+  created_by: string | null
+  created_at: Date
+}
+
+export interface MembershipsTable {
+  organization_id: string
+  user_id: string
+  roles: string[]
+  joined_at: Date
+}
+
+export interface OrganizationLogosTable {
+  organization_id: string
+  content_type: string
+  bytes: Uint8Array
+  etag: string
+  updated_at: Date
+}
+
+export interface AuditEventsTable {
+  id: Generated<string>
+  organization_id: string
+  actor_user_id: string | null
+  action: string
+  target_type: string
+  target_id: string | null
+  before: unknown
+  after: unknown
+  request_id: string | null
+  created_at: Date
+}
+
 export interface Tables {
   users: UsersTable
   sessions: SessionsTable
   user_tokens: UserTokensTable
   mail_outbox: MailOutboxTable
+  organizations: OrganizationsTable
+  memberships: MembershipsTable
+  organization_logos: OrganizationLogosTable
+  audit_events: AuditEventsTable
 }

@@ -78,3 +78,8 @@ export async function markEmailVerified(db: Executor, userId: string, at: Date):
 export async function updatePasswordHash(db: Executor, userId: string, passwordHash: string): Promise<void> {
   await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute()
 }
+
+/** Locks the user's row until the transaction ends (serializes that user's organization creation). */
+export async function lockUser(db: Executor, userId: string): Promise<void> {
+  await db.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute()
+}

@@ -4,11 +4,13 @@ import type { ServiceDependencies } from '../../services/dependencies.ts'
 import {
   confirmEmailVerification,
   confirmPasswordReset,
+  currentUser,
   requestEmailVerification,
   requestPasswordReset,
   signIn,
   signOut,
   signUp,
+  switchOrganization,
 } from '../../services/identity/identity.service.ts'
 import type { RateLimiter } from '../../services/rate-limiter.ts'
 import type { App } from '../app-instance.ts'
@@ -25,6 +27,11 @@ import {
   UserEnvelope,
   userBody,
 } from './identity.schemas.ts'
+import {
+  ActiveOrganizationBody,
+  ActiveOrganizationSchema,
+  myOrganizationBody,
+} from './organizations.schemas.ts'
 
 export interface ClientLimits {
   signInPerClient: RateLimiter
@@ -105,10 +112,28 @@ export function registerIdentityRoutes(
         response: { 200: MeSchema, ...problems(401) },
       },
     },
+    async (request) => {
+      const me = await currentUser(deps, actorOf(request))
+      return {
+        user: userBody(me.user),
+        activeOrganizationId: me.activeOrganizationId,
+        organizations: me.organizations.map((membership) => myOrganizationBody(deps.publicUrl, membership)),
+      }
+    },
+  )
+
+  app.put(
+    '/v1/me/active-organization',
+    {
+      schema: {
+        tags,
+        summary: 'Switch the active organization of this session (remembered for the next sign-in)',
+        body: ActiveOrganizationBody,
+        response: { 200: ActiveOrganizationSchema, ...problems(400, 401, 403, 404) },
+      },
+    },
     async (request) => ({
-      user: userBody(actorOf(request).user),
-      activeOrganizationId: null,
-      organizations: [],
+      activeOrganizationId: await switchOrganization(deps, actorOf(request), request.body.organizationId),
     }),
   )
 

@@ -7,12 +7,16 @@ import { checkPassword } from '../../domain/passwords.ts'
 import { hashToken, looksLikeToken, newToken } from '../../domain/tokens.ts'
 import type { User } from '../../domain/users.ts'
 import { emailVerificationMail, passwordResetMail } from '../../mail/templates.ts'
+import { listMembershipsOfUser } from '../../store/memberships.repository.ts'
+import { findMembershipByReference } from '../../store/organizations.repository.ts'
 import {
   deleteSession,
   deleteSessionsOfUser,
   extendSession,
   findLiveSession,
+  findRememberedOrganization,
   insertSession,
+  setActiveOrganization,
 } from '../../store/sessions.repository.ts'
 import type { UserTokenPurpose } from '../../store/tables.ts'
 import { findUserTokenForUpdate, insertUserToken, useUserTokens } from '../../store/user-tokens.repository.ts'
@@ -23,6 +27,7 @@ import {
   markEmailVerified,
   updatePasswordHash,
 } from '../../store/users.repository.ts'
+import { type Actor, membershipOf } from '../access.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { queueMail } from '../outbox.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
@@ -33,12 +38,6 @@ export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000
 export const SESSION_TOUCH_INTERVAL_MS = 10 * 60 * 1000
 const VERIFICATION_TTL_MS = 24 * 3600 * 1000
 const PASSWORD_RESET_TTL_MS = 3600 * 1000
-
-/** Who is calling: the signed-in user and the session they called with. */
-export interface Actor {
-  user: User
-  sessionId: string
-}
 
 export interface SignedIn {
   user: User
@@ -52,6 +51,7 @@ function checkSignUp(input: { email: string; password: string; name: string }): 
   enforce(checkPassword(input.password))
 }
 
+/** Opens a session, starting in the organization the user last worked in (if still a member). */
 async function startSession(tx: Transaction, userId: string): Promise<string> {
   const token = newToken()
   await insertSession(tx.db, {
@@ -59,6 +59,7 @@ async function startSession(tx: Transaction, userId: string): Promise<string> {
     userId,
     now: tx.now,
     expiresAt: new Date(tx.now.getTime() + SESSION_TTL_MS),
+    activeOrganizationId: await findRememberedOrganization(tx.db, userId),
   })
   return token
 }
@@ -127,16 +128,54 @@ export async function signOut(deps: ServiceDependencies, actor: Actor): Promise<
   await deleteSession(deps.db, actor.sessionId)
 }
 
-/** The actor behind a session token, or undefined when the token is unknown or expired. */
-export async function authenticate(deps: ServiceDependencies, token: string): Promise<Actor | undefined> {
+/**
+ * The actor behind a session token, or undefined when the token is unknown or expired. With an
+ * organization reference (id or handle), the same query resolves the caller's membership there.
+ */
+export async function authenticate(
+  deps: ServiceDependencies,
+  token: string,
+  request: { organizationRef?: string; requestId?: string } = {},
+): Promise<Actor | undefined> {
   if (!looksLikeToken(token)) return undefined
   const now = deps.clock.now()
-  const found = await findLiveSession(deps.db, hashToken(token), now)
+  const found = await findLiveSession(deps.db, hashToken(token), now, request.organizationRef)
   if (!found) return undefined
   if (now.getTime() - found.session.lastSeenAt.getTime() >= SESSION_TOUCH_INTERVAL_MS) {
     await extendSession(deps.db, found.session.id, now, new Date(now.getTime() + SESSION_TTL_MS))
   }
-  return { user: found.user, sessionId: found.session.id }
+  const { membership } = found
+  return {
+    user: found.user,
+    sessionId: found.session.id,
+    activeOrganizationId: found.session.activeOrganizationId,
+    requestId: request.requestId ?? null,
+    membership: membership && membershipOf(membership.organization, membership.roles, membership.joinedAt),
+  }
+}
+
+/** The caller, the organizations they belong to, and the active one. */
+export async function currentUser(deps: ServiceDependencies, actor: Actor) {
+  const organizations = await listMembershipsOfUser(deps.db, actor.user.id)
+  return { user: actor.user, activeOrganizationId: actor.activeOrganizationId, organizations }
+}
+
+/** Switches the session to an organization the caller belongs to, and remembers it for next time. */
+export async function switchOrganization(
+  deps: ServiceDependencies,
+  actor: Actor,
+  organizationRef: string,
+): Promise<string> {
+  return inTransaction(deps, async (tx) => {
+    const membership = await findMembershipByReference(tx.db, actor.user.id, organizationRef)
+    if (!membership) throw new DomainError('not_found', 'no such organization')
+    await setActiveOrganization(
+      tx.db,
+      { sessionId: actor.sessionId, userId: actor.user.id },
+      membership.organizationId,
+    )
+    return membership.organizationId
+  })
 }
 
 export async function requestEmailVerification(deps: ServiceDependencies, actor: Actor): Promise<void> {

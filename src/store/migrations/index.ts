@@ -1,7 +1,9 @@
 // Every migration, in order. Listed explicitly so the set is fixed at build time, not read from disk.
 import type { Migration } from 'kysely/migration'
 import * as identity from './0001_identity.ts'
+import * as organizations from './0002_organizations.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': identity,
+  '0002_organizations': organizations,
 }

@@ -1,0 +1,69 @@
+// Organization handles: 3–40 characters of a-z, 0-9 and '-', starting with a letter, unique across
+// the instance, never changed once set. When none is given it is derived from the name.
+import { randomBytes } from 'node:crypto'
+
+export const HANDLE_MIN_LENGTH = 3
+export const HANDLE_MAX_LENGTH = 40
+export const HANDLE_PATTERN = '^[a-z][a-z0-9-]{2,39}$'
+const handleRegex = new RegExp(HANDLE_PATTERN)
+
+/** Words that would collide with console pages or read as official. */
+export const reservedHandles: ReadonlySet<string> = new Set([
+  'admin',
+  'administrator',
+  'api',
+  'apis',
+  'app',
+  'apps',
+  'auth',
+  'billing',
+  'console',
+  'dashboard',
+  'docs',
+  'help',
+  'invitations',
+  'login',
+  'logout',
+  'me',
+  'new',
+  'organizations',
+  'portico',
+  'root',
+  'settings',
+  'signin',
+  'sign-in',
+  'signup',
+  'sign-up',
+  'status',
+  'support',
+  'system',
+  'www',
+])
+
+export type HandleProblem = 'format' | 'reserved'
+
+export function checkHandle(handle: string): HandleProblem | undefined {
+  if (!handleRegex.test(handle)) return 'format'
+  if (reservedHandles.has(handle)) return 'reserved'
+  return undefined
+}
+
+/** The handle a name suggests: "Acme Corp." → "acme-corp"; always valid, maybe reserved or taken. */
+export function handleFromName(name: string): string {
+  let handle = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+  if (!/^[a-z]/.test(handle)) handle = `org-${handle}`.replace(/-+$/, '')
+  handle = handle.slice(0, HANDLE_MAX_LENGTH - 5).replace(/-+$/, '')
+  if (handle.length < HANDLE_MIN_LENGTH) handle = `${handle}-org`
+  return handle
+}
+
+/** The derived handle with a short random suffix, for when the plain one is taken or reserved. */
+export function withSuffix(handle: string): string {
+  const suffix = randomBytes(3).toString('hex').slice(0, 4)
+  return `${handle.slice(0, HANDLE_MAX_LENGTH - 5)}-${suffix}`
+}

@@ -1,0 +1,81 @@
+// Who may give or take which roles, and the rule that an organization always keeps an owner.
+// Pure decisions: the members service calls them inside its transaction, under a lock.
+import { allowed, type Decision, refused } from './errors.ts'
+import { type PermissionSet, permissionsOf, type RoleName } from './permissions.ts'
+
+export interface MemberRoles {
+  userId: string
+  roles: readonly RoleName[]
+}
+
+const isOwner = (member: MemberRoles | undefined) => member?.roles.includes('owner') === true
+
+/**
+ * May `actor` change `target`'s roles (undefined target: a newcomer, as by invitation) to `newRoles`?
+ * Only an owner grants or takes away `owner`, or touches an owner at all; anyone else may give or
+ * take only roles whose every permission they hold themselves.
+ */
+export function canAssignRoles(
+  actor: MemberRoles & { permissions?: PermissionSet },
+  target: MemberRoles | undefined,
+  newRoles: readonly RoleName[],
+): Decision {
+  const current = target?.roles ?? []
+  const added = newRoles.filter((role) => !current.includes(role))
+  const removed = current.filter((role) => !newRoles.includes(role))
+  if (!isOwner(actor)) {
+    if (added.includes('owner') || removed.includes('owner') || isOwner(target)) {
+      return refused('forbidden', 'only an owner can grant, take away or change the owner role', {
+        permission: 'organization:delete',
+      })
+    }
+    const held = actor.permissions ?? permissionsOf(actor.roles)
+    for (const role of [...added, ...removed]) {
+      const needed = permissionsOf([role])
+      if (!held.covers(needed)) {
+        const missing = needed.list().find((permission) => !held.has(permission))
+        return refused(
+          'forbidden',
+          `you cannot assign the role ${role}: it grants permissions you do not hold`,
+          {
+            permission: missing ?? 'member:update',
+          },
+        )
+      }
+    }
+  }
+  return allowed
+}
+
+/** May `actor` remove `target`? Leaving (removing oneself) needs no permission; the owner rule applies. */
+export function canRemoveMember(
+  actor: MemberRoles & { permissions?: PermissionSet },
+  target: MemberRoles,
+): Decision {
+  if (actor.userId === target.userId) return allowed
+  const held = actor.permissions ?? permissionsOf(actor.roles)
+  if (!held.has('member:remove')) {
+    return refused('forbidden', 'you may not remove members', { permission: 'member:remove' })
+  }
+  if (isOwner(target) && !isOwner(actor)) {
+    return refused('forbidden', 'only an owner can remove an owner', { permission: 'organization:delete' })
+  }
+  return allowed
+}
+
+/**
+ * The organization must keep at least one owner. `owners` is the number of owners now (counted
+ * under the organization's lock); `target` loses the owner role when `newRoles` is null (removal,
+ * leave) or lacks `owner`.
+ */
+export function mustKeepAnOwner(
+  owners: number,
+  target: MemberRoles,
+  newRoles: readonly RoleName[] | null,
+): Decision {
+  const losesOwner = isOwner(target) && (newRoles === null || !newRoles.includes('owner'))
+  if (losesOwner && owners <= 1) {
+    return refused('last_owner', 'an organization must keep an owner: make someone else owner first')
+  }
+  return allowed
+}

@@ -1,0 +1,108 @@
+// Member, role and permission-check routes (API.md "Members and roles").
+import type { ServiceDependencies } from '../../services/dependencies.ts'
+import {
+  changeMemberRoles,
+  checkPermissions,
+  listMembers,
+  listRoles,
+  removeMember,
+} from '../../services/members/members.service.ts'
+import { DEFAULT_PAGE_SIZE } from '../../services/pagination.ts'
+import type { App } from '../app-instance.ts'
+import { actorOf } from '../auth.ts'
+import { NoContent, problems } from './common.schemas.ts'
+import {
+  ChangeRolesBody,
+  listOf,
+  MemberParams,
+  MemberSchema,
+  MembersQuery,
+  memberBody,
+  OrganizationParams,
+  PermissionCheckBody,
+  PermissionCheckSchema,
+  RoleSchema,
+} from './organizations.schemas.ts'
+
+const tags = ['members']
+
+export function registerMemberRoutes(app: App, deps: ServiceDependencies) {
+  app.get(
+    '/v1/organizations/:org/members',
+    {
+      schema: {
+        tags,
+        summary: 'Members with their roles and join dates, in join order; `q` searches names and emails',
+        params: OrganizationParams,
+        querystring: MembersQuery,
+        response: { 200: listOf(MemberSchema), ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const page = await listMembers(deps, actorOf(request), {
+        limit: request.query.limit ?? DEFAULT_PAGE_SIZE,
+        cursor: request.query.cursor,
+        query: request.query.q,
+      })
+      return { items: page.items.map(memberBody), nextCursor: page.nextCursor }
+    },
+  )
+
+  app.patch(
+    '/v1/organizations/:org/members/:userId',
+    {
+      schema: {
+        tags,
+        summary: "Replace a member's roles (no escalation; only owners touch the owner role)",
+        params: MemberParams,
+        body: ChangeRolesBody,
+        response: { 200: MemberSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) =>
+      memberBody(await changeMemberRoles(deps, actorOf(request), request.params.userId, request.body.roles)),
+  )
+
+  app.delete(
+    '/v1/organizations/:org/members/:userId',
+    {
+      schema: {
+        tags,
+        summary: 'Remove a member, or leave when the id is your own',
+        params: MemberParams,
+        response: { 204: NoContent, ...problems(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await removeMember(deps, actorOf(request), request.params.userId)
+      return reply.code(204).send()
+    },
+  )
+
+  app.get(
+    '/v1/organizations/:org/roles',
+    {
+      schema: {
+        tags,
+        summary: 'The built-in roles and their permissions',
+        params: OrganizationParams,
+        response: { 200: listOf(RoleSchema), ...problems(401, 403, 404) },
+      },
+    },
+    async (request) => ({ items: [...listRoles(actorOf(request))], nextCursor: null }),
+  )
+
+  app.post(
+    '/v1/organizations/:org/permissions/check',
+    {
+      schema: {
+        tags,
+        summary: 'May a user (default: the caller) do these things in this organization?',
+        params: OrganizationParams,
+        body: PermissionCheckBody,
+        response: { 200: PermissionCheckSchema, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => ({ allowed: await checkPermissions(deps, actorOf(request), request.body) }),
+  )
+}

@@ -1,0 +1,199 @@
+// Organization routes (API.md "Organizations"): parse, call the organizations service, shape.
+import type { FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { LOGO_MAX_BYTES } from '../../domain/images.ts'
+import { membershipOf } from '../../services/access.ts'
+import type { ServiceDependencies } from '../../services/dependencies.ts'
+import {
+  createOrganization,
+  deleteOrganization,
+  getOrganization,
+  getOrganizationLogo,
+  listOrganizationsOfActor,
+  removeOrganizationLogo,
+  renameOrganization,
+  setOrganizationLogo,
+} from '../../services/organizations/organizations.service.ts'
+import { DEFAULT_PAGE_SIZE } from '../../services/pagination.ts'
+import type { App } from '../app-instance.ts'
+import { actorOf } from '../auth.ts'
+import { NoContent, problems } from './common.schemas.ts'
+import {
+  CreateOrganizationBody,
+  listOf,
+  MyOrganizationSchema,
+  OrganizationParams,
+  OrganizationSchema,
+  organizationBody,
+  PageQuery,
+  UpdateOrganizationBody,
+} from './organizations.schemas.ts'
+
+const tags = ['organizations']
+const imageTypes = ['image/png', 'image/jpeg', 'image/webp', 'image/gif']
+
+export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) {
+  const { publicUrl } = deps
+
+  app.post(
+    '/v1/organizations',
+    {
+      schema: {
+        tags,
+        summary: 'Create an organization; the caller becomes its owner',
+        body: CreateOrganizationBody,
+        response: { 201: OrganizationSchema, ...problems(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) => {
+      const created = await createOrganization(deps, actorOf(request), request.body)
+      return reply.code(201).send(organizationBody(publicUrl, created))
+    },
+  )
+
+  app.get(
+    '/v1/organizations',
+    {
+      schema: {
+        tags,
+        summary: "The caller's organizations, with their roles and join dates",
+        querystring: PageQuery,
+        response: { 200: listOf(MyOrganizationSchema), ...problems(400, 401) },
+      },
+    },
+    async (request) => {
+      const page = await listOrganizationsOfActor(deps, actorOf(request), {
+        limit: request.query.limit ?? DEFAULT_PAGE_SIZE,
+        cursor: request.query.cursor,
+      })
+      return {
+        items: page.items.map((membership) => ({
+          ...organizationBody(
+            publicUrl,
+            membershipOf(membership.organization, membership.roles, membership.joinedAt),
+          ),
+          joinedAt: membership.joinedAt.toISOString(),
+        })),
+        nextCursor: page.nextCursor,
+      }
+    },
+  )
+
+  app.get(
+    '/v1/organizations/:org',
+    {
+      schema: {
+        tags,
+        summary: 'An organization, with the caller’s roles and permissions in it',
+        params: OrganizationParams,
+        response: { 200: OrganizationSchema, ...problems(401, 403, 404) },
+      },
+    },
+    async (request) => organizationBody(publicUrl, getOrganization(actorOf(request))),
+  )
+
+  app.patch(
+    '/v1/organizations/:org',
+    {
+      schema: {
+        tags,
+        summary: 'Rename an organization (its id and handle never change)',
+        params: OrganizationParams,
+        body: UpdateOrganizationBody,
+        response: { 200: OrganizationSchema, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) =>
+      organizationBody(publicUrl, await renameOrganization(deps, actorOf(request), request.body)),
+  )
+
+  app.delete(
+    '/v1/organizations/:org',
+    {
+      schema: {
+        tags,
+        summary: 'Delete an organization with its members, invitations and resources (owners only)',
+        params: OrganizationParams,
+        response: { 204: NoContent, ...problems(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await deleteOrganization(deps, actorOf(request))
+      return reply.code(204).send()
+    },
+  )
+
+  // The logo routes take raw image bodies; their parsers stay in this scope.
+  app.register(async (scope) => {
+    scope.addContentTypeParser(
+      imageTypes,
+      { parseAs: 'buffer', bodyLimit: LOGO_MAX_BYTES },
+      (_request, body, done) => done(null, body),
+    )
+
+    scope.put(
+      '/v1/organizations/:org/logo',
+      {
+        bodyLimit: LOGO_MAX_BYTES,
+        schema: {
+          tags,
+          summary:
+            'Upload a logo: PNG, JPEG, WebP or GIF, at most 1 MiB and 4096×4096 pixels (checked by content)',
+          consumes: imageTypes,
+          params: OrganizationParams,
+          response: { 200: OrganizationSchema, ...problems(400, 401, 403, 404, 413, 415) },
+        },
+      },
+      async (request: FastifyRequest<{ Params: { org: string } }>) => {
+        const body = request.body
+        const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0)
+        return organizationBody(publicUrl, await setOrganizationLogo(deps, actorOf(request), bytes))
+      },
+    )
+  })
+
+  app.delete(
+    '/v1/organizations/:org/logo',
+    {
+      schema: {
+        tags,
+        summary: 'Remove the logo',
+        params: OrganizationParams,
+        response: { 204: NoContent, ...problems(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await removeOrganizationLogo(deps, actorOf(request))
+      return reply.code(204).send()
+    },
+  )
+
+  app.get(
+    '/v1/organizations/:org/logo',
+    {
+      schema: {
+        tags,
+        summary: 'The logo image, with its real content type',
+        params: OrganizationParams,
+        querystring: Type.Object({ v: Type.Optional(Type.String({ description: 'cache buster; ignored' })) }),
+        produces: imageTypes,
+        response: {
+          200: Type.Unsafe<Buffer>({ description: 'The image', type: 'string', format: 'binary' }),
+          304: Type.Unsafe<void>({ description: 'Not modified' }),
+          ...problems(401, 403, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const logo = await getOrganizationLogo(deps, actorOf(request))
+      const etag = `"${logo.etag}"`
+      reply
+        .header('etag', etag)
+        .header('cache-control', 'private, no-cache')
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'")
+      if (request.headers['if-none-match'] === etag) return reply.code(304).send()
+      return reply.type(logo.contentType).send(logo.bytes)
+    },
+  )
+}

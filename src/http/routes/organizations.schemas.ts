@@ -1,0 +1,153 @@
+// Request and response shapes of the organization, member and role routes (API.md).
+import { Type } from 'typebox'
+import { HANDLE_MAX_LENGTH } from '../../domain/handles.ts'
+import { NAME_PATTERN } from '../../domain/names.ts'
+import {
+  type Member,
+  type MembershipOfUser,
+  ORGANIZATION_NAME_MAX_LENGTH,
+} from '../../domain/organizations.ts'
+import { allPermissions, roleNames } from '../../domain/permissions.ts'
+import type { ActorMembership } from '../../services/access.ts'
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../services/pagination.ts'
+
+const Uuid = Type.String({ format: 'uuid' })
+const Timestamp = Type.String({ format: 'date-time' })
+export const RoleNameSchema = Type.Union(roleNames.map((name) => Type.Literal(name)))
+export const PermissionSchema = Type.Union(allPermissions.map((permission) => Type.Literal(permission)))
+const OrganizationName = Type.String({
+  minLength: 1,
+  maxLength: ORGANIZATION_NAME_MAX_LENGTH,
+  pattern: NAME_PATTERN,
+})
+
+export const OrganizationParams = Type.Object({
+  org: Type.String({ minLength: 1, maxLength: 64, description: 'the organization id or handle' }),
+})
+export const MemberParams = Type.Object({ org: OrganizationParams.properties.org, userId: Uuid })
+
+export const PageQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })),
+  cursor: Type.Optional(Type.String({ maxLength: 512 })),
+})
+export const MembersQuery = Type.Object({
+  ...PageQuery.properties,
+  q: Type.Optional(Type.String({ maxLength: 200, description: 'matches names and emails' })),
+})
+
+export const OrganizationSchema = Type.Object({
+  id: Uuid,
+  handle: Type.String(),
+  name: Type.String(),
+  logoUrl: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+  roles: Type.Array(Type.String(), { description: "the caller's roles" }),
+  permissions: Type.Array(Type.String(), { description: "the caller's permissions" }),
+})
+
+export const MyOrganizationSchema = Type.Object({ ...OrganizationSchema.properties, joinedAt: Timestamp })
+
+export const CreateOrganizationBody = Type.Object(
+  {
+    name: OrganizationName,
+    handle: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: HANDLE_MAX_LENGTH + 20,
+        description: '3–40 of a-z 0-9 -, starting with a letter',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export const UpdateOrganizationBody = Type.Object(
+  { name: Type.Optional(OrganizationName) },
+  { additionalProperties: false },
+)
+
+export const MemberSchema = Type.Object({
+  userId: Uuid,
+  email: Type.String(),
+  name: Type.String(),
+  roles: Type.Array(Type.String()),
+  joinedAt: Timestamp,
+})
+export const ChangeRolesBody = Type.Object(
+  { roles: Type.Array(RoleNameSchema, { minItems: 1, maxItems: roleNames.length, uniqueItems: true }) },
+  { additionalProperties: false },
+)
+
+export const RoleSchema = Type.Object({
+  name: Type.String(),
+  title: Type.String(),
+  description: Type.String(),
+  permissions: Type.Array(Type.String()),
+})
+
+export const PermissionCheckBody = Type.Object(
+  {
+    userId: Type.Optional(Uuid),
+    permissions: Type.Array(PermissionSchema, { minItems: 1, maxItems: allPermissions.length }),
+  },
+  { additionalProperties: false },
+)
+export const PermissionCheckSchema = Type.Object({ allowed: Type.Record(Type.String(), Type.Boolean()) })
+
+export const ActiveOrganizationBody = Type.Object(
+  {
+    organizationId: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'an organization id (or handle)',
+    }),
+  },
+  { additionalProperties: false },
+)
+export const ActiveOrganizationSchema = Type.Object({ activeOrganizationId: Uuid })
+
+export function listOf<T extends Parameters<typeof Type.Array>[0]>(item: T) {
+  return Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) })
+}
+
+export function logoUrlOf(
+  publicUrl: string,
+  organization: { id: string; logoEtag: string | null },
+): string | null {
+  return organization.logoEtag
+    ? `${publicUrl}/v1/organizations/${organization.id}/logo?v=${organization.logoEtag.slice(0, 12)}`
+    : null
+}
+
+export function organizationBody(publicUrl: string, { organization, access }: ActorMembership) {
+  return {
+    id: organization.id,
+    handle: organization.handle,
+    name: organization.name,
+    logoUrl: logoUrlOf(publicUrl, organization),
+    createdAt: organization.createdAt.toISOString(),
+    roles: access.roles,
+    permissions: access.permissions.list(),
+  }
+}
+
+export function myOrganizationBody(publicUrl: string, membership: MembershipOfUser) {
+  const { organization } = membership
+  return {
+    id: organization.id,
+    handle: organization.handle,
+    name: organization.name,
+    logoUrl: logoUrlOf(publicUrl, organization),
+    roles: membership.roles,
+    joinedAt: membership.joinedAt.toISOString(),
+  }
+}
+
+export function memberBody(member: Member) {
+  return {
+    userId: member.userId,
+    email: member.email,
+    name: member.name,
+    roles: member.roles,
+    joinedAt: member.joinedAt.toISOString(),
+  }
+}

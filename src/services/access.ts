@@ -1,0 +1,41 @@
+// Who is calling, as every service sees it, and the one way a service demands a permission.
+import { authorize, type OrganizationAccess } from '../domain/authorization.ts'
+import { DomainError, enforce } from '../domain/errors.ts'
+import type { Organization } from '../domain/organizations.ts'
+import { type Permission, permissionsOf, type RoleName } from '../domain/permissions.ts'
+import type { User } from '../domain/users.ts'
+
+export interface ActorMembership {
+  organization: Organization
+  access: OrganizationAccess
+}
+
+/** The signed-in caller, resolved once per request. */
+export interface Actor {
+  user: User
+  sessionId: string
+  activeOrganizationId: string | null
+  /** The request that acts, recorded with audit events. */
+  requestId: string | null
+  /** The organization the request names, when the caller belongs to it. */
+  membership?: ActorMembership
+}
+
+export function membershipOf(organization: Organization, roles: RoleName[], joinedAt: Date): ActorMembership {
+  return {
+    organization,
+    access: { organizationId: organization.id, roles, permissions: permissionsOf(roles), joinedAt },
+  }
+}
+
+/** The caller's membership in the named organization, if they hold `permission` there (else 404 or 403). */
+export function requirePermission(actor: Actor, permission: Permission): ActorMembership {
+  enforce(authorize(actor.membership?.access, permission))
+  return requireMembership(actor)
+}
+
+/** The caller's membership in the named organization (any member): 404 for everyone else. */
+export function requireMembership(actor: Actor): ActorMembership {
+  if (!actor.membership) throw new DomainError('not_found', 'no such organization')
+  return actor.membership
+}

@@ -1,0 +1,227 @@
+// Organizations: create (the creator becomes owner), list one's own, read, rename, delete, and the
+// logo. Each call checks the caller's permission and runs one transaction with its audit event.
+import { createHash } from 'node:crypto'
+import { DomainError, invalidField } from '../../domain/errors.ts'
+import { checkHandle, handleFromName, reservedHandles, withSuffix } from '../../domain/handles.ts'
+import { inspectImage, LOGO_MAX_PIXELS_PER_SIDE } from '../../domain/images.ts'
+import { isValidName, normalizeName } from '../../domain/names.ts'
+import {
+  type MembershipOfUser,
+  ORGANIZATION_NAME_MAX_LENGTH,
+  type Organization,
+} from '../../domain/organizations.ts'
+import { insertMembership, listMembershipsOfUser } from '../../store/memberships.repository.ts'
+import {
+  countOrganizationsCreatedBy,
+  deleteLogo,
+  deleteOrganization as deleteOrganizationRow,
+  findLogo,
+  insertOrganization,
+  type Logo,
+  lockOrganization,
+  updateOrganization,
+  upsertLogo,
+} from '../../store/organizations.repository.ts'
+import { setActiveOrganization } from '../../store/sessions.repository.ts'
+import { lockUser } from '../../store/users.repository.ts'
+import { type Actor, type ActorMembership, membershipOf, requirePermission } from '../access.ts'
+import { recordAudit } from '../audit.ts'
+import type { ServiceDependencies } from '../dependencies.ts'
+import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
+import { inTransaction, type Transaction } from '../transaction.ts'
+
+const HANDLE_ATTEMPTS = 8
+
+function checkOrganizationName(name: string): string {
+  const normalized = normalizeName(name)
+  if (!isValidName(normalized) || normalized.length > ORGANIZATION_NAME_MAX_LENGTH) {
+    throw invalidField('/name', `must be 1 to ${ORGANIZATION_NAME_MAX_LENGTH} visible characters`)
+  }
+  return normalized
+}
+
+async function insertWithDerivedHandle(
+  tx: Transaction,
+  name: string,
+  createdBy: string,
+): Promise<Organization> {
+  const base = handleFromName(name)
+  for (let attempt = 0; attempt < HANDLE_ATTEMPTS; attempt++) {
+    const handle = attempt === 0 && !reservedHandles.has(base) ? base : withSuffix(base)
+    const organization = await insertOrganization(tx.db, { handle, name, createdBy, now: tx.now })
+    if (organization) return organization
+  }
+  throw new DomainError('handle_taken', 'no free handle could be derived from this name; choose one')
+}
+
+/** Creates an organization; the caller becomes its owner and switches to it. */
+export async function createOrganization(
+  deps: ServiceDependencies,
+  actor: Actor,
+  input: { name: string; handle?: string },
+): Promise<ActorMembership> {
+  const name = checkOrganizationName(input.name)
+  if (input.handle !== undefined) {
+    const problem = checkHandle(input.handle)
+    if (problem === 'format') {
+      throw invalidField('/handle', 'must be 3 to 40 characters of a-z, 0-9 and -, starting with a letter')
+    }
+    if (problem === 'reserved') throw invalidField('/handle', 'is reserved')
+  }
+  return inTransaction(deps, async (tx) => {
+    // Counted under the user's lock, so two concurrent creations cannot both pass the limit.
+    await lockUser(tx.db, actor.user.id)
+    if (deps.orgCreationLimit > 0) {
+      const created = await countOrganizationsCreatedBy(tx.db, actor.user.id)
+      if (created >= deps.orgCreationLimit) {
+        throw new DomainError(
+          'organization_limit_reached',
+          `you may create ${deps.orgCreationLimit} organization${deps.orgCreationLimit === 1 ? '' : 's'}; ask to be invited instead`,
+        )
+      }
+    }
+    const organization =
+      input.handle === undefined
+        ? await insertWithDerivedHandle(tx, name, actor.user.id)
+        : await insertOrganization(tx.db, {
+            handle: input.handle,
+            name,
+            createdBy: actor.user.id,
+            now: tx.now,
+          })
+    if (!organization) throw new DomainError('handle_taken', `the handle ${input.handle} is taken`)
+    await insertMembership(tx.db, {
+      organizationId: organization.id,
+      userId: actor.user.id,
+      roles: ['owner'],
+      now: tx.now,
+    })
+    await setActiveOrganization(tx.db, { sessionId: actor.sessionId, userId: actor.user.id }, organization.id)
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'organization.created',
+      targetType: 'organization',
+      targetId: organization.id,
+      after: { handle: organization.handle, name: organization.name },
+    })
+    return membershipOf(organization, ['owner'], tx.now)
+  })
+}
+
+/** The caller's organizations, in the order they joined them. */
+export async function listOrganizationsOfActor(
+  deps: ServiceDependencies,
+  actor: Actor,
+  page: { limit: number; cursor?: string },
+): Promise<Page<MembershipOfUser>> {
+  const after = page.cursor ? decodeDatedCursor(page.cursor) : undefined
+  const rows = await listMembershipsOfUser(deps.db, actor.user.id, {
+    limit: page.limit + 1,
+    after: after && { joinedAt: after.at, organizationId: after.id },
+  })
+  return pageOf(rows, page.limit, (row) => [row.joinedAt.toISOString(), row.organization.id])
+}
+
+export function getOrganization(actor: Actor): ActorMembership {
+  return requirePermission(actor, 'organization:read')
+}
+
+export async function renameOrganization(
+  deps: ServiceDependencies,
+  actor: Actor,
+  change: { name?: string },
+): Promise<ActorMembership> {
+  const membership = requirePermission(actor, 'organization:update')
+  if (change.name === undefined) return membership
+  const name = checkOrganizationName(change.name)
+  return inTransaction(deps, async (tx) => {
+    const before = await lockOrganization(tx.db, membership.organization.id)
+    if (!before) throw new DomainError('not_found', 'no such organization')
+    const organization = await updateOrganization(tx.db, before.id, { name })
+    if (before.name !== name) {
+      await recordAudit(tx, actor, {
+        organizationId: organization.id,
+        action: 'organization.renamed',
+        targetType: 'organization',
+        targetId: organization.id,
+        before: { name: before.name },
+        after: { name },
+      })
+    }
+    return { ...membership, organization }
+  })
+}
+
+/** Deletes the organization with its members, logo and everything it owns, in one transaction. */
+export async function deleteOrganization(deps: ServiceDependencies, actor: Actor): Promise<void> {
+  const membership = requirePermission(actor, 'organization:delete')
+  await inTransaction(deps, async (tx) => {
+    const organization = await lockOrganization(tx.db, membership.organization.id)
+    if (!organization) throw new DomainError('not_found', 'no such organization')
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'organization.deleted',
+      targetType: 'organization',
+      targetId: organization.id,
+      before: { handle: organization.handle, name: organization.name },
+    })
+    await deleteOrganizationRow(tx.db, organization.id)
+  })
+}
+
+export async function setOrganizationLogo(
+  deps: ServiceDependencies,
+  actor: Actor,
+  bytes: Buffer,
+): Promise<ActorMembership> {
+  const membership = requirePermission(actor, 'organization:update')
+  const image = inspectImage(bytes)
+  if (!image) {
+    throw new DomainError('unsupported_media_type', 'the logo must be a PNG, JPEG, WebP or GIF image')
+  }
+  if (image.width > LOGO_MAX_PIXELS_PER_SIDE || image.height > LOGO_MAX_PIXELS_PER_SIDE) {
+    throw invalidField('/', `must be at most ${LOGO_MAX_PIXELS_PER_SIDE}×${LOGO_MAX_PIXELS_PER_SIDE} pixels`)
+  }
+  const etag = createHash('sha256').update(bytes).digest('hex').slice(0, 32)
+  return inTransaction(deps, async (tx) => {
+    const before = await lockOrganization(tx.db, membership.organization.id)
+    if (!before) throw new DomainError('not_found', 'no such organization')
+    await upsertLogo(tx.db, before.id, { contentType: image.type, bytes, etag, now: tx.now })
+    const organization = await updateOrganization(tx.db, before.id, { logoEtag: etag })
+    await recordAudit(tx, actor, {
+      organizationId: before.id,
+      action: 'organization.logo_changed',
+      targetType: 'organization',
+      targetId: before.id,
+      before: { logo: before.logoEtag },
+      after: { logo: etag, type: image.type, width: image.width, height: image.height },
+    })
+    return { ...membership, organization }
+  })
+}
+
+/** Removes the logo; removing none is not an error. */
+export async function removeOrganizationLogo(deps: ServiceDependencies, actor: Actor): Promise<void> {
+  const membership = requirePermission(actor, 'organization:update')
+  await inTransaction(deps, async (tx) => {
+    const before = await lockOrganization(tx.db, membership.organization.id)
+    if (!before) throw new DomainError('not_found', 'no such organization')
+    if (!(await deleteLogo(tx.db, before.id))) return
+    await updateOrganization(tx.db, before.id, { logoEtag: null })
+    await recordAudit(tx, actor, {
+      organizationId: before.id,
+      action: 'organization.logo_removed',
+      targetType: 'organization',
+      targetId: before.id,
+      before: { logo: before.logoEtag },
+      after: { logo: null },
+    })
+  })
+}
+
+export async function getOrganizationLogo(deps: ServiceDependencies, actor: Actor): Promise<Logo> {
+  const membership = requirePermission(actor, 'organization:read')
+  const logo = await findLogo(deps.db, membership.organization.id)
+  if (!logo) throw new DomainError('not_found', 'this organization has no logo')
+  return logo
+}

@@ -1,0 +1,173 @@
+// Organizations and their logos. `{org}` in a path is an id or a handle; both resolve here.
+import type { Organization } from '../domain/organizations.ts'
+import type { Executor } from './executor.ts'
+import type { OrganizationsTable } from './tables.ts'
+
+type OrganizationRow = Omit<OrganizationsTable, 'id'> & { id: string }
+
+export function organizationRowToOrganization(row: OrganizationRow): Organization {
+  return {
+    id: row.id,
+    handle: row.handle,
+    name: row.name,
+    logoEtag: row.logo_etag,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+  }
+}
+
+export const organizationColumns = ['id', 'handle', 'name', 'logo_etag', 'created_by', 'created_at'] as const
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** How an `{org}` reference is matched: by id when it is a UUID, else by handle (case-insensitively). */
+export function organizationReference(ref: string): { column: 'id' | 'handle'; value: string } {
+  return UUID.test(ref)
+    ? { column: 'id', value: ref.toLowerCase() }
+    : { column: 'handle', value: ref.toLowerCase() }
+}
+
+/** Inserts an organization; undefined when the handle is taken (the unique index decides). */
+export async function insertOrganization(
+  db: Executor,
+  organization: { handle: string; name: string; createdBy: string; now: Date },
+): Promise<Organization | undefined> {
+  const row = await db
+    .insertInto('organizations')
+    .values({
+      handle: organization.handle,
+      name: organization.name,
+      created_by: organization.createdBy,
+      created_at: organization.now,
+    })
+    .onConflict((oc) => oc.column('handle').doNothing())
+    .returning(organizationColumns)
+    .executeTakeFirst()
+  return row && organizationRowToOrganization(row)
+}
+
+export async function handleExists(db: Executor, handle: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('organizations')
+    .select('id')
+    .where('handle', '=', handle)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/** Locks the organization's row until the transaction ends: changes to its owners serialize on it. */
+export async function lockOrganization(
+  db: Executor,
+  organizationId: string,
+): Promise<Organization | undefined> {
+  const row = await db
+    .selectFrom('organizations')
+    .select(organizationColumns)
+    .where('id', '=', organizationId)
+    .forUpdate()
+    .executeTakeFirst()
+  return row && organizationRowToOrganization(row)
+}
+
+export async function countOrganizationsCreatedBy(db: Executor, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('organizations')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('created_by', '=', userId)
+    .executeTakeFirstOrThrow()
+  return Number(row.count)
+}
+
+export async function updateOrganization(
+  db: Executor,
+  organizationId: string,
+  change: { name?: string; logoEtag?: string | null },
+): Promise<Organization> {
+  const row = await db
+    .updateTable('organizations')
+    .set({
+      ...(change.name !== undefined ? { name: change.name } : {}),
+      ...(change.logoEtag !== undefined ? { logo_etag: change.logoEtag } : {}),
+    })
+    .where('id', '=', organizationId)
+    .returning(organizationColumns)
+    .executeTakeFirstOrThrow()
+  return organizationRowToOrganization(row)
+}
+
+/** Deletes the organization; memberships, logo and everything it owns go with it (foreign keys cascade). */
+export async function deleteOrganization(db: Executor, organizationId: string): Promise<void> {
+  await db.deleteFrom('organizations').where('id', '=', organizationId).execute()
+}
+
+export interface Logo {
+  contentType: string
+  bytes: Buffer
+  etag: string
+  updatedAt: Date
+}
+
+export async function upsertLogo(
+  db: Executor,
+  organizationId: string,
+  logo: { contentType: string; bytes: Buffer; etag: string; now: Date },
+): Promise<void> {
+  await db
+    .insertInto('organization_logos')
+    .values({
+      organization_id: organizationId,
+      content_type: logo.contentType,
+      bytes: logo.bytes,
+      etag: logo.etag,
+      updated_at: logo.now,
+    })
+    .onConflict((oc) =>
+      oc.column('organization_id').doUpdateSet({
+        content_type: logo.contentType,
+        bytes: logo.bytes,
+        etag: logo.etag,
+        updated_at: logo.now,
+      }),
+    )
+    .execute()
+}
+
+export async function deleteLogo(db: Executor, organizationId: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('organization_logos')
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirst()
+  return Number(result.numDeletedRows) > 0
+}
+
+export async function findLogo(db: Executor, organizationId: string): Promise<Logo | undefined> {
+  const row = await db
+    .selectFrom('organization_logos')
+    .select(['content_type', 'bytes', 'etag', 'updated_at'])
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirst()
+  return (
+    row && {
+      contentType: row.content_type,
+      bytes: Buffer.from(row.bytes),
+      etag: row.etag,
+      updatedAt: row.updated_at,
+    }
+  )
+}
+
+/** The organization `ref` names, if `userId` is a member of it. */
+export async function findMembershipByReference(
+  db: Executor,
+  userId: string,
+  ref: string,
+): Promise<{ organizationId: string } | undefined> {
+  const { column, value } = organizationReference(ref)
+  return db
+    .selectFrom('organizations')
+    .innerJoin('memberships', 'memberships.organization_id', 'organizations.id')
+    .select('organizations.id as organizationId')
+    .where(`organizations.${column}`, '=', value)
+    .where('memberships.user_id', '=', userId)
+    .executeTakeFirst()
+}
