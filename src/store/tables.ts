@@ -78,6 +78,7 @@ export interface OrganizationLogosTable {
 
 export interface AuditEventsTable {
   id: Generated<string>
+  seq: Generated<string>
   organization_id: string
   actor_user_id: string | null
   action: string

@@ -57,6 +57,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('audit_events')
     .addColumn('id', 'uuid', (c) => c.notNull().defaultTo(sql`gen_random_uuid()`))
+    // Orders events written in the same instant (one transaction can write several).
+    .addColumn('seq', 'bigint', (c) => c.notNull().generatedByDefaultAsIdentity())
     .addColumn('organization_id', 'uuid', (c) => c.notNull())
     .addColumn('actor_user_id', 'uuid')
     .addColumn('action', 'text', (c) => c.notNull())
@@ -66,7 +68,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('after', 'jsonb')
     .addColumn('request_id', 'text')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())
-    .addPrimaryKeyConstraint('audit_events_pkey', ['organization_id', 'created_at', 'id'])
+    .addPrimaryKeyConstraint('audit_events_pkey', ['organization_id', 'seq'])
     .execute()
 
   await db.schema

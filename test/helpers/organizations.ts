@@ -1,0 +1,48 @@
+// Factories for organization tests: an organization with members holding chosen roles.
+import type { RoleName } from '../../src/domain/permissions.ts'
+import type { App } from '../../src/http/app-instance.ts'
+import type { Executor } from '../../src/store/executor.ts'
+import { call, signUp } from './http.ts'
+import type { TestPortico } from './test-portico.ts'
+
+export interface Person {
+  user: { id: string; email: string; name: string }
+  token: string
+  email: string
+}
+
+export async function createOrganization(app: App, owner: Person, name = 'Acme Corp', handle?: string) {
+  const answer = await call(app, 'POST', '/v1/organizations', { token: owner.token, body: { name, handle } })
+  if (answer.status !== 201) throw new Error(`create organization failed: ${answer.status} ${answer.text}`)
+  return answer.body as { id: string; handle: string; name: string }
+}
+
+/** Puts a new person into the organization with `roles`, directly in the database (invitations come later). */
+export async function addMember(
+  portico: TestPortico,
+  organizationId: string,
+  roles: RoleName[],
+  name = 'Member',
+) {
+  const person = (await signUp(portico.app, { name })) as Person
+  await portico.database.db
+    .insertInto('memberships')
+    .values({
+      organization_id: organizationId,
+      user_id: person.user.id,
+      roles,
+      joined_at: portico.clock.now(),
+    })
+    .execute()
+  return person
+}
+
+export async function auditActions(db: Executor, organizationId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('audit_events')
+    .select('action')
+    .where('organization_id', '=', organizationId)
+    .orderBy('seq')
+    .execute()
+  return rows.map((row) => row.action)
+}
