@@ -530,7 +530,7 @@ describe.each(databases)('members and roles on %s', (databaseName) => {
 
     it('resolves handles case-insensitively and paths with trailing or doubled slashes the same way, with the same checks', async () => {
       const owner = await signUp(app())
-      const org = await createOrganization(app(), owner, 'Path Variants', 'path-variants')
+      await createOrganization(app(), owner, 'Path Variants', 'path-variants')
       const stranger = await signUp(app())
       for (const path of [
         '/v1/organizations/PATH-VARIANTS/members',
