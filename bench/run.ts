@@ -1,38 +1,19 @@
 // `npm run bench`: starts a real Portico (PostgreSQL when DATABASE_URL is set, else PGlite in a
-// temporary DATA_DIR) and measures it with autocannon running in a separate process, each scenario
-// bounded in time. Prints a table and writes it to docs/performance.md.
-//
-// Scenarios so far: start-up time to /readyz, and sign-in, which argon2id bounds by design.
-import { type ChildProcess, spawn } from 'node:child_process'
+// temporary DATA_DIR) and, in the same run, a bare node:http server returning the same JSON as the
+// ceiling. Load comes from autocannon in a separate process, each scenario bounded in time. Prints
+// a table (requests/s, p50, p99, ratio to the ceiling, server RSS) and writes docs/performance.md.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { benchmarkPermissionChecks } from './permissions.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const port = Number(process.env.BENCH_PORT ?? 3900)
+const ceilingPort = port + 1
 const base = `http://127.0.0.1:${port}`
-
-interface Result {
-  scenario: string
-  requestsPerSecond: number
-  p50: number
-  p99: number
-  errors: number
-  note: string
-}
-
-async function waitReady(child: ChildProcess): Promise<number> {
-  const started = performance.now()
-  for (;;) {
-    if (child.exitCode !== null) throw new Error('Portico exited during start-up')
-    try {
-      if ((await fetch(`${base}/readyz`)).status === 200) return performance.now() - started
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 interface AutocannonResult {
   requests: { average: number }
@@ -41,9 +22,55 @@ interface AutocannonResult {
   non2xx: number
 }
 
-function autocannon(args: string[]): Promise<AutocannonResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(root, 'node_modules/.bin/autocannon'), ['-j', '-d', String(seconds), ...args], {
+interface Row {
+  scenario: string
+  result: AutocannonResult
+  ceiling?: AutocannonResult
+  rssMiB: number
+  note: string
+}
+
+async function waitFor(url: string, child: ChildProcess): Promise<number> {
+  const started = performance.now()
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited`)
+    try {
+      if ((await fetch(url)).ok) return performance.now() - started
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve()
+    child.on('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
+}
+
+function rssMiB(pid: number | undefined): number {
+  if (!pid) return 0
+  return (
+    Number(
+      execFileSync('ps', ['-o', 'rss=', '-p', String(pid)])
+        .toString()
+        .trim(),
+    ) / 1024
+  )
+}
+
+function autocannon(
+  url: string,
+  options: { connections: number; method?: string; headers?: Record<string, string>; body?: string },
+) {
+  const args = ['-j', '-d', String(seconds), '-c', String(options.connections)]
+  if (options.method) args.push('-m', options.method)
+  for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}=${value}`)
+  if (options.body) args.push('-b', options.body)
+  args.push(url)
+  return new Promise<AutocannonResult>((resolve, reject) => {
+    const child = spawn(join(root, 'node_modules/.bin/autocannon'), args, {
       stdio: ['ignore', 'pipe', 'inherit'],
     })
     let out = ''
@@ -56,63 +83,133 @@ function autocannon(args: string[]): Promise<AutocannonResult> {
   })
 }
 
+async function json(path: string, init: { method?: string; token?: string; body?: unknown } = {}) {
+  const response = await fetch(`${base}${path}`, {
+    method: init.method ?? 'GET',
+    headers: {
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+    },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  })
+  const text = await response.text()
+  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${text}`)
+  return { text, body: text ? JSON.parse(text) : undefined }
+}
+
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'portico-bench-'))
-  const env = { ...process.env, PORT: String(port), DATA_DIR: dataDir, RATE_LIMIT: 'off', LOG_LEVEL: 'warn' }
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    RATE_LIMIT: 'off',
+    LOG_LEVEL: 'warn',
+    ORG_CREATION_LIMIT: '0',
+  }
   // The first start creates the embedded cluster; the one measured is a restart, as in production.
   if (!process.env.DATABASE_URL) {
     const init = spawn(process.execPath, ['src/server.ts'], { cwd: root, env, stdio: 'inherit' })
-    await waitReady(init)
-    init.kill('SIGTERM')
-    await new Promise((resolve) => init.on('exit', resolve))
+    await waitFor(`${base}/readyz`, init)
+    await stop(init)
   }
   const server = spawn(process.execPath, ['src/server.ts'], { cwd: root, env, stdio: 'inherit' })
-  const startupMs = await waitReady(server)
-  const results: Result[] = []
+  const startupMs = await waitFor(`${base}/readyz`, server)
+  const rows: Row[] = []
+  let ceilingProcess: ChildProcess | undefined
   try {
-    const email = 'bench@example.com'
+    const email = `bench-${Date.now()}@example.com`
     const password = 'benchmark password'
-    await fetch(`${base}/v1/auth/sign-up`, {
+    const { body: signedUp } = await json('/v1/auth/sign-up', {
+      method: 'POST',
+      body: { email, password, name: 'Bench' },
+    })
+    const token: string = signedUp.token
+    const { body: organization } = await json('/v1/organizations', {
+      method: 'POST',
+      token,
+      body: { name: `Bench ${Date.now()}` },
+    })
+
+    // The ceiling answers exactly what Portico answers for the organization.
+    const { text: organizationJson } = await json(`/v1/organizations/${organization.id}`, { token })
+    ceilingProcess = spawn(process.execPath, ['bench/ceiling-server.ts'], {
+      cwd: root,
+      env: { ...process.env, CEILING_PORT: String(ceilingPort), CEILING_BODY: organizationJson },
+      stdio: 'ignore',
+    })
+    await waitFor(`http://127.0.0.1:${ceilingPort}/`, ceilingProcess)
+
+    const authorization = { authorization: `Bearer ${token}` }
+    const ceiling = await autocannon(`http://127.0.0.1:${ceilingPort}/`, {
+      connections: 50,
+      headers: authorization,
+    })
+    const getOrganization = await autocannon(`${base}/v1/organizations/${organization.id}`, {
+      connections: 50,
+      headers: authorization,
+    })
+    rows.push({
+      scenario: 'GET /v1/organizations/{org} (authorized)',
+      result: getOrganization,
+      ceiling,
+      rssMiB: rssMiB(server.pid),
+      note: 'one query: session + user + organization + membership',
+    })
+
+    const signIn = await autocannon(`${base}/v1/auth/sign-in`, {
+      connections: 8,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password, name: 'Bench' }),
+      body: JSON.stringify({ email, password }),
     })
-    const signIn = await autocannon([
-      '-c',
-      '8',
-      '-m',
-      'POST',
-      '-H',
-      'content-type=application/json',
-      '-b',
-      JSON.stringify({ email, password }),
-      `${base}/v1/auth/sign-in`,
-    ])
-    results.push({
+    rows.push({
       scenario: 'POST /v1/auth/sign-in',
-      requestsPerSecond: signIn.requests.average,
-      p50: signIn.latency.p50,
-      p99: signIn.latency.p99,
-      errors: signIn.errors + signIn.non2xx,
-      note: 'argon2id (19 MiB, t=2) per request, on the libuv pool (4 threads)',
+      result: signIn,
+      rssMiB: rssMiB(server.pid),
+      note: 'bounded by argon2id (19 MiB, t=2), one hash per request on the libuv pool',
     })
   } finally {
-    server.kill('SIGTERM')
-    await new Promise((resolve) => server.on('exit', resolve))
+    if (ceilingProcess) await stop(ceilingProcess)
+    await stop(server)
     rmSync(dataDir, { recursive: true, force: true })
   }
 
+  const permissions = benchmarkPermissionChecks()
   const database = process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'PGlite (embedded)'
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
+  const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`
   const table = [
-    '| scenario | requests/s | p50 ms | p99 ms | errors | note |',
-    '|---|---:|---:|---:|---:|---|',
-    ...results.map(
-      (r) =>
-        `| ${r.scenario} | ${r.requestsPerSecond.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.note} |`,
-    ),
+    '| scenario | requests/s | p50 ms | p99 ms | errors | ceiling requests/s | ratio | server RSS MiB | note |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...rows
+      .map(({ scenario, result, ceiling, rssMiB: rss, note }) =>
+        [
+          scenario,
+          result.requests.average.toFixed(0),
+          result.latency.p50,
+          result.latency.p99,
+          result.errors + result.non2xx,
+          ceiling ? ceiling.requests.average.toFixed(0) : '–',
+          ceiling ? (result.requests.average / ceiling.requests.average).toFixed(2) : '–',
+          rss.toFixed(0),
+          note,
+        ].join(' | '),
+      )
+      .map((line) => `| ${line} |`),
   ].join('\n')
-  const report = `# Performance\n\nMeasured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${machine}; database: ${database}; ${seconds} s per scenario, load from a separate autocannon process on loopback.\n\nStart-up to a ready \`/readyz\` (existing data directory): **${startupMs.toFixed(0)} ms**.\n\n${table}\n`
+  const report = [
+    '# Performance',
+    '',
+    `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${machine}; database: ${database}.`,
+    `Each HTTP scenario runs ${seconds} s with load from a separate autocannon process on loopback (50 connections unless noted; sign-in 8);`,
+    'the ceiling is a bare `node:http` server returning the same JSON, measured in the same run. Portico runs with `LOG_LEVEL=warn` and `RATE_LIMIT=off`.',
+    '',
+    `- Start-up to a ready \`/readyz\` (existing data): **${startupMs.toFixed(0)} ms**`,
+    `- \`permissionsOf(roles)\` + one check, in-process: **${(permissions.checksPerSecond / 1e6).toFixed(1)} million/s**`,
+    '',
+    table,
+    '',
+  ].join('\n')
   console.log(report)
   mkdirSync(join(root, 'docs'), { recursive: true })
   writeFileSync(join(root, 'docs/performance.md'), report)
