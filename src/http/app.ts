@@ -19,6 +19,7 @@ import { registerErrorHandling } from './error-handler.ts'
 import { createMetrics } from './metrics.ts'
 import { registerConsoleRoutes } from './routes/console.routes.ts'
 import { registerIdentityRoutes } from './routes/identity.routes.ts'
+import { registerInvitationRoutes } from './routes/invitations.routes.ts'
 import { registerMemberRoutes } from './routes/members.routes.ts'
 import { registerOperationsRoutes } from './routes/operations.routes.ts'
 import { registerOrganizationRoutes } from './routes/organizations.routes.ts'
@@ -47,8 +48,11 @@ function ajvFor(coerceTypes: boolean | 'array') {
   return ajv
 }
 
-function accountLimits(clock: Clock): AccountLimits {
+function accountLimits(clock: Clock, rateLimit: boolean): AccountLimits {
   return {
+    invitationsPerOrganization: rateLimit
+      ? new RateLimiter({ limit: 100, windowMs: 10 * 60_000, clock })
+      : undefined,
     signInFailuresPerEmail: new RateLimiter({ limit: 10, windowMs: 15 * 60_000, clock }),
     passwordResetsPerEmail: new RateLimiter({ limit: 5, windowMs: 15 * 60_000, clock }),
     verificationMailsPerUser: new RateLimiter({ limit: 5, windowMs: 15 * 60_000, clock }),
@@ -91,8 +95,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     clock,
     mailer: deps.mailer,
     publicUrl: config.publicUrl,
-    limits: accountLimits(clock),
+    limits: accountLimits(clock, config.rateLimit),
     orgCreationLimit: config.orgCreationLimit,
+    invitationTtlMs: config.invitationTtlHours * 3600 * 1000,
   }
 
   app.decorateRequest('actor', null)
@@ -142,6 +147,11 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerIdentityRoutes(app, services, clientLimits)
   registerOrganizationRoutes(app, services)
   registerMemberRoutes(app, services)
+  registerInvitationRoutes(
+    app,
+    services,
+    config.rateLimit ? new RateLimiter({ limit: 60, windowMs: 60_000, clock }) : undefined,
+  )
   registerOperationsRoutes(app, database, metrics)
   registerConsoleRoutes(app)
 

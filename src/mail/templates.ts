@@ -65,3 +65,49 @@ export function passwordResetMail(input: { to: string; name: string; link: strin
     ),
   }
 }
+
+export function invitationMail(input: {
+  to: string
+  organizationName: string
+  inviterName: string
+  roleTitles: string[]
+  link: string
+  expiresAt: Date
+  logo?: { contentType: string; bytes: Buffer }
+}): OutgoingMail {
+  const organization = oneLine(input.organizationName)
+  const inviter = oneLine(input.inviterName)
+  const roles = input.roleTitles.join(', ')
+  const expires = input.expiresAt.toUTCString()
+  const logoCid = 'organization-logo@portico'
+  const extension = input.logo?.contentType.split('/')[1] ?? 'png'
+  const logoHtml = input.logo
+    ? `<img src="cid:${logoCid}" alt="" width="48" height="48" style="border-radius:8px;vertical-align:middle"> `
+    : ''
+  const html = layout(
+    `Join ${organization} on Portico`,
+    [
+      `${logoHtml}<strong>${escapeHtml(inviter)}</strong> invited you to join <strong>${escapeHtml(organization)}</strong>.`,
+      `Your role${input.roleTitles.length === 1 ? '' : 's'}: ${escapeHtml(roles)}.`,
+      `The invitation expires on ${escapeHtml(expires)}. If you have no Portico account yet, you can create one from the link with this email address.`,
+      'If you did not expect this invitation, ignore this mail.',
+    ],
+    { label: 'View the invitation', url: input.link },
+  )
+  return {
+    to: input.to,
+    subject: `${inviter} invited you to ${organization} on Portico`,
+    text: `${inviter} invited you to join ${organization} on Portico.\n\nYour role${input.roleTitles.length === 1 ? '' : 's'}: ${roles}.\n\nOpen this link to accept or decline:\n\n${input.link}\n\nThe invitation expires on ${expires}. If you have no Portico account yet, you can create one from the link with this email address.\n\nIf you did not expect this invitation, ignore this mail.\n`,
+    html,
+    attachments: input.logo
+      ? [
+          {
+            filename: `logo.${extension}`,
+            contentType: input.logo.contentType,
+            contentBase64: input.logo.bytes.toString('base64'),
+            cid: logoCid,
+          },
+        ]
+      : undefined,
+  }
+}

@@ -11,6 +11,8 @@ export interface AccountLimits {
   passwordResetsPerEmail: RateLimiter
   /** Verification mails per user. */
   verificationMailsPerUser: RateLimiter
+  /** Invitations created per organization; lifted by RATE_LIMIT=off (undefined). */
+  invitationsPerOrganization: RateLimiter | undefined
 }
 
 export interface ServiceDependencies {
@@ -22,4 +24,6 @@ export interface ServiceDependencies {
   limits: AccountLimits
   /** Organizations one user may create; 0 means no limit. */
   orgCreationLimit: number
+  /** How long an invitation stays valid. */
+  invitationTtlMs: number
 }

@@ -4,11 +4,20 @@
 import { sql } from 'kysely'
 import type { Executor } from './executor.ts'
 
+/** A file carried by a mail; with `cid`, shown inline by the HTML part (`<img src="cid:…">`). */
+export interface MailAttachment {
+  filename: string
+  contentType: string
+  contentBase64: string
+  cid?: string
+}
+
 export interface OutgoingMail {
   to: string
   subject: string
   text: string
   html: string
+  attachments?: MailAttachment[]
 }
 
 export interface QueuedMail extends OutgoingMail {
@@ -24,6 +33,7 @@ export async function insertMail(db: Executor, mail: OutgoingMail, now: Date): P
       subject: mail.subject,
       text_body: mail.text,
       html_body: mail.html,
+      attachments: mail.attachments?.length ? JSON.stringify(mail.attachments) : null,
       created_at: now,
       next_attempt_at: now,
     })
@@ -57,7 +67,7 @@ export async function leaseDueMails(
         .forUpdate()
         .skipLocked(),
     )
-    .returning(['id', 'recipient', 'subject', 'text_body', 'html_body', 'attempts'])
+    .returning(['id', 'recipient', 'subject', 'text_body', 'html_body', 'attachments', 'attempts'])
     .execute()
   return rows.map((row) => ({
     id: row.id,
@@ -65,6 +75,7 @@ export async function leaseDueMails(
     subject: row.subject,
     text: row.text_body,
     html: row.html_body,
+    attachments: (row.attachments as MailAttachment[] | null) ?? undefined,
     attempts: row.attempts,
   }))
 }

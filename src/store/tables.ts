@@ -50,6 +50,20 @@ export interface MailOutboxTable {
   failed_at: Date | null
   last_error: string | null
   delivered_via: string | null
+  attachments: unknown
+}
+
+export interface InvitationsTable {
+  organization_id: string
+  id: Generated<string>
+  email: string
+  roles: string[]
+  status: string
+  token_hash: string
+  invited_by: string | null
+  created_at: Date
+  expires_at: Date
+  responded_at: Date | null
 }
 
 export interface OrganizationsTable {
@@ -99,4 +113,5 @@ export interface Tables {
   memberships: MembershipsTable
   organization_logos: OrganizationLogosTable
   audit_events: AuditEventsTable
+  invitations: InvitationsTable
 }

@@ -29,6 +29,7 @@ import {
 } from '../../store/users.repository.ts'
 import { type Actor, membershipOf } from '../access.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
+import { isPendingInvitationTo } from '../invitations/invitations.service.ts'
 import { queueMail } from '../outbox.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
 import { hashPassword, verifyPassword } from './password-hashing.ts'
@@ -78,9 +79,9 @@ async function queueEmailVerification(deps: ServiceDependencies, tx: Transaction
 }
 
 /**
- * Creates an account and signs it in. A verification mail goes out; an `invitationToken` that is a
- * pending invitation to this email would verify the email at once instead — until invitations
- * exist no token can be, so the mail always goes out and the account is created all the same.
+ * Creates an account and signs it in. A verification mail goes out, unless `invitationToken` is a
+ * pending invitation to this very email: that token proves the inbox, so the email is verified at
+ * once. Any other token is ignored (the account is still created, and the mail still goes out).
  */
 export async function signUp(
   deps: ServiceDependencies,
@@ -90,15 +91,18 @@ export async function signUp(
   // Hashing happens before the transaction: it takes tens of milliseconds and needs no lock.
   const passwordHash = await hashPassword(input.password)
   return inTransaction(deps, async (tx) => {
+    const invited =
+      input.invitationToken !== undefined &&
+      (await isPendingInvitationTo(tx, input.invitationToken, input.email))
     const user = await insertUser(tx.db, {
       email: input.email,
       name: normalizeName(input.name),
       passwordHash,
-      emailVerifiedAt: null,
+      emailVerifiedAt: invited ? tx.now : null,
       now: tx.now,
     })
     if (!user) throw new DomainError('email_taken', 'an account with this email already exists')
-    await queueEmailVerification(deps, tx, user)
+    if (!invited) await queueEmailVerification(deps, tx, user)
     return { user, token: await startSession(tx, user.id) }
   })
 }

@@ -1,0 +1,357 @@
+// Invitations: an organization invites an email with roles; the invitee accepts or declines while
+// signed in with that email. Tokens are 32 random bytes mailed once and stored as SHA-256. Every
+// change locks the invitation's row, so concurrent accepts make one membership and an accept racing
+// a revoke ends as one or the other.
+
+import { isValidEmail } from '../../domain/emails.ts'
+import { DomainError, enforce, invalidField } from '../../domain/errors.ts'
+import {
+  checkReopenable,
+  checkRespondable,
+  type Invitation,
+  type InvitationStatus,
+  isInvitedEmail,
+  MAX_PENDING_INVITATIONS,
+  statusAt,
+} from '../../domain/invitation-policy.ts'
+import { canAssignRoles } from '../../domain/membership-policy.ts'
+import type { Member, Organization } from '../../domain/organizations.ts'
+import { builtInRoles, permissionsOf, type RoleName } from '../../domain/permissions.ts'
+import { hashToken, looksLikeToken, newToken } from '../../domain/tokens.ts'
+import { invitationMail } from '../../mail/templates.ts'
+import {
+  countPendingInvitations,
+  findInvitation,
+  findInvitationForInvitee,
+  findPendingInvitationTo,
+  insertInvitation,
+  listInvitations,
+  listPendingInvitationsTo,
+  updateInvitation,
+} from '../../store/invitations.repository.ts'
+import { findRoles, insertMembership } from '../../store/memberships.repository.ts'
+import { findLogo, lockOrganization } from '../../store/organizations.repository.ts'
+import { setActiveOrganization } from '../../store/sessions.repository.ts'
+import { findUserByEmail, markEmailVerified } from '../../store/users.repository.ts'
+import { type Actor, type ActorMembership, membershipOf, requirePermission } from '../access.ts'
+import { recordAudit } from '../audit.ts'
+import type { ServiceDependencies } from '../dependencies.ts'
+import { queueMail } from '../outbox.ts'
+import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
+import { inTransaction, type Transaction } from '../transaction.ts'
+
+/** An invitation as its invitee sees it: with the organization it opens. */
+export interface InvitationPreview {
+  invitation: Invitation
+  organization: Organization
+  status: InvitationStatus
+}
+
+const roleTitles = (roles: readonly RoleName[]) =>
+  roles.map((role) => builtInRoles.find((r) => r.name === role)?.title ?? role)
+
+/** The actor's current roles, read under the organization's lock, and whether they may offer `roles`. */
+async function checkInviter(tx: Transaction, actor: Actor, organizationId: string, roles: RoleName[]) {
+  const actorRoles = await findRoles(tx.db, organizationId, actor.user.id)
+  if (!actorRoles) throw new DomainError('not_found', 'no such organization')
+  if (!permissionsOf(actorRoles).has('member:invite')) {
+    throw new DomainError('forbidden', 'this needs the permission member:invite', {
+      permission: 'member:invite',
+    })
+  }
+  enforce(canAssignRoles({ userId: actor.user.id, roles: actorRoles }, undefined, roles))
+}
+
+async function mailInvitation(
+  deps: ServiceDependencies,
+  tx: Transaction,
+  organization: Organization,
+  invitation: { email: string; roles: RoleName[]; expiresAt: Date },
+  inviterName: string,
+  token: string,
+): Promise<void> {
+  const logo = organization.logoEtag ? await findLogo(tx.db, organization.id) : undefined
+  await queueMail(
+    deps,
+    tx,
+    invitationMail({
+      to: invitation.email,
+      organizationName: organization.name,
+      inviterName,
+      roleTitles: roleTitles(invitation.roles),
+      link: `${deps.publicUrl}/invitations/${token}`,
+      expiresAt: invitation.expiresAt,
+      logo: logo && { contentType: logo.contentType, bytes: logo.bytes },
+    }),
+  )
+}
+
+export async function inviteMember(
+  deps: ServiceDependencies,
+  actor: Actor,
+  input: { email: string; roles: RoleName[] },
+): Promise<Invitation> {
+  const { organization, access } = requirePermission(actor, 'member:invite')
+  if (!isValidEmail(input.email)) throw invalidField('/email', 'must be one email address')
+  const roles = [...new Set(input.roles)]
+  enforce(canAssignRoles({ userId: actor.user.id, roles: access.roles }, undefined, roles))
+  deps.limits.invitationsPerOrganization?.take(organization.id)
+  return inTransaction(deps, async (tx) => {
+    // Under the organization's lock: the pending count and the duplicate checks cannot race.
+    const locked = await lockOrganization(tx.db, organization.id)
+    if (!locked) throw new DomainError('not_found', 'no such organization')
+    await checkInviter(tx, actor, organization.id, roles)
+    const existingUser = await findUserByEmail(tx.db, input.email)
+    if (existingUser && (await findRoles(tx.db, organization.id, existingUser.id))) {
+      throw new DomainError('already_member', 'this email already belongs to a member')
+    }
+    const pending = await findPendingInvitationTo(tx.db, organization.id, input.email)
+    if (pending && statusAt(pending, tx.now) === 'pending') {
+      throw new DomainError('invitation_pending', 'an invitation to this email is pending; resend it instead')
+    }
+    // An expired invitation to the same email gives way to the new one.
+    if (pending) await updateInvitation(tx.db, organization.id, pending.id, { status: 'expired' })
+    if ((await countPendingInvitations(tx.db, organization.id, tx.now)) >= MAX_PENDING_INVITATIONS) {
+      throw new DomainError(
+        'conflict',
+        `this organization has ${MAX_PENDING_INVITATIONS} pending invitations; revoke some first`,
+      )
+    }
+    const token = newToken()
+    const expiresAt = new Date(tx.now.getTime() + deps.invitationTtlMs)
+    const id = await insertInvitation(tx.db, {
+      organizationId: organization.id,
+      email: input.email,
+      roles,
+      tokenHash: hashToken(token),
+      invitedBy: actor.user.id,
+      now: tx.now,
+      expiresAt,
+    })
+    if (!id)
+      throw new DomainError('invitation_pending', 'an invitation to this email is pending; resend it instead')
+    await mailInvitation(deps, tx, locked, { email: input.email, roles, expiresAt }, actor.user.name, token)
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'invitation.created',
+      targetType: 'invitation',
+      targetId: id,
+      after: { email: input.email, roles },
+    })
+    const created = await findInvitation(tx.db, organization.id, id)
+    if (!created) throw new DomainError('internal_error', 'the invitation vanished')
+    return created
+  })
+}
+
+export async function listOrganizationInvitations(
+  deps: ServiceDependencies,
+  actor: Actor,
+  page: { limit: number; cursor?: string; status?: InvitationStatus },
+): Promise<Page<Invitation>> {
+  const { organization } = requirePermission(actor, 'member:read')
+  const before = page.cursor ? decodeDatedCursor(page.cursor) : undefined
+  const rows = await listInvitations(deps.db, organization.id, {
+    limit: page.limit + 1,
+    status: page.status,
+    now: deps.clock.now(),
+    before: before && { createdAt: before.at, id: before.id },
+  })
+  return pageOf(rows, page.limit, (invitation) => [invitation.createdAt.toISOString(), invitation.id])
+}
+
+async function lockInvitation(tx: Transaction, organizationId: string, id: string): Promise<Invitation> {
+  const invitation = await findInvitation(tx.db, organizationId, id, { lock: true })
+  if (!invitation) throw new DomainError('not_found', 'no such invitation')
+  return invitation
+}
+
+export async function revokeInvitation(deps: ServiceDependencies, actor: Actor, id: string): Promise<void> {
+  const { organization } = requirePermission(actor, 'member:invite')
+  await inTransaction(deps, async (tx) => {
+    const invitation = await lockInvitation(tx, organization.id, id)
+    enforce(checkReopenable(invitation, tx.now))
+    await updateInvitation(tx.db, organization.id, id, { status: 'revoked', respondedAt: tx.now })
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'invitation.revoked',
+      targetType: 'invitation',
+      targetId: id,
+      before: { email: invitation.email, roles: invitation.roles },
+    })
+  })
+}
+
+/** A new token and expiry for a pending or expired invitation; the old link stops working. */
+export async function resendInvitation(
+  deps: ServiceDependencies,
+  actor: Actor,
+  id: string,
+): Promise<Invitation> {
+  const { organization } = requirePermission(actor, 'member:invite')
+  return inTransaction(deps, async (tx) => {
+    const locked = await lockOrganization(tx.db, organization.id)
+    if (!locked) throw new DomainError('not_found', 'no such organization')
+    const invitation = await lockInvitation(tx, organization.id, id)
+    enforce(checkReopenable(invitation, tx.now))
+    // The one who resends becomes the inviter, so their rights are what the accept will check.
+    await checkInviter(tx, actor, organization.id, invitation.roles)
+    const token = newToken()
+    const expiresAt = new Date(tx.now.getTime() + deps.invitationTtlMs)
+    await updateInvitation(tx.db, organization.id, id, {
+      tokenHash: hashToken(token),
+      expiresAt,
+      invitedBy: actor.user.id,
+    })
+    await mailInvitation(deps, tx, locked, { ...invitation, expiresAt }, actor.user.name, token)
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'invitation.resent',
+      targetType: 'invitation',
+      targetId: id,
+      before: { expiresAt: invitation.expiresAt },
+      after: { expiresAt },
+    })
+    return { ...invitation, expiresAt, invitedBy: { userId: actor.user.id, name: actor.user.name } }
+  })
+}
+
+/** What a token opens, without a session: the token is the secret. Unknown tokens are 404. */
+export async function previewInvitation(
+  deps: ServiceDependencies,
+  token: string,
+): Promise<InvitationPreview> {
+  const found = looksLikeToken(token)
+    ? await findInvitationForInvitee(deps.db, { tokenHash: hashToken(token) })
+    : undefined
+  if (!found) throw new DomainError('not_found', 'no such invitation')
+  return { ...found, status: statusAt(found.invitation, deps.clock.now()) }
+}
+
+/** Which invitation an invitee answers: by the mailed token, or by id from their own verified list. */
+export type InvitationKey = { token: string } | { id: string }
+
+async function lockForResponse(tx: Transaction, actor: Actor, key: InvitationKey) {
+  let found: { invitation: Invitation; organization: Organization } | undefined
+  if ('token' in key) {
+    found = looksLikeToken(key.token)
+      ? await findInvitationForInvitee(tx.db, { tokenHash: hashToken(key.token) }, { lock: true })
+      : undefined
+  } else if (actor.user.emailVerified && /^[0-9a-f-]{36}$/i.test(key.id)) {
+    // Without the token, a verified email is the proof of the inbox.
+    found = await findInvitationForInvitee(tx.db, { id: key.id, email: actor.user.email }, { lock: true })
+  }
+  if (!found) throw new DomainError('not_found', 'no such invitation')
+  enforce(checkRespondable(found.invitation, tx.now))
+  if (!isInvitedEmail(found.invitation, actor.user.email)) {
+    throw new DomainError(
+      'invitation_email_mismatch',
+      'this invitation was sent to another email; sign in with that one',
+    )
+  }
+  return found
+}
+
+export async function acceptInvitation(
+  deps: ServiceDependencies,
+  actor: Actor,
+  key: InvitationKey,
+): Promise<{ membership: ActorMembership; member: Member }> {
+  return inTransaction(deps, async (tx) => {
+    const { invitation, organization } = await lockForResponse(tx, actor, key)
+    // The inviter must still be able to grant these roles: a demoted or removed inviter's
+    // invitations lapse.
+    const inviterRoles = invitation.invitedBy.userId
+      ? await findRoles(tx.db, organization.id, invitation.invitedBy.userId)
+      : undefined
+    const inviterMayGrant =
+      inviterRoles !== undefined &&
+      permissionsOf(inviterRoles).has('member:invite') &&
+      canAssignRoles(
+        { userId: invitation.invitedBy.userId ?? '', roles: inviterRoles },
+        undefined,
+        invitation.roles,
+      ).ok
+    if (!inviterMayGrant) {
+      throw new DomainError(
+        'invitation_not_pending',
+        'whoever invited you can no longer grant these roles; ask again',
+      )
+    }
+    if (
+      !(await insertMembership(tx.db, {
+        organizationId: organization.id,
+        userId: actor.user.id,
+        roles: invitation.roles,
+        now: tx.now,
+      }))
+    ) {
+      throw new DomainError('already_member', 'you are already a member of this organization')
+    }
+    await updateInvitation(tx.db, organization.id, invitation.id, { status: 'accepted', respondedAt: tx.now })
+    const user = (await markEmailVerified(tx.db, actor.user.id, tx.now)) ?? actor.user
+    if (!actor.activeOrganizationId) {
+      await setActiveOrganization(
+        tx.db,
+        { sessionId: actor.sessionId, userId: actor.user.id },
+        organization.id,
+      )
+    }
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'invitation.accepted',
+      targetType: 'invitation',
+      targetId: invitation.id,
+      after: { userId: actor.user.id, email: user.email, roles: invitation.roles },
+    })
+    return {
+      membership: membershipOf(organization, invitation.roles, tx.now),
+      member: {
+        userId: user.id,
+        email: user.email,
+        name: user.name,
+        roles: invitation.roles,
+        joinedAt: tx.now,
+      },
+    }
+  })
+}
+
+export async function declineInvitation(
+  deps: ServiceDependencies,
+  actor: Actor,
+  key: InvitationKey,
+): Promise<void> {
+  await inTransaction(deps, async (tx) => {
+    const { invitation, organization } = await lockForResponse(tx, actor, key)
+    await updateInvitation(tx.db, organization.id, invitation.id, { status: 'declined', respondedAt: tx.now })
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'invitation.declined',
+      targetType: 'invitation',
+      targetId: invitation.id,
+      after: { userId: actor.user.id },
+    })
+  })
+}
+
+/** Pending invitations to the caller's email, once that email is verified (empty before). */
+export async function listMyInvitations(
+  deps: ServiceDependencies,
+  actor: Actor,
+): Promise<InvitationPreview[]> {
+  if (!actor.user.emailVerified) return []
+  const rows = await listPendingInvitationsTo(deps.db, actor.user.email, deps.clock.now())
+  return rows.map((row) => ({ ...row, status: 'pending' as const }))
+}
+
+/** Whether a sign-up's invitation token is a pending invitation to that email (which proves the inbox). */
+export async function isPendingInvitationTo(tx: Transaction, token: string, email: string): Promise<boolean> {
+  if (!looksLikeToken(token)) return false
+  const found = await findInvitationForInvitee(tx.db, { tokenHash: hashToken(token) })
+  return (
+    found !== undefined &&
+    checkRespondable(found.invitation, tx.now).ok &&
+    isInvitedEmail(found.invitation, email)
+  )
+}
