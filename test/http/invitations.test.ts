@@ -620,3 +620,41 @@ describe.each(databases)('invitations on %s', (databaseName) => {
     })
   })
 })
+
+describe('invitation limits', () => {
+  it('limits invitation creation to 100 per 10 minutes per organization (429), and previews per client to 60 a minute', async () => {
+    const portico = await startTestPortico('pglite')
+    try {
+      const owner = (await signUp(portico.app)) as Person
+      const org = await createOrganization(portico.app, owner, 'Busy Org')
+      for (let i = 0; i < 100; i++) {
+        const answer = await call(portico.app, 'POST', `/v1/organizations/${org.id}/invitations`, {
+          token: owner.token,
+          body: { email: `bulk-${i}@example.com`, roles: ['member'] },
+        })
+        expect(answer.status).toBe(201)
+      }
+      const limited = await call(portico.app, 'POST', `/v1/organizations/${org.id}/invitations`, {
+        token: owner.token,
+        body: { email: 'one-too-many@example.com', roles: ['member'] },
+      })
+      expect(limited.status).toBe(429)
+      expect(limited.body.code).toBe('rate_limited')
+      for (let i = 0; i < 60; i++) await call(portico.app, 'GET', `/v1/invitations/${'Q'.repeat(43)}`)
+      const previewLimited = await call(portico.app, 'GET', `/v1/invitations/${'Q'.repeat(43)}`)
+      expect(previewLimited.status).toBe(429)
+    } finally {
+      await portico.close()
+    }
+  })
+
+  it('lifts the per-organization and per-client limits with RATE_LIMIT=off', async () => {
+    const portico = await startTestPortico('pglite', { env: { RATE_LIMIT: 'off' } })
+    try {
+      for (let i = 0; i < 70; i++)
+        expect((await call(portico.app, 'GET', `/v1/invitations/${'Q'.repeat(43)}`)).status).toBe(404)
+    } finally {
+      await portico.close()
+    }
+  })
+})
