@@ -24,7 +24,14 @@ export interface MailTransport {
 }
 
 export function smtpTransport(smtpUrl: string, from: string): MailTransport {
-  const transporter = nodemailer.createTransport(smtpUrl)
+  // Every SMTP wait ends well within the dispatcher's 30 s lease, so a slow server cannot make a
+  // lease run out while its mail is still being sent (which would send it twice).
+  const transporter = nodemailer.createTransport({
+    url: smtpUrl,
+    connectionTimeout: 5_000,
+    greetingTimeout: 5_000,
+    socketTimeout: 15_000,
+  })
   return {
     name: 'smtp',
     send: async (mail) => {
