@@ -4,6 +4,8 @@ import { DomainError, enforce } from '../domain/errors.ts'
 import type { Organization } from '../domain/organizations.ts'
 import { type Permission, permissionsOf, type RoleName } from '../domain/permissions.ts'
 import type { User } from '../domain/users.ts'
+import { lockOrganization } from '../store/organizations.repository.ts'
+import type { Transaction } from './transaction.ts'
 
 export interface ActorMembership {
   organization: Organization
@@ -38,4 +40,14 @@ export function requirePermission(actor: Actor, permission: Permission): ActorMe
 export function requireMembership(actor: Actor): ActorMembership {
   if (!actor.membership) throw new DomainError('not_found', 'no such organization')
   return actor.membership
+}
+
+/**
+ * Locks the organization's row for the rest of the transaction (changes to its members, owners,
+ * invitations and settings serialize on it); 404 if it was deleted meanwhile.
+ */
+export async function lockNamedOrganization(tx: Transaction, organizationId: string): Promise<Organization> {
+  const organization = await lockOrganization(tx.db, organizationId)
+  if (!organization) throw new DomainError('not_found', 'no such organization')
+  return organization
 }

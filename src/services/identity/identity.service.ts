@@ -65,17 +65,32 @@ async function startSession(tx: Transaction, userId: string): Promise<string> {
   return token
 }
 
-async function queueEmailVerification(deps: ServiceDependencies, tx: Transaction, user: User): Promise<void> {
+const mailedLinks = {
+  email_verification: { path: 'verify-email', ttlMs: VERIFICATION_TTL_MS, mail: emailVerificationMail },
+  password_reset: { path: 'reset-password', ttlMs: PASSWORD_RESET_TTL_MS, mail: passwordResetMail },
+} as const
+
+/** Issues a one-time token of `purpose` for the user and mails its link (PUBLIC_URL/<path>/<token>). */
+async function mailOneTimeLink(
+  deps: ServiceDependencies,
+  tx: Transaction,
+  user: User,
+  purpose: UserTokenPurpose,
+): Promise<void> {
+  const { path, ttlMs, mail } = mailedLinks[purpose]
   const token = newToken()
   await insertUserToken(tx.db, {
     userId: user.id,
-    purpose: 'email_verification',
+    purpose,
     tokenHash: hashToken(token),
     now: tx.now,
-    expiresAt: new Date(tx.now.getTime() + VERIFICATION_TTL_MS),
+    expiresAt: new Date(tx.now.getTime() + ttlMs),
   })
-  const link = `${deps.publicUrl}/verify-email/${token}`
-  await queueMail(deps, tx, emailVerificationMail({ to: user.email, name: user.name, link }))
+  await queueMail(
+    deps,
+    tx,
+    mail({ to: user.email, name: user.name, link: `${deps.publicUrl}/${path}/${token}` }),
+  )
 }
 
 /**
@@ -102,7 +117,7 @@ export async function signUp(
       now: tx.now,
     })
     if (!user) throw new DomainError('email_taken', 'an account with this email already exists')
-    if (!invited) await queueEmailVerification(deps, tx, user)
+    if (!invited) await mailOneTimeLink(deps, tx, user, 'email_verification')
     return { user, token: await startSession(tx, user.id) }
   })
 }
@@ -185,7 +200,7 @@ export async function switchOrganization(
 export async function requestEmailVerification(deps: ServiceDependencies, actor: Actor): Promise<void> {
   if (actor.user.emailVerified) return
   deps.limits.verificationMailsPerUser.take(actor.user.id)
-  await inTransaction(deps, (tx) => queueEmailVerification(deps, tx, actor.user))
+  await inTransaction(deps, (tx) => mailOneTimeLink(deps, tx, actor.user, 'email_verification'))
 }
 
 /** Finds a mailed token for use, refusing unknown, used and expired ones (410 alike). */
@@ -215,17 +230,7 @@ export async function requestPasswordReset(deps: ServiceDependencies, email: str
   if (!isValidEmail(email)) return
   await inTransaction(deps, async (tx) => {
     const user = await findUserByEmail(tx.db, email)
-    if (!user) return
-    const token = newToken()
-    await insertUserToken(tx.db, {
-      userId: user.id,
-      purpose: 'password_reset',
-      tokenHash: hashToken(token),
-      now: tx.now,
-      expiresAt: new Date(tx.now.getTime() + PASSWORD_RESET_TTL_MS),
-    })
-    const link = `${deps.publicUrl}/reset-password/${token}`
-    await queueMail(deps, tx, passwordResetMail({ to: user.email, name: user.name, link }))
+    if (user) await mailOneTimeLink(deps, tx, user, 'password_reset')
   })
 }
 

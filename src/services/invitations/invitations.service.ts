@@ -30,10 +30,16 @@ import {
   updateInvitation,
 } from '../../store/invitations.repository.ts'
 import { findRoles, insertMembership } from '../../store/memberships.repository.ts'
-import { findLogo, lockOrganization } from '../../store/organizations.repository.ts'
+import { findLogo } from '../../store/organizations.repository.ts'
 import { setActiveOrganization } from '../../store/sessions.repository.ts'
 import { findUserByEmail, markEmailVerified } from '../../store/users.repository.ts'
-import { type Actor, type ActorMembership, membershipOf, requirePermission } from '../access.ts'
+import {
+  type Actor,
+  type ActorMembership,
+  lockNamedOrganization,
+  membershipOf,
+  requirePermission,
+} from '../access.ts'
 import { recordAudit } from '../audit.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { queueMail } from '../outbox.ts'
@@ -98,8 +104,7 @@ export async function inviteMember(
   deps.limits.invitationsPerOrganization?.take(organization.id)
   return inTransaction(deps, async (tx) => {
     // Under the organization's lock: the pending count and the duplicate checks cannot race.
-    const locked = await lockOrganization(tx.db, organization.id)
-    if (!locked) throw new DomainError('not_found', 'no such organization')
+    const locked = await lockNamedOrganization(tx, organization.id)
     await checkInviter(tx, actor, organization.id, roles)
     const existingUser = await findUserByEmail(tx.db, input.email)
     if (existingUser && (await findRoles(tx.db, organization.id, existingUser.id))) {
@@ -190,8 +195,7 @@ export async function resendInvitation(
 ): Promise<Invitation> {
   const { organization } = requirePermission(actor, 'member:invite')
   return inTransaction(deps, async (tx) => {
-    const locked = await lockOrganization(tx.db, organization.id)
-    if (!locked) throw new DomainError('not_found', 'no such organization')
+    const locked = await lockNamedOrganization(tx, organization.id)
     const invitation = await lockInvitation(tx, organization.id, id)
     enforce(checkReopenable(invitation, tx.now))
     // The one who resends becomes the inviter, so their rights are what the accept will check.

@@ -21,9 +21,8 @@ import {
   listMembers as listMemberRows,
   updateMemberRoles,
 } from '../../store/memberships.repository.ts'
-import { lockOrganization } from '../../store/organizations.repository.ts'
 import { clearActiveOrganization } from '../../store/sessions.repository.ts'
-import { type Actor, requireMembership, requirePermission } from '../access.ts'
+import { type Actor, lockNamedOrganization, requireMembership, requirePermission } from '../access.ts'
 import { recordAudit } from '../audit.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
@@ -51,8 +50,7 @@ async function lockForMembershipChange(
   actor: Actor,
   organizationId: string,
 ): Promise<RoleName[]> {
-  if (!(await lockOrganization(tx.db, organizationId)))
-    throw new DomainError('not_found', 'no such organization')
+  await lockNamedOrganization(tx, organizationId)
   const roles = await findRoles(tx.db, organizationId, actor.user.id)
   if (!roles) throw new DomainError('not_found', 'no such organization')
   return roles

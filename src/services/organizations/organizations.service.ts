@@ -18,13 +18,18 @@ import {
   findLogo,
   insertOrganization,
   type Logo,
-  lockOrganization,
   updateOrganization,
   upsertLogo,
 } from '../../store/organizations.repository.ts'
 import { setActiveOrganization } from '../../store/sessions.repository.ts'
 import { lockUser } from '../../store/users.repository.ts'
-import { type Actor, type ActorMembership, membershipOf, requirePermission } from '../access.ts'
+import {
+  type Actor,
+  type ActorMembership,
+  lockNamedOrganization,
+  membershipOf,
+  requirePermission,
+} from '../access.ts'
 import { recordAudit } from '../audit.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
@@ -135,8 +140,7 @@ export async function renameOrganization(
   if (change.name === undefined) return membership
   const name = checkOrganizationName(change.name)
   return inTransaction(deps, async (tx) => {
-    const before = await lockOrganization(tx.db, membership.organization.id)
-    if (!before) throw new DomainError('not_found', 'no such organization')
+    const before = await lockNamedOrganization(tx, membership.organization.id)
     const organization = await updateOrganization(tx.db, before.id, { name })
     if (before.name !== name) {
       await recordAudit(tx, actor, {
@@ -156,8 +160,7 @@ export async function renameOrganization(
 export async function deleteOrganization(deps: ServiceDependencies, actor: Actor): Promise<void> {
   const membership = requirePermission(actor, 'organization:delete')
   await inTransaction(deps, async (tx) => {
-    const organization = await lockOrganization(tx.db, membership.organization.id)
-    if (!organization) throw new DomainError('not_found', 'no such organization')
+    const organization = await lockNamedOrganization(tx, membership.organization.id)
     await recordAudit(tx, actor, {
       organizationId: organization.id,
       action: 'organization.deleted',
@@ -184,8 +187,7 @@ export async function setOrganizationLogo(
   }
   const etag = createHash('sha256').update(bytes).digest('hex').slice(0, 32)
   return inTransaction(deps, async (tx) => {
-    const before = await lockOrganization(tx.db, membership.organization.id)
-    if (!before) throw new DomainError('not_found', 'no such organization')
+    const before = await lockNamedOrganization(tx, membership.organization.id)
     await upsertLogo(tx.db, before.id, { contentType: image.type, bytes, etag, now: tx.now })
     const organization = await updateOrganization(tx.db, before.id, { logoEtag: etag })
     await recordAudit(tx, actor, {
@@ -204,8 +206,7 @@ export async function setOrganizationLogo(
 export async function removeOrganizationLogo(deps: ServiceDependencies, actor: Actor): Promise<void> {
   const membership = requirePermission(actor, 'organization:update')
   await inTransaction(deps, async (tx) => {
-    const before = await lockOrganization(tx.db, membership.organization.id)
-    if (!before) throw new DomainError('not_found', 'no such organization')
+    const before = await lockNamedOrganization(tx, membership.organization.id)
     if (!(await deleteLogo(tx.db, before.id))) return
     await updateOrganization(tx.db, before.id, { logoEtag: null })
     await recordAudit(tx, actor, {
