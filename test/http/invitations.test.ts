@@ -648,6 +648,46 @@ describe('invitation limits', () => {
     }
   })
 
+  it('caps pending invitations at 500 per organization (409 conflict); revoking one makes room', async () => {
+    const portico = await startTestPortico('pglite', { env: { RATE_LIMIT: 'off' } })
+    try {
+      const owner = (await signUp(portico.app)) as Person
+      const org = await createOrganization(portico.app, owner, 'Capped Org')
+      let last = ''
+      for (let i = 0; i < 500; i++) {
+        const answer = await call(portico.app, 'POST', `/v1/organizations/${org.id}/invitations`, {
+          token: owner.token,
+          body: { email: `cap-${i}@example.com`, roles: ['member'] },
+        })
+        expect(answer.status).toBe(201)
+        last = answer.body.id
+      }
+      const capped = await call(portico.app, 'POST', `/v1/organizations/${org.id}/invitations`, {
+        token: owner.token,
+        body: { email: 'cap-500@example.com', roles: ['member'] },
+      })
+      expect(capped.status).toBe(409)
+      expect(capped.body.code).toBe('conflict')
+      expect(
+        (
+          await call(portico.app, 'DELETE', `/v1/organizations/${org.id}/invitations/${last}`, {
+            token: owner.token,
+          })
+        ).status,
+      ).toBe(204)
+      expect(
+        (
+          await call(portico.app, 'POST', `/v1/organizations/${org.id}/invitations`, {
+            token: owner.token,
+            body: { email: 'cap-500@example.com', roles: ['member'] },
+          })
+        ).status,
+      ).toBe(201)
+    } finally {
+      await portico.close()
+    }
+  })
+
   it('lifts the per-organization and per-client limits with RATE_LIMIT=off', async () => {
     const portico = await startTestPortico('pglite', { env: { RATE_LIMIT: 'off' } })
     try {
