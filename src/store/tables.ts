@@ -104,6 +104,49 @@ export interface AuditEventsTable {
   created_at: Date
 }
 
+interface TenantRow {
+  organization_id: string
+  id: Generated<string>
+  created_at: Date
+}
+
+export interface ApisTable extends TenantRow {
+  name: string
+  version: string
+  base_path: string
+  description: Generated<string>
+  status: string
+  created_by: string | null
+}
+
+export interface EnvironmentsTable extends TenantRow {
+  name: string
+}
+
+export interface ApplicationsTable extends TenantRow {
+  name: string
+  description: Generated<string>
+  created_by: string | null
+}
+
+export interface SubscriptionsTable extends TenantRow {
+  application_id: string
+  api_id: string
+}
+
+export interface ApiKeysTable extends TenantRow {
+  application_id: string
+  environment_id: string
+  name: string
+  prefix: string
+  last4: string
+  key_hash: string
+  created_by: string | null
+  last_used_at: Date | null
+  expires_at: Date | null
+  revoked_at: Date | null
+}
+
 export interface Tables {
   users: UsersTable
   sessions: SessionsTable
@@ -114,4 +157,9 @@ export interface Tables {
   organization_logos: OrganizationLogosTable
   audit_events: AuditEventsTable
   invitations: InvitationsTable
+  apis: ApisTable
+  environments: EnvironmentsTable
+  applications: ApplicationsTable
+  subscriptions: SubscriptionsTable
+  api_keys: ApiKeysTable
 }

@@ -3,9 +3,11 @@ import type { Migration } from 'kysely/migration'
 import * as identity from './0001_identity.ts'
 import * as organizations from './0002_organizations.ts'
 import * as invitations from './0003_invitations.ts'
+import * as portal from './0004_portal.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': identity,
   '0002_organizations': organizations,
   '0003_invitations': invitations,
+  '0004_portal': portal,
 }

@@ -1,0 +1,86 @@
+// Developer-portal resources: APIs and their status, environments, applications.
+import { allowed, type Decision, refused } from './errors.ts'
+
+export type ApiStatus = 'draft' | 'published' | 'deprecated'
+
+export interface Api {
+  id: string
+  organizationId: string
+  name: string
+  version: string
+  basePath: string
+  description: string
+  status: ApiStatus
+  createdAt: Date
+  createdBy: string | null
+}
+
+export interface Environment {
+  id: string
+  organizationId: string
+  name: string
+  createdAt: Date
+}
+
+export interface Application {
+  id: string
+  organizationId: string
+  name: string
+  description: string
+  createdAt: Date
+  createdBy: string | null
+}
+
+export interface Subscription {
+  id: string
+  applicationId: string
+  apiId: string
+  createdAt: Date
+}
+
+export interface ApiKey {
+  id: string
+  organizationId: string
+  applicationId: string
+  name: string
+  environment: string
+  prefix: string
+  last4: string
+  createdAt: Date
+  createdBy: string | null
+  lastUsedAt: Date | null
+  expiresAt: Date | null
+  revokedAt: Date | null
+}
+
+/** Environments every organization starts with. */
+export const defaultEnvironments = ['development', 'production'] as const
+
+// Environment names appear inside API keys, so they are short lowercase slugs.
+export const ENVIRONMENT_NAME_PATTERN = '^[a-z][a-z0-9-]{0,31}$'
+export const API_BASE_PATH_PATTERN = '^/[A-Za-z0-9._~!$&\'()*+,;=:@%/-]{0,199}$'
+
+/** draft → published → deprecated, and deprecated → published again. */
+export function checkApiTransition(from: ApiStatus, to: ApiStatus): Decision {
+  const permitted: Record<ApiStatus, ApiStatus[]> = {
+    draft: ['published'],
+    published: ['deprecated'],
+    deprecated: ['published'],
+  }
+  if (from === to || permitted[from].includes(to)) return allowed
+  return refused('conflict', `an API that is ${from} cannot become ${to}`)
+}
+
+/** New subscriptions need a published API; deprecated ones keep their subscriptions but take no new ones. */
+export function checkSubscribable(api: Pick<Api, 'status'>): Decision {
+  if (api.status !== 'published') return refused('api_not_published', `this API is ${api.status}; only published APIs take subscriptions`)
+  return allowed
+}
+
+/** An API with subscriptions is deleted only once deprecated. */
+export function checkApiDeletable(api: Pick<Api, 'status'>, subscriptions: number): Decision {
+  if (subscriptions > 0 && api.status !== 'deprecated') {
+    return refused('conflict', 'this API has subscriptions: deprecate it before deleting it')
+  }
+  return allowed
+}

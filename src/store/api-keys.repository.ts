@@ -1,0 +1,199 @@
+// API keys of an organization's applications, and the lookup a gateway's verification needs.
+import { sql } from 'kysely'
+import type { ApiKey } from '../domain/portal.ts'
+import type { Executor } from './executor.ts'
+
+const keyColumns = [
+  'api_keys.organization_id',
+  'api_keys.id',
+  'api_keys.application_id',
+  'api_keys.name',
+  'api_keys.prefix',
+  'api_keys.last4',
+  'api_keys.created_at',
+  'api_keys.created_by',
+  'api_keys.last_used_at',
+  'api_keys.expires_at',
+  'api_keys.revoked_at',
+  'environments.name as environment',
+] as const
+
+interface KeyRow {
+  organization_id: string
+  id: string
+  application_id: string
+  name: string
+  prefix: string
+  last4: string
+  created_at: Date
+  created_by: string | null
+  last_used_at: Date | null
+  expires_at: Date | null
+  revoked_at: Date | null
+  environment: string
+}
+
+function keyRowToApiKey(row: KeyRow): ApiKey {
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    applicationId: row.application_id,
+    name: row.name,
+    environment: row.environment,
+    prefix: row.prefix,
+    last4: row.last4,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    lastUsedAt: row.last_used_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  }
+}
+
+function selectKeys(db: Executor) {
+  return db
+    .selectFrom('api_keys')
+    .innerJoin('environments', (join) =>
+      join
+        .onRef('environments.organization_id', '=', 'api_keys.organization_id')
+        .onRef('environments.id', '=', 'api_keys.environment_id'),
+    )
+    .select(keyColumns)
+}
+
+export async function insertApiKey(
+  db: Executor,
+  key: {
+    organizationId: string
+    applicationId: string
+    environmentId: string
+    name: string
+    prefix: string
+    last4: string
+    keyHash: string
+    createdBy: string
+    expiresAt: Date | null
+    now: Date
+  },
+): Promise<string> {
+  const row = await db
+    .insertInto('api_keys')
+    .values({
+      organization_id: key.organizationId,
+      application_id: key.applicationId,
+      environment_id: key.environmentId,
+      name: key.name,
+      prefix: key.prefix,
+      last4: key.last4,
+      key_hash: key.keyHash,
+      created_by: key.createdBy,
+      expires_at: key.expiresAt,
+      created_at: key.now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
+}
+
+export async function findApiKey(
+  db: Executor,
+  organizationId: string,
+  applicationId: string,
+  id: string,
+  lock = false,
+): Promise<(ApiKey & { environmentId: string }) | undefined> {
+  let select = selectKeys(db)
+    .select('api_keys.environment_id')
+    .where('api_keys.organization_id', '=', organizationId)
+    .where('api_keys.application_id', '=', applicationId)
+    .where('api_keys.id', '=', id)
+  if (lock) select = select.forUpdate('api_keys')
+  const row = await select.executeTakeFirst()
+  return row && { ...keyRowToApiKey(row), environmentId: row.environment_id }
+}
+
+/** The keys of an application that are not revoked, newest first. */
+export async function listApiKeys(db: Executor, organizationId: string, applicationId: string): Promise<ApiKey[]> {
+  const rows = await selectKeys(db)
+    .where('api_keys.organization_id', '=', organizationId)
+    .where('api_keys.application_id', '=', applicationId)
+    .where('api_keys.revoked_at', 'is', null)
+    .orderBy('api_keys.created_at', 'desc')
+    .orderBy('api_keys.id', 'desc')
+    .limit(500)
+    .execute()
+  return rows.map(keyRowToApiKey)
+}
+
+export async function updateApiKey(
+  db: Executor,
+  organizationId: string,
+  id: string,
+  change: { revokedAt?: Date; expiresAt?: Date },
+): Promise<void> {
+  await db
+    .updateTable('api_keys')
+    .set({
+      ...(change.revokedAt ? { revoked_at: change.revokedAt } : {}),
+      ...(change.expiresAt ? { expires_at: change.expiresAt } : {}),
+    })
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', id)
+    .execute()
+}
+
+/** What a gateway's verification needs to know of a key, and the APIs its application subscribes to. */
+export interface KeyVerificationFacts {
+  organizationId: string
+  applicationId: string
+  keyId: string
+  environment: string
+  expiresAt: Date | null
+  revokedAt: Date | null
+  subscribedApiIds: string[]
+}
+
+export async function findKeyForVerification(db: Executor, keyHash: string): Promise<KeyVerificationFacts | undefined> {
+  const row = await db
+    .selectFrom('api_keys')
+    .innerJoin('environments', (join) =>
+      join
+        .onRef('environments.organization_id', '=', 'api_keys.organization_id')
+        .onRef('environments.id', '=', 'api_keys.environment_id'),
+    )
+    .select((eb) => [
+      'api_keys.organization_id',
+      'api_keys.application_id',
+      'api_keys.id',
+      'api_keys.expires_at',
+      'api_keys.revoked_at',
+      'environments.name as environment',
+      eb
+        .selectFrom('subscriptions')
+        .select((sub) => sub.fn.coalesce(sub.fn('array_agg', ['subscriptions.api_id']), sub.val([])).as('ids'))
+        .whereRef('subscriptions.organization_id', '=', 'api_keys.organization_id')
+        .whereRef('subscriptions.application_id', '=', 'api_keys.application_id')
+        .as('subscribed_api_ids'),
+    ])
+    .where('api_keys.key_hash', '=', keyHash)
+    .executeTakeFirst()
+  if (!row) return undefined
+  return {
+    organizationId: row.organization_id,
+    applicationId: row.application_id,
+    keyId: row.id,
+    environment: row.environment,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    subscribedApiIds: (row.subscribed_api_ids as string[] | null) ?? [],
+  }
+}
+
+/** Records when keys were last used, in one statement for the whole batch. */
+export async function recordKeysUsed(db: Executor, uses: { organizationId: string; keyId: string; at: Date }[]): Promise<void> {
+  if (uses.length === 0) return
+  const rows = sql.join(uses.map((use) => sql`(${use.organizationId}::uuid, ${use.keyId}::uuid, ${use.at}::timestamptz)`))
+  await sql`update api_keys set last_used_at = greatest(coalesce(api_keys.last_used_at, used.at), used.at)
+    from (values ${rows}) as used(organization_id, id, at)
+    where api_keys.organization_id = used.organization_id and api_keys.id = used.id`.execute(db)
+}
