@@ -7,6 +7,7 @@ import type { App } from './http/app-instance.ts'
 import { createLogger } from './http/logging.ts'
 import { logTransport, MailDispatcher, type MailTransport, smtpTransport } from './mail/dispatcher.ts'
 import { type Clock, systemClock } from './services/clock.ts'
+import { KeyVerifier } from './services/credentials/key-verifier.ts'
 import { type Database, openDatabase } from './store/database.ts'
 import { migrateToLatest } from './store/migrate.ts'
 
@@ -14,6 +15,7 @@ export interface Portico {
   app: App
   database: Database
   dispatcher: MailDispatcher
+  keyVerifier: KeyVerifier
   /** Stops taking requests, finishes those in flight, stops the mailer, closes the database. */
   close(): Promise<void>
 }
@@ -37,15 +39,19 @@ export async function startPortico(config: Config, options: StartOptions = {}): 
       options.transport ??
       (config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : logTransport(logger))
     const dispatcher = new MailDispatcher({ db: database.db, clock, transport, logger })
-    const app = await buildApp({ config, database, clock, mailer: dispatcher, logger })
+    const keyVerifier = new KeyVerifier({ database, clock })
+    await keyVerifier.start()
+    const app = await buildApp({ config, database, clock, mailer: dispatcher, keyVerifier, logger })
     dispatcher.start()
     return {
       app,
       database,
       dispatcher,
+      keyVerifier,
       close: async () => {
         await app.close()
         await dispatcher.stop()
+        await keyVerifier.stop()
         await database.close()
       },
     }

@@ -58,7 +58,7 @@ export const defaultEnvironments = ['development', 'production'] as const
 
 // Environment names appear inside API keys, so they are short lowercase slugs.
 export const ENVIRONMENT_NAME_PATTERN = '^[a-z][a-z0-9-]{0,31}$'
-export const API_BASE_PATH_PATTERN = '^/[A-Za-z0-9._~!$&\'()*+,;=:@%/-]{0,199}$'
+export const API_BASE_PATH_PATTERN = "^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,199}$"
 
 /** draft → published → deprecated, and deprecated → published again. */
 export function checkApiTransition(from: ApiStatus, to: ApiStatus): Decision {
@@ -73,7 +73,8 @@ export function checkApiTransition(from: ApiStatus, to: ApiStatus): Decision {
 
 /** New subscriptions need a published API; deprecated ones keep their subscriptions but take no new ones. */
 export function checkSubscribable(api: Pick<Api, 'status'>): Decision {
-  if (api.status !== 'published') return refused('api_not_published', `this API is ${api.status}; only published APIs take subscriptions`)
+  if (api.status !== 'published')
+    return refused('api_not_published', `this API is ${api.status}; only published APIs take subscriptions`)
   return allowed
 }
 

@@ -10,6 +10,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
 import type { Clock } from '../services/clock.ts'
+import type { KeyVerifier } from '../services/credentials/key-verifier.ts'
 import type { AccountLimits, ServiceDependencies } from '../services/dependencies.ts'
 import { RateLimiter } from '../services/rate-limiter.ts'
 import type { Database } from '../store/database.ts'
@@ -20,15 +21,18 @@ import { createMetrics } from './metrics.ts'
 import { registerConsoleRoutes } from './routes/console.routes.ts'
 import { registerIdentityRoutes } from './routes/identity.routes.ts'
 import { registerInvitationRoutes } from './routes/invitations.routes.ts'
+import { registerKeyRoutes } from './routes/keys.routes.ts'
 import { registerMemberRoutes } from './routes/members.routes.ts'
 import { registerOperationsRoutes } from './routes/operations.routes.ts'
 import { registerOrganizationRoutes } from './routes/organizations.routes.ts'
+import { registerPortalRoutes } from './routes/portal.routes.ts'
 
 export interface AppDependencies {
   config: Config
   database: Database
   clock: Clock
   mailer: { wake(): void }
+  keyVerifier: KeyVerifier
   logger: Logger
 }
 
@@ -131,6 +135,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
           cookie: { type: 'apiKey', in: 'cookie', name: 'portico_session' },
+          gateway: { type: 'http', scheme: 'bearer', description: 'a GATEWAY_TOKEN' },
         },
       },
       security: [{ bearer: [] }, { cookie: [] }],
@@ -152,6 +157,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     services,
     config.rateLimit ? new RateLimiter({ limit: 60, windowMs: 60_000, clock }) : undefined,
   )
+  registerPortalRoutes(app, services)
+  registerKeyRoutes(app, services, deps.keyVerifier, config.gatewayTokens)
   registerOperationsRoutes(app, database, metrics)
   registerConsoleRoutes(app)
 

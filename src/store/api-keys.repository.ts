@@ -113,7 +113,11 @@ export async function findApiKey(
 }
 
 /** The keys of an application that are not revoked, newest first. */
-export async function listApiKeys(db: Executor, organizationId: string, applicationId: string): Promise<ApiKey[]> {
+export async function listApiKeys(
+  db: Executor,
+  organizationId: string,
+  applicationId: string,
+): Promise<ApiKey[]> {
   const rows = await selectKeys(db)
     .where('api_keys.organization_id', '=', organizationId)
     .where('api_keys.application_id', '=', applicationId)
@@ -153,7 +157,10 @@ export interface KeyVerificationFacts {
   subscribedApiIds: string[]
 }
 
-export async function findKeyForVerification(db: Executor, keyHash: string): Promise<KeyVerificationFacts | undefined> {
+export async function findKeyForVerification(
+  db: Executor,
+  keyHash: string,
+): Promise<KeyVerificationFacts | undefined> {
   const row = await db
     .selectFrom('api_keys')
     .innerJoin('environments', (join) =>
@@ -170,7 +177,9 @@ export async function findKeyForVerification(db: Executor, keyHash: string): Pro
       'environments.name as environment',
       eb
         .selectFrom('subscriptions')
-        .select((sub) => sub.fn.coalesce(sub.fn('array_agg', ['subscriptions.api_id']), sub.val([])).as('ids'))
+        .select((sub) =>
+          sub.fn.coalesce(sub.fn('array_agg', ['subscriptions.api_id']), sub.val([])).as('ids'),
+        )
         .whereRef('subscriptions.organization_id', '=', 'api_keys.organization_id')
         .whereRef('subscriptions.application_id', '=', 'api_keys.application_id')
         .as('subscribed_api_ids'),
@@ -190,9 +199,14 @@ export async function findKeyForVerification(db: Executor, keyHash: string): Pro
 }
 
 /** Records when keys were last used, in one statement for the whole batch. */
-export async function recordKeysUsed(db: Executor, uses: { organizationId: string; keyId: string; at: Date }[]): Promise<void> {
+export async function recordKeysUsed(
+  db: Executor,
+  uses: { organizationId: string; keyId: string; at: Date }[],
+): Promise<void> {
   if (uses.length === 0) return
-  const rows = sql.join(uses.map((use) => sql`(${use.organizationId}::uuid, ${use.keyId}::uuid, ${use.at}::timestamptz)`))
+  const rows = sql.join(
+    uses.map((use) => sql`(${use.organizationId}::uuid, ${use.keyId}::uuid, ${use.at}::timestamptz)`),
+  )
   await sql`update api_keys set last_used_at = greatest(coalesce(api_keys.last_used_at, used.at), used.at)
     from (values ${rows}) as used(organization_id, id, at)
     where api_keys.organization_id = used.organization_id and api_keys.id = used.id`.execute(db)

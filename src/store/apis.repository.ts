@@ -6,7 +6,17 @@ import type { ApisTable } from './tables.ts'
 
 type ApiRow = Omit<ApisTable, 'id' | 'description'> & { id: string; description: string }
 
-const columns = ['organization_id', 'id', 'name', 'version', 'base_path', 'description', 'status', 'created_at', 'created_by'] as const
+const columns = [
+  'organization_id',
+  'id',
+  'name',
+  'version',
+  'base_path',
+  'description',
+  'status',
+  'created_at',
+  'created_by',
+] as const
 
 function apiRowToApi(row: ApiRow): Api {
   return {
@@ -25,7 +35,15 @@ function apiRowToApi(row: ApiRow): Api {
 /** Inserts an API; undefined when its name+version or base path+version is taken. */
 export async function insertApi(
   db: Executor,
-  api: { organizationId: string; name: string; version: string; basePath: string; description: string; createdBy: string; now: Date },
+  api: {
+    organizationId: string
+    name: string
+    version: string
+    basePath: string
+    description: string
+    createdBy: string
+    now: Date
+  },
 ): Promise<Api | undefined> {
   const row = await db
     .insertInto('apis')
@@ -45,8 +63,17 @@ export async function insertApi(
   return row && apiRowToApi(row)
 }
 
-export async function findApi(db: Executor, organizationId: string, id: string, lock = false): Promise<Api | undefined> {
-  let select = db.selectFrom('apis').select(columns).where('organization_id', '=', organizationId).where('id', '=', id)
+export async function findApi(
+  db: Executor,
+  organizationId: string,
+  id: string,
+  lock = false,
+): Promise<Api | undefined> {
+  let select = db
+    .selectFrom('apis')
+    .select(columns)
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', id)
   if (lock) select = select.forUpdate()
   const row = await select.executeTakeFirst()
   return row && apiRowToApi(row)
@@ -96,7 +123,11 @@ export async function deleteApi(db: Executor, organizationId: string, id: string
   await db.deleteFrom('apis').where('organization_id', '=', organizationId).where('id', '=', id).execute()
 }
 
-export async function countSubscriptionsOfApi(db: Executor, organizationId: string, apiId: string): Promise<number> {
+export async function countSubscriptionsOfApi(
+  db: Executor,
+  organizationId: string,
+  apiId: string,
+): Promise<number> {
   const row = await db
     .selectFrom('subscriptions')
     .select((eb) => eb.fn.countAll<string>().as('count'))

@@ -43,7 +43,11 @@ export async function insertApplication(
   return row && applicationRowToApplication(row)
 }
 
-export async function findApplication(db: Executor, organizationId: string, id: string): Promise<Application | undefined> {
+export async function findApplication(
+  db: Executor,
+  organizationId: string,
+  id: string,
+): Promise<Application | undefined> {
   const row = await db
     .selectFrom('applications')
     .select(columns)
@@ -91,12 +95,21 @@ export async function updateApplication(
 
 /** Deletes the application; its subscriptions and keys go with it. */
 export async function deleteApplication(db: Executor, organizationId: string, id: string): Promise<void> {
-  await db.deleteFrom('applications').where('organization_id', '=', organizationId).where('id', '=', id).execute()
+  await db
+    .deleteFrom('applications')
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', id)
+    .execute()
 }
 
 const subscriptionColumns = ['id', 'application_id', 'api_id', 'created_at'] as const
 
-function subscriptionRowToSubscription(row: { id: string; application_id: string; api_id: string; created_at: Date }): Subscription {
+function subscriptionRowToSubscription(row: {
+  id: string
+  application_id: string
+  api_id: string
+  created_at: Date
+}): Subscription {
   return { id: row.id, applicationId: row.application_id, apiId: row.api_id, createdAt: row.created_at }
 }
 

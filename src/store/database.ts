@@ -23,6 +23,16 @@ export interface Database {
   poolUse(): PoolUse
   /** Resolves when the database answers a query. */
   ping(): Promise<void>
+  /**
+   * Calls `onMessage` for every NOTIFY on `channel` (from any instance, after its transaction
+   * commits), and `onGap` when messages may have been missed (a lost connection). Resolves with
+   * the function that stops listening.
+   */
+  listen(
+    channel: string,
+    onMessage: (payload: string) => void,
+    onGap: () => void,
+  ): Promise<() => Promise<void>>
   close(): Promise<void>
 }
 
@@ -85,6 +95,8 @@ export async function openPGlite(dataDir: string | undefined): Promise<Database>
     ping: async () => {
       await sql`select 1`.execute(db)
     },
+    // PGlite is one process: its notifications never get lost, so there is no gap to report.
+    listen: async (channel, onMessage) => pglite.listen(channel, onMessage),
     close: async () => {
       await db.destroy()
       unlock()
@@ -97,6 +109,7 @@ export async function openPostgres(connectionString: string, max = 10): Promise<
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) })
+  const listeners = new Set<() => Promise<void>>()
   const database: Database = {
     db,
     kind: 'postgres',
@@ -104,7 +117,18 @@ export async function openPostgres(connectionString: string, max = 10): Promise<
     ping: async () => {
       await sql`select 1`.execute(db)
     },
-    close: () => db.destroy(),
+    listen: async (channel, onMessage, onGap) => {
+      const stop = await listenOnPostgres(connectionString, channel, onMessage, onGap)
+      listeners.add(stop)
+      return async () => {
+        listeners.delete(stop)
+        await stop()
+      }
+    },
+    close: async () => {
+      await Promise.all([...listeners].map((stop) => stop()))
+      await db.destroy()
+    },
   }
   try {
     await database.ping()
@@ -121,6 +145,56 @@ export async function openPostgres(connectionString: string, max = 10): Promise<
     throw new DatabaseUnavailableError(`cannot reach PostgreSQL at ${where}: ${(error as Error).message}`)
   }
   return database
+}
+
+/**
+ * LISTEN on a dedicated connection (a pooled one would be handed to queries). When it drops, it
+ * reconnects and reports a gap, since notifications sent meanwhile are lost.
+ */
+async function listenOnPostgres(
+  connectionString: string,
+  channel: string,
+  onMessage: (payload: string) => void,
+  onGap: () => void,
+): Promise<() => Promise<void>> {
+  let stopped = false
+  let client: pg.Client | undefined
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString })
+    next.on('notification', (message) => {
+      if (message.channel === channel) onMessage(message.payload ?? '')
+    })
+    next.on('error', () => {
+      if (stopped) return
+      void next.end().catch(() => {})
+      onGap()
+      setTimeout(() => void reconnect(), 500).unref()
+    })
+    await next.connect()
+    await next.query(`listen ${pg.escapeIdentifier(channel)}`)
+    client = next
+  }
+  const reconnect = async (): Promise<void> => {
+    while (!stopped) {
+      try {
+        await connect()
+        onGap()
+        return
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 1_000).unref())
+      }
+    }
+  }
+  await connect()
+  return async () => {
+    stopped = true
+    await client?.end().catch(() => {})
+  }
+}
+
+/** Sends a notification on `channel`; inside a transaction it is delivered when that commits. */
+export async function notify(db: Kysely<Tables>, channel: string, payload: string): Promise<void> {
+  await sql`select pg_notify(${channel}, ${payload})`.execute(db)
 }
 
 export function openDatabase(options: {

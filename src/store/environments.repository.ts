@@ -4,7 +4,12 @@ import type { Executor } from './executor.ts'
 
 const columns = ['organization_id', 'id', 'name', 'created_at'] as const
 
-function environmentRowToEnvironment(row: { organization_id: string; id: string; name: string; created_at: Date }): Environment {
+function environmentRowToEnvironment(row: {
+  organization_id: string
+  id: string
+  name: string
+  created_at: Date
+}): Environment {
   return { id: row.id, organizationId: row.organization_id, name: row.name, createdAt: row.created_at }
 }
 
@@ -15,7 +20,11 @@ export async function insertEnvironment(
 ): Promise<Environment | undefined> {
   const row = await db
     .insertInto('environments')
-    .values({ organization_id: environment.organizationId, name: environment.name, created_at: environment.now })
+    .values({
+      organization_id: environment.organizationId,
+      name: environment.name,
+      created_at: environment.now,
+    })
     .onConflict((oc) => oc.doNothing())
     .returning(columns)
     .executeTakeFirst()
@@ -45,7 +54,12 @@ export async function findEnvironment(
 }
 
 /** Renames; undefined when the new name is taken. */
-export async function renameEnvironment(db: Executor, organizationId: string, id: string, name: string): Promise<Environment | undefined> {
+export async function renameEnvironment(
+  db: Executor,
+  organizationId: string,
+  id: string,
+  name: string,
+): Promise<Environment | undefined> {
   try {
     const row = await db
       .updateTable('environments')
@@ -61,11 +75,26 @@ export async function renameEnvironment(db: Executor, organizationId: string, id
   }
 }
 
+/** Deletes the environment and the revoked keys that still point at it (live keys prevent this). */
 export async function deleteEnvironment(db: Executor, organizationId: string, id: string): Promise<void> {
-  await db.deleteFrom('environments').where('organization_id', '=', organizationId).where('id', '=', id).execute()
+  await db
+    .deleteFrom('api_keys')
+    .where('organization_id', '=', organizationId)
+    .where('environment_id', '=', id)
+    .where('revoked_at', 'is not', null)
+    .execute()
+  await db
+    .deleteFrom('environments')
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', id)
+    .execute()
 }
 
-export async function countKeysInEnvironment(db: Executor, organizationId: string, environmentId: string): Promise<number> {
+export async function countKeysInEnvironment(
+  db: Executor,
+  organizationId: string,
+  environmentId: string,
+): Promise<number> {
   const row = await db
     .selectFrom('api_keys')
     .select((eb) => eb.fn.countAll<string>().as('count'))

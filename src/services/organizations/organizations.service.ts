@@ -10,6 +10,8 @@ import {
   ORGANIZATION_NAME_MAX_LENGTH,
   type Organization,
 } from '../../domain/organizations.ts'
+import { defaultEnvironments } from '../../domain/portal.ts'
+import { insertEnvironment } from '../../store/environments.repository.ts'
 import { insertMembership, listMembershipsOfUser } from '../../store/memberships.repository.ts'
 import {
   countOrganizationsCreatedBy,
@@ -31,6 +33,7 @@ import {
   requirePermission,
 } from '../access.ts'
 import { recordAudit } from '../audit.ts'
+import { invalidateKeyCache } from '../credentials/key-verifier.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
@@ -101,6 +104,9 @@ export async function createOrganization(
       roles: ['owner'],
       now: tx.now,
     })
+    for (const name of defaultEnvironments) {
+      await insertEnvironment(tx.db, { organizationId: organization.id, name, now: tx.now })
+    }
     await setActiveOrganization(tx.db, { sessionId: actor.sessionId, userId: actor.user.id }, organization.id)
     await recordAudit(tx, actor, {
       organizationId: organization.id,
@@ -169,6 +175,7 @@ export async function deleteOrganization(deps: ServiceDependencies, actor: Actor
       before: { handle: organization.handle, name: organization.name },
     })
     await deleteOrganizationRow(tx.db, organization.id)
+    await invalidateKeyCache(tx.db, organization.id)
   })
 }
 

@@ -9,7 +9,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   const tenantTable = (name: string) =>
     db.schema
       .createTable(name)
-      .addColumn('organization_id', 'uuid', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+      .addColumn('organization_id', 'uuid', (c) =>
+        c.notNull().references('organizations.id').onDelete('cascade'),
+      )
       .addColumn('id', 'uuid', (c) => c.notNull().defaultTo(sql`gen_random_uuid()`))
       .addColumn('created_at', 'timestamptz', (c) => c.notNull())
 
@@ -18,7 +20,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('version', 'text', (c) => c.notNull())
     .addColumn('base_path', 'text', (c) => c.notNull())
     .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
-    .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('draft', 'published', 'deprecated')`))
+    .addColumn('status', 'text', (c) =>
+      c.notNull().check(sql`status in ('draft', 'published', 'deprecated')`),
+    )
     .addColumn('created_by', 'uuid', (c) => c.references('users.id').onDelete('set null'))
     .addPrimaryKeyConstraint('apis_pkey', ['organization_id', 'id'])
     .addUniqueConstraint('apis_name_version_key', ['organization_id', 'name', 'version'])
@@ -51,11 +55,19 @@ export async function up(db: Kysely<any>): Promise<void> {
       ['organization_id', 'id'],
       (fk) => fk.onDelete('cascade'),
     )
-    .addForeignKeyConstraint('subscriptions_api_fkey', ['organization_id', 'api_id'], 'apis', ['organization_id', 'id'], (fk) =>
-      fk.onDelete('cascade'),
+    .addForeignKeyConstraint(
+      'subscriptions_api_fkey',
+      ['organization_id', 'api_id'],
+      'apis',
+      ['organization_id', 'id'],
+      (fk) => fk.onDelete('cascade'),
     )
     .execute()
-  await db.schema.createIndex('subscriptions_api_idx').on('subscriptions').columns(['organization_id', 'api_id']).execute()
+  await db.schema
+    .createIndex('subscriptions_api_idx')
+    .on('subscriptions')
+    .columns(['organization_id', 'api_id'])
+    .execute()
 
   await tenantTable('api_keys')
     .addColumn('application_id', 'uuid', (c) => c.notNull())

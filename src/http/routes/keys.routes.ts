@@ -1,0 +1,146 @@
+// API key routes (API.md "Credentials") and the gateway's key verification.
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { FastifyRequest } from 'fastify'
+import { DomainError } from '../../domain/errors.ts'
+import {
+  createApiKey,
+  listApiKeys,
+  revokeApiKey,
+  rotateApiKey,
+} from '../../services/credentials/api-keys.service.ts'
+import type { KeyVerifier } from '../../services/credentials/key-verifier.ts'
+import type { ServiceDependencies } from '../../services/dependencies.ts'
+import type { App } from '../app-instance.ts'
+import { actorOf } from '../auth.ts'
+import { NoContent, problems } from './common.schemas.ts'
+import { listOf } from './organizations.schemas.ts'
+import {
+  CreateKeyBody,
+  IdParams,
+  KeyParams,
+  KeySchema,
+  KeyWithSecretSchema,
+  keyBody,
+  RotateKeyBody,
+  VerificationSchema,
+  VerifyKeyBody,
+} from './portal.schemas.ts'
+
+const digest = (text: string) => createHash('sha256').update(text).digest()
+
+/** Refuses a caller without one of the configured gateway tokens, comparing in constant time. */
+function gatewayCheck(gatewayTokens: string[]) {
+  const expected = gatewayTokens.map(digest)
+  return async (request: FastifyRequest) => {
+    if (expected.length === 0)
+      throw new DomainError('unauthenticated', 'key verification is off: no GATEWAY_TOKEN is configured')
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
+    const presented = digest(match?.[1] ?? '')
+    let ok = false
+    for (const token of expected) ok = timingSafeEqual(token, presented) || ok
+    if (!ok)
+      throw new DomainError(
+        'unauthenticated',
+        'present a gateway token: Authorization: Bearer <GATEWAY_TOKEN>',
+      )
+  }
+}
+
+export function registerKeyRoutes(
+  app: App,
+  deps: ServiceDependencies,
+  keyVerifier: KeyVerifier,
+  gatewayTokens: string[],
+) {
+  const base = '/v1/organizations/:org/applications/:id/keys'
+  const tags = ['keys']
+
+  app.get(
+    base,
+    {
+      schema: {
+        tags,
+        summary: "An application's keys (never their secrets)",
+        params: IdParams,
+        response: { 200: listOf(KeySchema), ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => ({
+      items: (await listApiKeys(deps, actorOf(request), request.params.id)).map(keyBody),
+      nextCursor: null,
+    }),
+  )
+
+  app.post(
+    base,
+    {
+      schema: {
+        tags,
+        summary: 'Create a key for an environment; the secret is in this answer only',
+        params: IdParams,
+        body: CreateKeyBody,
+        response: { 201: KeyWithSecretSchema, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { key, secret } = await createApiKey(deps, actorOf(request), request.params.id, request.body)
+      return reply.code(201).send({ ...keyBody(key), secret })
+    },
+  )
+
+  app.post(
+    `${base}/:keyId/rotate`,
+    {
+      schema: {
+        tags,
+        summary: 'A new secret; the old one keeps working for gracePeriodSeconds (default 0)',
+        params: KeyParams,
+        body: RotateKeyBody,
+        response: { 201: KeyWithSecretSchema, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { key, secret } = await rotateApiKey(
+        deps,
+        actorOf(request),
+        request.params.id,
+        request.params.keyId,
+        request.body?.gracePeriodSeconds,
+      )
+      return reply.code(201).send({ ...keyBody(key), secret })
+    },
+  )
+
+  app.delete(
+    `${base}/:keyId`,
+    {
+      schema: {
+        tags,
+        summary: 'Revoke a key, at once, on every instance',
+        params: KeyParams,
+        response: { 204: NoContent, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await revokeApiKey(deps, actorOf(request), request.params.id, request.params.keyId)
+      return reply.code(204).send()
+    },
+  )
+
+  app.post(
+    '/v1/keys/verify',
+    {
+      config: { public: true },
+      preHandler: gatewayCheck(gatewayTokens),
+      schema: {
+        tags: ['gateway'],
+        summary:
+          'Is this API key valid (for this API)? For gateways, with Authorization: Bearer <GATEWAY_TOKEN>',
+        security: [{ gateway: [] }],
+        body: VerifyKeyBody,
+        response: { 200: VerificationSchema, ...problems(400, 401) },
+      },
+    },
+    async (request) => keyVerifier.verify(request.body.key, request.body.apiId),
+  )
+}

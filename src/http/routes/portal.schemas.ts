@@ -1,0 +1,164 @@
+// Request and response shapes of the developer-portal routes (API.md "Developer-portal resources").
+import { Type } from 'typebox'
+import { API_KEY_MAX_LENGTH, MAX_ROTATION_GRACE_SECONDS } from '../../domain/api-keys.ts'
+import { NAME_PATTERN } from '../../domain/names.ts'
+import {
+  API_BASE_PATH_PATTERN,
+  type Api,
+  type ApiKey,
+  type Application,
+  ENVIRONMENT_NAME_PATTERN,
+  type Environment,
+  type Subscription,
+} from '../../domain/portal.ts'
+import { OrganizationParams } from './organizations.schemas.ts'
+
+const Uuid = Type.String({ format: 'uuid' })
+const Timestamp = Type.String({ format: 'date-time' })
+const Org = OrganizationParams.properties.org
+const Name = Type.String({ minLength: 1, maxLength: 100, pattern: NAME_PATTERN })
+const Description = Type.String({ maxLength: 2000 })
+const Version = Type.String({ minLength: 1, maxLength: 50, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
+const BasePath = Type.String({ minLength: 1, maxLength: 200, pattern: API_BASE_PATH_PATTERN })
+const EnvironmentName = Type.String({ minLength: 1, maxLength: 32, pattern: ENVIRONMENT_NAME_PATTERN })
+
+export const IdParams = Type.Object({ org: Org, id: Uuid })
+export const SubscriptionParams = Type.Object({ org: Org, id: Uuid, subscriptionId: Uuid })
+export const KeyParams = Type.Object({ org: Org, id: Uuid, keyId: Uuid })
+
+export const ApiSchema = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  version: Type.String(),
+  basePath: Type.String(),
+  description: Type.String(),
+  status: Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('deprecated')]),
+  createdAt: Timestamp,
+  createdBy: Type.Union([Uuid, Type.Null()]),
+})
+export const CreateApiBody = Type.Object(
+  { name: Name, version: Version, basePath: BasePath, description: Type.Optional(Description) },
+  { additionalProperties: false },
+)
+export const UpdateApiBody = Type.Object(
+  {
+    name: Type.Optional(Name),
+    version: Type.Optional(Version),
+    basePath: Type.Optional(BasePath),
+    description: Type.Optional(Description),
+  },
+  { additionalProperties: false },
+)
+
+export const EnvironmentSchema = Type.Object({ id: Uuid, name: Type.String(), createdAt: Timestamp })
+export const EnvironmentBody = Type.Object({ name: EnvironmentName }, { additionalProperties: false })
+
+export const ApplicationSchema = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  description: Type.String(),
+  createdAt: Timestamp,
+  createdBy: Type.Union([Uuid, Type.Null()]),
+})
+export const CreateApplicationBody = Type.Object(
+  { name: Name, description: Type.Optional(Description) },
+  { additionalProperties: false },
+)
+export const UpdateApplicationBody = Type.Object(
+  { name: Type.Optional(Name), description: Type.Optional(Description) },
+  { additionalProperties: false },
+)
+
+export const SubscriptionSchema = Type.Object({
+  id: Uuid,
+  applicationId: Uuid,
+  apiId: Uuid,
+  createdAt: Timestamp,
+})
+export const SubscribeBody = Type.Object({ apiId: Uuid }, { additionalProperties: false })
+
+export const KeySchema = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  environment: Type.String(),
+  prefix: Type.String(),
+  last4: Type.String(),
+  createdAt: Timestamp,
+  createdBy: Type.Union([Uuid, Type.Null()]),
+  lastUsedAt: Type.Union([Timestamp, Type.Null()]),
+  expiresAt: Type.Union([Timestamp, Type.Null()]),
+})
+export const KeyWithSecretSchema = Type.Object({
+  ...KeySchema.properties,
+  secret: Type.String({ description: 'shown once, never again' }),
+})
+export const CreateKeyBody = Type.Object(
+  { environment: EnvironmentName, name: Type.Optional(Name), expiresAt: Type.Optional(Timestamp) },
+  { additionalProperties: false },
+)
+export const RotateKeyBody = Type.Object(
+  { gracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_ROTATION_GRACE_SECONDS })) },
+  { additionalProperties: false },
+)
+
+export const VerifyKeyBody = Type.Object(
+  { key: Type.String({ maxLength: API_KEY_MAX_LENGTH * 10 }), apiId: Type.Optional(Uuid) },
+  { additionalProperties: false },
+)
+export const VerificationSchema = Type.Object({
+  valid: Type.Boolean(),
+  organizationId: Type.Optional(Uuid),
+  applicationId: Type.Optional(Uuid),
+  environment: Type.Optional(Type.String()),
+  keyId: Type.Optional(Uuid),
+  code: Type.Optional(
+    Type.Union([
+      Type.Literal('unknown'),
+      Type.Literal('revoked'),
+      Type.Literal('expired'),
+      Type.Literal('not_subscribed'),
+    ]),
+  ),
+})
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null)
+
+export const apiBody = (api: Api) => ({
+  id: api.id,
+  name: api.name,
+  version: api.version,
+  basePath: api.basePath,
+  description: api.description,
+  status: api.status,
+  createdAt: api.createdAt.toISOString(),
+  createdBy: api.createdBy,
+})
+export const environmentBody = (environment: Environment) => ({
+  id: environment.id,
+  name: environment.name,
+  createdAt: environment.createdAt.toISOString(),
+})
+export const applicationBody = (application: Application) => ({
+  id: application.id,
+  name: application.name,
+  description: application.description,
+  createdAt: application.createdAt.toISOString(),
+  createdBy: application.createdBy,
+})
+export const subscriptionBody = (subscription: Subscription) => ({
+  id: subscription.id,
+  applicationId: subscription.applicationId,
+  apiId: subscription.apiId,
+  createdAt: subscription.createdAt.toISOString(),
+})
+export const keyBody = (key: ApiKey) => ({
+  id: key.id,
+  name: key.name,
+  environment: key.environment,
+  prefix: key.prefix,
+  last4: key.last4,
+  createdAt: key.createdAt.toISOString(),
+  createdBy: key.createdBy,
+  lastUsedAt: iso(key.lastUsedAt),
+  expiresAt: iso(key.expiresAt),
+})

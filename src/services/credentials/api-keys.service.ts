@@ -1,0 +1,176 @@
+// API keys of an application, per environment. The secret is returned once, on create and rotate;
+// only its SHA-256 is stored. Keys belong to the organization, not to whoever created them, so a
+// member's removal leaves them working.
+
+import { displayPartsOf, hashApiKey, MAX_ROTATION_GRACE_SECONDS, newApiKey } from '../../domain/api-keys.ts'
+import { DomainError, invalidField } from '../../domain/errors.ts'
+import type { ApiKey } from '../../domain/portal.ts'
+import {
+  findApiKey,
+  insertApiKey,
+  listApiKeys as listKeyRows,
+  updateApiKey,
+} from '../../store/api-keys.repository.ts'
+import { findEnvironment } from '../../store/environments.repository.ts'
+import { type Actor, requirePermission } from '../access.ts'
+import { recordAudit } from '../audit.ts'
+import type { ServiceDependencies } from '../dependencies.ts'
+import { requireApplication } from '../portal/applications.service.ts'
+import { inTransaction, type Transaction } from '../transaction.ts'
+import { invalidateKeyCache } from './key-verifier.ts'
+
+export interface CreatedKey {
+  key: ApiKey
+  secret: string
+}
+
+export async function listApiKeys(
+  deps: ServiceDependencies,
+  actor: Actor,
+  applicationId: string,
+): Promise<ApiKey[]> {
+  const { organization } = requirePermission(actor, 'credential:read')
+  await requireApplication(deps.db, organization.id, applicationId)
+  return listKeyRows(deps.db, organization.id, applicationId)
+}
+
+async function issueKey(
+  tx: Transaction,
+  actor: Actor,
+  target: { organizationId: string; applicationId: string; environmentId: string; environment: string },
+  details: { name: string; expiresAt: Date | null },
+): Promise<CreatedKey> {
+  const secret = newApiKey(target.environment)
+  const { prefix, last4 } = displayPartsOf(secret)
+  const id = await insertApiKey(tx.db, {
+    organizationId: target.organizationId,
+    applicationId: target.applicationId,
+    environmentId: target.environmentId,
+    name: details.name,
+    prefix,
+    last4,
+    keyHash: hashApiKey(secret),
+    createdBy: actor.user.id,
+    expiresAt: details.expiresAt,
+    now: tx.now,
+  })
+  const key = await findApiKey(tx.db, target.organizationId, target.applicationId, id)
+  if (!key) throw new DomainError('internal_error', 'the new key vanished')
+  return { key, secret }
+}
+
+export async function createApiKey(
+  deps: ServiceDependencies,
+  actor: Actor,
+  applicationId: string,
+  input: { environment: string; name?: string; expiresAt?: string },
+): Promise<CreatedKey> {
+  const { organization } = requirePermission(actor, 'credential:create')
+  return inTransaction(deps, async (tx) => {
+    await requireApplication(tx.db, organization.id, applicationId)
+    const environment = await findEnvironment(tx.db, organization.id, { name: input.environment })
+    if (!environment) throw invalidField('/environment', `names no environment of this organization`)
+    const expiresAt = input.expiresAt === undefined ? null : new Date(input.expiresAt)
+    if (expiresAt && expiresAt <= tx.now) throw invalidField('/expiresAt', 'must be in the future')
+    const created = await issueKey(
+      tx,
+      actor,
+      {
+        organizationId: organization.id,
+        applicationId,
+        environmentId: environment.id,
+        environment: environment.name,
+      },
+      { name: input.name?.trim() || `${environment.name} key`, expiresAt },
+    )
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'key.created',
+      targetType: 'key',
+      targetId: created.key.id,
+      after: {
+        applicationId,
+        environment: environment.name,
+        name: created.key.name,
+        prefix: created.key.prefix,
+      },
+    })
+    return created
+  })
+}
+
+/** A new secret for the key's application and environment; the old one works for the grace period. */
+export async function rotateApiKey(
+  deps: ServiceDependencies,
+  actor: Actor,
+  applicationId: string,
+  keyId: string,
+  gracePeriodSeconds = 0,
+): Promise<CreatedKey> {
+  const { organization } = requirePermission(actor, 'credential:create')
+  if (
+    !Number.isInteger(gracePeriodSeconds) ||
+    gracePeriodSeconds < 0 ||
+    gracePeriodSeconds > MAX_ROTATION_GRACE_SECONDS
+  ) {
+    throw invalidField(
+      '/gracePeriodSeconds',
+      `must be a whole number of seconds from 0 to ${MAX_ROTATION_GRACE_SECONDS}`,
+    )
+  }
+  return inTransaction(deps, async (tx) => {
+    await requireApplication(tx.db, organization.id, applicationId)
+    const old = await findApiKey(tx.db, organization.id, applicationId, keyId, true)
+    if (!old || old.revokedAt) throw new DomainError('not_found', 'no such key')
+    const created = await issueKey(
+      tx,
+      actor,
+      {
+        organizationId: organization.id,
+        applicationId,
+        environmentId: old.environmentId,
+        environment: old.environment,
+      },
+      { name: old.name, expiresAt: old.expiresAt },
+    )
+    if (gracePeriodSeconds === 0) {
+      await updateApiKey(tx.db, organization.id, keyId, { revokedAt: tx.now })
+    } else {
+      const graceEnd = new Date(tx.now.getTime() + gracePeriodSeconds * 1000)
+      const expiresAt = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd
+      await updateApiKey(tx.db, organization.id, keyId, { expiresAt })
+    }
+    await invalidateKeyCache(tx.db, organization.id)
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'key.rotated',
+      targetType: 'key',
+      targetId: keyId,
+      after: { newKeyId: created.key.id, gracePeriodSeconds },
+    })
+    return created
+  })
+}
+
+export async function revokeApiKey(
+  deps: ServiceDependencies,
+  actor: Actor,
+  applicationId: string,
+  keyId: string,
+): Promise<void> {
+  const { organization } = requirePermission(actor, 'credential:revoke')
+  await inTransaction(deps, async (tx) => {
+    await requireApplication(tx.db, organization.id, applicationId)
+    const key = await findApiKey(tx.db, organization.id, applicationId, keyId, true)
+    if (!key || key.revokedAt) throw new DomainError('not_found', 'no such key')
+    await updateApiKey(tx.db, organization.id, keyId, { revokedAt: tx.now })
+    await invalidateKeyCache(tx.db, organization.id)
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'key.revoked',
+      targetType: 'key',
+      targetId: keyId,
+      before: { prefix: key.prefix, name: key.name },
+    })
+  })
+}

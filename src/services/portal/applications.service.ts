@@ -1,0 +1,199 @@
+// Applications and their subscriptions to the organization's published APIs.
+import { DomainError, enforce } from '../../domain/errors.ts'
+import { isPortalOnly } from '../../domain/permissions.ts'
+import { type Application, checkSubscribable, type Subscription } from '../../domain/portal.ts'
+import { findApi } from '../../store/apis.repository.ts'
+import {
+  deleteApplication as deleteApplicationRow,
+  deleteSubscription,
+  findApplication,
+  insertApplication,
+  insertSubscription,
+  listApplications as listApplicationRows,
+  listSubscriptions as listSubscriptionRows,
+  updateApplication,
+} from '../../store/applications.repository.ts'
+import type { Executor } from '../../store/executor.ts'
+import { type Actor, requirePermission } from '../access.ts'
+import { recordAudit } from '../audit.ts'
+import { invalidateKeyCache } from '../credentials/key-verifier.ts'
+import type { ServiceDependencies } from '../dependencies.ts'
+import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
+import { inTransaction } from '../transaction.ts'
+
+const nameTaken = (name: string) => new DomainError('conflict', `an application named ${name} exists`)
+
+/** The application, in this organization: an id from another organization is simply not found. */
+export async function requireApplication(
+  db: Executor,
+  organizationId: string,
+  id: string,
+): Promise<Application> {
+  const application = await findApplication(db, organizationId, id)
+  if (!application) throw new DomainError('not_found', 'no such application')
+  return application
+}
+
+export async function listApplications(
+  deps: ServiceDependencies,
+  actor: Actor,
+  page: { limit: number; cursor?: string },
+): Promise<Page<Application>> {
+  const { organization } = requirePermission(actor, 'application:read')
+  const after = page.cursor ? decodeDatedCursor(page.cursor) : undefined
+  const rows = await listApplicationRows(deps.db, organization.id, { limit: page.limit + 1, after })
+  return pageOf(rows, page.limit, (application) => [application.createdAt.toISOString(), application.id])
+}
+
+export async function getApplication(
+  deps: ServiceDependencies,
+  actor: Actor,
+  id: string,
+): Promise<Application> {
+  const { organization } = requirePermission(actor, 'application:read')
+  return requireApplication(deps.db, organization.id, id)
+}
+
+export async function createApplication(
+  deps: ServiceDependencies,
+  actor: Actor,
+  input: { name: string; description?: string },
+): Promise<Application> {
+  const { organization } = requirePermission(actor, 'application:create')
+  return inTransaction(deps, async (tx) => {
+    const name = input.name.trim()
+    const application = await insertApplication(tx.db, {
+      organizationId: organization.id,
+      name,
+      description: input.description ?? '',
+      createdBy: actor.user.id,
+      now: tx.now,
+    })
+    if (!application) throw nameTaken(name)
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'application.created',
+      targetType: 'application',
+      targetId: application.id,
+      after: input,
+    })
+    return application
+  })
+}
+
+export async function updateApplicationDetails(
+  deps: ServiceDependencies,
+  actor: Actor,
+  id: string,
+  change: { name?: string; description?: string },
+): Promise<Application> {
+  const { organization } = requirePermission(actor, 'application:update')
+  return inTransaction(deps, async (tx) => {
+    const before = await requireApplication(tx.db, organization.id, id)
+    const application = await updateApplication(tx.db, organization.id, id, {
+      ...change,
+      name: change.name?.trim(),
+    })
+    if (!application) throw nameTaken(change.name ?? '')
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'application.updated',
+      targetType: 'application',
+      targetId: id,
+      before: { name: before.name, description: before.description },
+      after: change,
+    })
+    return application
+  })
+}
+
+/** Deletes an application with its subscriptions and keys; its keys stop verifying at once. */
+export async function deleteApplication(deps: ServiceDependencies, actor: Actor, id: string): Promise<void> {
+  const { organization } = requirePermission(actor, 'application:delete')
+  await inTransaction(deps, async (tx) => {
+    const application = await requireApplication(tx.db, organization.id, id)
+    await deleteApplicationRow(tx.db, organization.id, id)
+    await invalidateKeyCache(tx.db, organization.id)
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'application.deleted',
+      targetType: 'application',
+      targetId: id,
+      before: { name: application.name },
+    })
+  })
+}
+
+export async function listSubscriptions(
+  deps: ServiceDependencies,
+  actor: Actor,
+  applicationId: string,
+  page: { limit: number; cursor?: string },
+): Promise<Page<Subscription>> {
+  const { organization } = requirePermission(actor, 'subscription:read')
+  await requireApplication(deps.db, organization.id, applicationId)
+  const after = page.cursor ? decodeDatedCursor(page.cursor) : undefined
+  const rows = await listSubscriptionRows(deps.db, organization.id, applicationId, {
+    limit: page.limit + 1,
+    after,
+  })
+  return pageOf(rows, page.limit, (subscription) => [subscription.createdAt.toISOString(), subscription.id])
+}
+
+export async function subscribe(
+  deps: ServiceDependencies,
+  actor: Actor,
+  applicationId: string,
+  apiId: string,
+): Promise<Subscription> {
+  const membership = requirePermission(actor, 'subscription:create')
+  const { organization } = membership
+  return inTransaction(deps, async (tx) => {
+    await requireApplication(tx.db, organization.id, applicationId)
+    const api = await findApi(tx.db, organization.id, apiId, true)
+    // A portal-only member cannot learn of an API that is not published.
+    if (!api || (isPortalOnly(membership.access.roles) && api.status !== 'published')) {
+      throw new DomainError('not_found', 'no such API')
+    }
+    enforce(checkSubscribable(api))
+    const subscription = await insertSubscription(tx.db, {
+      organizationId: organization.id,
+      applicationId,
+      apiId,
+      now: tx.now,
+    })
+    if (!subscription) throw new DomainError('conflict', 'this application is already subscribed to this API')
+    await invalidateKeyCache(tx.db, organization.id)
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'subscription.created',
+      targetType: 'subscription',
+      targetId: subscription.id,
+      after: { applicationId, apiId },
+    })
+    return subscription
+  })
+}
+
+export async function unsubscribe(
+  deps: ServiceDependencies,
+  actor: Actor,
+  applicationId: string,
+  subscriptionId: string,
+): Promise<void> {
+  const { organization } = requirePermission(actor, 'subscription:delete')
+  await inTransaction(deps, async (tx) => {
+    await requireApplication(tx.db, organization.id, applicationId)
+    if (!(await deleteSubscription(tx.db, organization.id, applicationId, subscriptionId))) {
+      throw new DomainError('not_found', 'no such subscription')
+    }
+    await invalidateKeyCache(tx.db, organization.id)
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'subscription.deleted',
+      targetType: 'subscription',
+      targetId: subscriptionId,
+      before: { applicationId },
+    })
+  })
+}

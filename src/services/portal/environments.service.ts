@@ -1,0 +1,89 @@
+// Environments: development and production exist from an organization's creation; environment
+// managers add, rename and delete them (not while live keys exist in one).
+import { DomainError } from '../../domain/errors.ts'
+import type { Environment } from '../../domain/portal.ts'
+import {
+  countKeysInEnvironment,
+  deleteEnvironment as deleteEnvironmentRow,
+  findEnvironment,
+  insertEnvironment,
+  listEnvironments as listEnvironmentRows,
+  renameEnvironment as renameEnvironmentRow,
+} from '../../store/environments.repository.ts'
+import { type Actor, requirePermission } from '../access.ts'
+import { recordAudit } from '../audit.ts'
+import { invalidateKeyCache } from '../credentials/key-verifier.ts'
+import type { ServiceDependencies } from '../dependencies.ts'
+import { inTransaction } from '../transaction.ts'
+
+const taken = (name: string) => new DomainError('conflict', `an environment named ${name} exists`)
+
+export async function listEnvironments(deps: ServiceDependencies, actor: Actor): Promise<Environment[]> {
+  const { organization } = requirePermission(actor, 'environment:read')
+  return listEnvironmentRows(deps.db, organization.id)
+}
+
+export async function createEnvironment(
+  deps: ServiceDependencies,
+  actor: Actor,
+  name: string,
+): Promise<Environment> {
+  const { organization } = requirePermission(actor, 'environment:manage')
+  return inTransaction(deps, async (tx) => {
+    const environment = await insertEnvironment(tx.db, { organizationId: organization.id, name, now: tx.now })
+    if (!environment) throw taken(name)
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'environment.created',
+      targetType: 'environment',
+      targetId: environment.id,
+      after: { name },
+    })
+    return environment
+  })
+}
+
+export async function renameEnvironment(
+  deps: ServiceDependencies,
+  actor: Actor,
+  id: string,
+  name: string,
+): Promise<Environment> {
+  const { organization } = requirePermission(actor, 'environment:manage')
+  return inTransaction(deps, async (tx) => {
+    const before = await findEnvironment(tx.db, organization.id, { id })
+    if (!before) throw new DomainError('not_found', 'no such environment')
+    const environment = await renameEnvironmentRow(tx.db, organization.id, id, name)
+    if (!environment) throw taken(name)
+    // Verification answers name the environment of a key.
+    await invalidateKeyCache(tx.db, organization.id)
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'environment.renamed',
+      targetType: 'environment',
+      targetId: id,
+      before: { name: before.name },
+      after: { name },
+    })
+    return environment
+  })
+}
+
+export async function deleteEnvironment(deps: ServiceDependencies, actor: Actor, id: string): Promise<void> {
+  const { organization } = requirePermission(actor, 'environment:manage')
+  await inTransaction(deps, async (tx) => {
+    const environment = await findEnvironment(tx.db, organization.id, { id })
+    if (!environment) throw new DomainError('not_found', 'no such environment')
+    if ((await countKeysInEnvironment(tx.db, organization.id, id)) > 0) {
+      throw new DomainError('conflict', 'this environment has API keys: revoke them before deleting it')
+    }
+    await deleteEnvironmentRow(tx.db, organization.id, id)
+    await recordAudit(tx, actor, {
+      organizationId: organization.id,
+      action: 'environment.deleted',
+      targetType: 'environment',
+      targetId: id,
+      before: { name: environment.name },
+    })
+  })
+}
