@@ -102,6 +102,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     limits: accountLimits(clock, config.rateLimit),
     orgCreationLimit: config.orgCreationLimit,
     invitationTtlMs: config.invitationTtlHours * 3600 * 1000,
+    keyCache: deps.keyVerifier,
   }
 
   app.decorateRequest('actor', null)

@@ -26,4 +26,6 @@ export interface ServiceDependencies {
   orgCreationLimit: number
   /** How long an invitation stays valid. */
   invitationTtlMs: number
+  /** This instance's API-key verification cache (see credentials/key-verifier.ts). */
+  keyCache: { invalidateOrganization(organizationId: string): void }
 }

@@ -91,6 +91,10 @@ export function registerKeyRoutes(
   app.post(
     `${base}/:keyId/rotate`,
     {
+      // The body is optional: none means no grace period.
+      preValidation: async (request) => {
+        request.body ??= {}
+      },
       schema: {
         tags,
         summary: 'A new secret; the old one keeps working for gracePeriodSeconds (default 0)',

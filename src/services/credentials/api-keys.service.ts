@@ -140,7 +140,7 @@ export async function rotateApiKey(
       const expiresAt = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd
       await updateApiKey(tx.db, organization.id, keyId, { expiresAt })
     }
-    await invalidateKeyCache(tx.db, organization.id)
+    await invalidateKeyCache(deps, tx, organization.id)
     await recordAudit(tx, actor, {
       organizationId: organization.id,
       action: 'key.rotated',
@@ -164,7 +164,7 @@ export async function revokeApiKey(
     const key = await findApiKey(tx.db, organization.id, applicationId, keyId, true)
     if (!key || key.revokedAt) throw new DomainError('not_found', 'no such key')
     await updateApiKey(tx.db, organization.id, keyId, { revokedAt: tx.now })
-    await invalidateKeyCache(tx.db, organization.id)
+    await invalidateKeyCache(deps, tx, organization.id)
     await recordAudit(tx, actor, {
       organizationId: organization.id,
       action: 'key.revoked',

@@ -14,8 +14,9 @@ import {
 } from '../../store/api-keys.repository.ts'
 import type { Database } from '../../store/database.ts'
 import { notify } from '../../store/database.ts'
-import type { Executor } from '../../store/executor.ts'
 import type { Clock } from '../clock.ts'
+import type { ServiceDependencies } from '../dependencies.ts'
+import type { Transaction } from '../transaction.ts'
 
 export const KEY_CACHE_CHANNEL = 'portico_key_cache'
 
@@ -29,9 +30,18 @@ interface CachedKey {
   cachedAt: number
 }
 
-/** Tells every instance's verifier that an organization's keys may answer differently now. */
-export async function invalidateKeyCache(db: Executor, organizationId: string): Promise<void> {
-  await notify(db, KEY_CACHE_CHANNEL, organizationId)
+/**
+ * Tells every instance's verifier that an organization's keys may answer differently once this
+ * transaction commits: by NOTIFY to all instances, and directly to this one right after the commit
+ * (so the caller's next request sees its own change, without waiting for the notification).
+ */
+export async function invalidateKeyCache(
+  deps: Pick<ServiceDependencies, 'keyCache'>,
+  tx: Transaction,
+  organizationId: string,
+): Promise<void> {
+  await notify(tx.db, KEY_CACHE_CHANNEL, organizationId)
+  tx.afterCommit(() => deps.keyCache.invalidateOrganization(organizationId))
 }
 
 export class KeyVerifier {

@@ -175,7 +175,7 @@ export async function deleteOrganization(deps: ServiceDependencies, actor: Actor
       before: { handle: organization.handle, name: organization.name },
     })
     await deleteOrganizationRow(tx.db, organization.id)
-    await invalidateKeyCache(tx.db, organization.id)
+    await invalidateKeyCache(deps, tx, organization.id)
   })
 }
 

@@ -141,7 +141,7 @@ export async function deleteApi(deps: ServiceDependencies, actor: Actor, id: str
     const subscriptions = await countSubscriptionsOfApi(tx.db, organization.id, id)
     enforce(checkApiDeletable(api, subscriptions))
     await deleteApiRow(tx.db, organization.id, id)
-    if (subscriptions > 0) await invalidateKeyCache(tx.db, organization.id)
+    if (subscriptions > 0) await invalidateKeyCache(deps, tx, organization.id)
     await recordAudit(tx, actor, {
       organizationId: organization.id,
       action: 'api.deleted',

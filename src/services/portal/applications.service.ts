@@ -113,7 +113,7 @@ export async function deleteApplication(deps: ServiceDependencies, actor: Actor,
   await inTransaction(deps, async (tx) => {
     const application = await requireApplication(tx.db, organization.id, id)
     await deleteApplicationRow(tx.db, organization.id, id)
-    await invalidateKeyCache(tx.db, organization.id)
+    await invalidateKeyCache(deps, tx, organization.id)
     await recordAudit(tx, actor, {
       organizationId: organization.id,
       action: 'application.deleted',
@@ -163,7 +163,7 @@ export async function subscribe(
       now: tx.now,
     })
     if (!subscription) throw new DomainError('conflict', 'this application is already subscribed to this API')
-    await invalidateKeyCache(tx.db, organization.id)
+    await invalidateKeyCache(deps, tx, organization.id)
     await recordAudit(tx, actor, {
       organizationId: organization.id,
       action: 'subscription.created',
@@ -187,7 +187,7 @@ export async function unsubscribe(
     if (!(await deleteSubscription(tx.db, organization.id, applicationId, subscriptionId))) {
       throw new DomainError('not_found', 'no such subscription')
     }
-    await invalidateKeyCache(tx.db, organization.id)
+    await invalidateKeyCache(deps, tx, organization.id)
     await recordAudit(tx, actor, {
       organizationId: organization.id,
       action: 'subscription.deleted',

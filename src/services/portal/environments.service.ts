@@ -56,7 +56,7 @@ export async function renameEnvironment(
     const environment = await renameEnvironmentRow(tx.db, organization.id, id, name)
     if (!environment) throw taken(name)
     // Verification answers name the environment of a key.
-    await invalidateKeyCache(tx.db, organization.id)
+    await invalidateKeyCache(deps, tx, organization.id)
     await recordAudit(tx, actor, {
       organizationId: organization.id,
       action: 'environment.renamed',
