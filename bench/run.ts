@@ -3,10 +3,11 @@
 // ceiling. Load comes from autocannon in a separate process, each scenario bounded in time. Prints
 // a table (requests/s, p50, p99, ratio to the ceiling, server RSS) and writes docs/performance.md.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { newApiKey } from '../src/domain/api-keys.ts'
 import { benchmarkPermissionChecks } from './permissions.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -106,6 +107,7 @@ async function main() {
     RATE_LIMIT: 'off',
     LOG_LEVEL: 'warn',
     ORG_CREATION_LIMIT: '0',
+    GATEWAY_TOKEN: 'bench-gateway',
   }
   // The first start creates the embedded cluster; the one measured is a restart, as in production.
   if (!process.env.DATABASE_URL) {
@@ -157,6 +159,52 @@ async function main() {
       note: 'one query: session + user + organization + membership',
     })
 
+    // Key verification: warm (the key is cached) and cold (a well-formed key never seen, so every
+    // request misses the cache and looks the key up in the database).
+    const { body: shop } = await json(`/v1/organizations/${organization.id}/applications`, {
+      method: 'POST',
+      token,
+      body: { name: 'Bench shop' },
+    })
+    const { body: key } = await json(`/v1/organizations/${organization.id}/applications/${shop.id}/keys`, {
+      method: 'POST',
+      token,
+      body: { environment: 'production' },
+    })
+    const gateway = { 'content-type': 'application/json', authorization: 'Bearer bench-gateway' }
+    const verifyCeiling = await autocannon(`http://127.0.0.1:${ceilingPort}/`, {
+      connections: 50,
+      method: 'POST',
+      headers: gateway,
+      body: JSON.stringify({ key: key.secret }),
+    })
+    const warm = await autocannon(`${base}/v1/keys/verify`, {
+      connections: 50,
+      method: 'POST',
+      headers: gateway,
+      body: JSON.stringify({ key: key.secret }),
+    })
+    rows.push({
+      scenario: 'POST /v1/keys/verify, warm',
+      result: warm,
+      ceiling: verifyCeiling,
+      rssMiB: rssMiB(server.pid),
+      note: 'answered from the in-process cache, no database',
+    })
+    const cold = await autocannon(`${base}/v1/keys/verify`, {
+      connections: 50,
+      method: 'POST',
+      headers: gateway,
+      body: JSON.stringify({ key: newApiKey('production') }),
+    })
+    rows.push({
+      scenario: 'POST /v1/keys/verify, cold',
+      result: cold,
+      ceiling: verifyCeiling,
+      rssMiB: rssMiB(server.pid),
+      note: 'a cache miss: one indexed lookup by key hash',
+    })
+
     const signIn = await autocannon(`${base}/v1/auth/sign-in`, {
       connections: 8,
       method: 'POST',
@@ -197,8 +245,10 @@ async function main() {
       )
       .map((line) => `| ${line} |`),
   ].join('\n')
-  const report = [
-    '# Performance',
+  const kind = process.env.DATABASE_URL ? 'postgres' : 'pglite'
+  const section = [
+    `<!-- bench:${kind} -->`,
+    `## On ${database}`,
     '',
     `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${machine}; database: ${database}.`,
     `Each HTTP scenario runs ${seconds} s with load from a separate autocannon process on loopback (50 connections unless noted; sign-in 8);`,
@@ -208,11 +258,18 @@ async function main() {
     `- \`permissionsOf(roles)\` + one check, in-process: **${(permissions.checksPerSecond / 1e6).toFixed(1)} million/s**`,
     '',
     table,
-    '',
+    `<!-- /bench:${kind} -->`,
   ].join('\n')
-  console.log(report)
+  console.log(section)
+  // Each database has its own section; the rest of the file (the analysis) is kept as it is.
   mkdirSync(join(root, 'docs'), { recursive: true })
-  writeFileSync(join(root, 'docs/performance.md'), report)
+  const path = join(root, 'docs/performance.md')
+  const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Performance\n'
+  const marked = new RegExp(`<!-- bench:${kind} -->[\\s\\S]*?<!-- /bench:${kind} -->`)
+  writeFileSync(
+    path,
+    marked.test(current) ? current.replace(marked, section) : `${current.trimEnd()}\n\n${section}\n`,
+  )
 }
 
 await main()
