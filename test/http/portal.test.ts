@@ -608,6 +608,9 @@ describe.each(databases)('developer-portal resources on %s', (databaseName) => {
       keyId: string
       subscriptionId: string
       environmentId: string
+      spareApiId: string
+      spareDraftApiId: string
+      spareAppId: string
     }
     const o = (ctx: Context) => `/v1/organizations/${ctx.orgId}`
     const st = async (p: Promise<{ status: number }>) => (await p).status
