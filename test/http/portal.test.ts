@@ -714,34 +714,97 @@ describe.each(databases)('developer-portal resources on %s', (databaseName) => {
             }),
           ),
       },
+      {
+        resource: 'environment',
+        action: 'create',
+        permission: 'environment:manage',
+        run: (c, t) =>
+          st(
+            call(app(), 'POST', `${o(c)}/environments`, {
+              token: t,
+              body: { name: `e${Math.floor(Math.random() * 1e9)}` },
+            }),
+          ),
+      },
+      {
+        resource: 'subscription',
+        action: 'create',
+        permission: 'subscription:create',
+        run: (c, t) =>
+          st(
+            call(app(), 'POST', `${o(c)}/applications/${c.appId}/subscriptions`, {
+              token: t,
+              body: { apiId: c.spareApiId },
+            }),
+          ),
+      },
+      // Destructive actions last, each on a resource of its own.
+      {
+        resource: 'subscription',
+        action: 'delete',
+        permission: 'subscription:delete',
+        run: (c, t) =>
+          st(
+            call(app(), 'DELETE', `${o(c)}/applications/${c.appId}/subscriptions/${c.subscriptionId}`, {
+              token: t,
+            }),
+          ),
+      },
+      {
+        resource: 'credential',
+        action: 'revoke',
+        permission: 'credential:revoke',
+        run: (c, t) =>
+          st(call(app(), 'DELETE', `${o(c)}/applications/${c.appId}/keys/${c.keyId}`, { token: t })),
+      },
+      {
+        resource: 'api',
+        action: 'deprecate',
+        permission: 'api:publish',
+        run: (c, t) => st(call(app(), 'POST', `${o(c)}/apis/${c.spareApiId}/deprecate`, { token: t })),
+      },
+      {
+        resource: 'api',
+        action: 'delete',
+        permission: 'api:delete',
+        run: (c, t) => st(call(app(), 'DELETE', `${o(c)}/apis/${c.spareDraftApiId}`, { token: t })),
+      },
+      {
+        resource: 'application',
+        action: 'delete',
+        permission: 'application:delete',
+        run: (c, t) => st(call(app(), 'DELETE', `${o(c)}/applications/${c.spareAppId}`, { token: t })),
+      },
+    ]
+    const portalWork = [
+      'application:read',
+      'application:create',
+      'application:update',
+      'application:delete',
+      'subscription:read',
+      'subscription:create',
+      'subscription:delete',
+      'credential:read',
+      'credential:create',
+      'credential:revoke',
     ]
     const expectations: Record<RoleName, string[]> = {
       owner: actions.map((a) => a.permission),
       admin: actions.map((a) => a.permission),
       member: ['api:read', 'environment:read', 'application:read', 'subscription:read', 'credential:read'],
-      'api-publisher': ['api:read', 'api:create', 'api:update', 'api:publish', 'environment:read'],
-      'api-subscriber': [
+      'api-publisher': [
         'api:read',
+        'api:create',
+        'api:update',
+        'api:publish',
+        'api:delete',
         'environment:read',
-        'application:read',
-        'application:create',
-        'application:update',
-        'subscription:read',
-        'credential:read',
-        'credential:create',
       ],
+      'api-subscriber': ['api:read', 'environment:read', ...portalWork],
       developer: ['api:read', 'environment:read'],
       'environment-manager': ['environment:read', 'environment:manage'],
       'billing-admin': [],
-      'external-api-subscriber': [
-        'api:read',
-        'application:read',
-        'application:create',
-        'application:update',
-        'subscription:read',
-        'credential:read',
-        'credential:create',
-      ],
+      'external-api-subscriber': ['api:read', ...portalWork],
     }
 
     it.each(Object.entries(expectations))(
@@ -772,6 +835,15 @@ describe.each(databases)('developer-portal resources on %s', (databaseName) => {
           }),
           201,
         )
+        const spareApi = await publishedApi(app(), owner.token, org.id)
+        const spareDraft = await must(
+          call(app(), 'POST', `/v1/organizations/${org.id}/apis`, {
+            token: owner.token,
+            body: { name: 'Spare', version: 'v1', basePath: '/spare' },
+          }),
+          201,
+        )
+        const spareApp = await application(app(), owner.token, org.id)
         const ctx: Context = {
           orgId: org.id,
           apiId: api.id,
@@ -780,12 +852,15 @@ describe.each(databases)('developer-portal resources on %s', (databaseName) => {
           keyId: key.id,
           subscriptionId: subscription.id,
           environmentId: environment.id,
+          spareApiId: spareApi.id,
+          spareDraftApiId: spareDraft.id,
+          spareAppId: spareApp.id,
         }
         const person = await addMember(portico, org.id, [role as RoleName])
         for (const action of actions) {
           const status = await action.run(ctx, person.token)
           if (allowed.includes(action.permission))
-            expect([200, 201], `${role} ${action.resource}:${action.action}`).toContain(status)
+            expect([200, 201, 204], `${role} ${action.resource}:${action.action}`).toContain(status)
           else expect(status, `${role} ${action.resource}:${action.action}`).toBe(403)
         }
       },
