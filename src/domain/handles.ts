@@ -1,7 +1,5 @@
 // Organization handles: 3–40 characters of a-z, 0-9 and '-', starting with a letter, unique across
 // the instance, never changed once set. When none is given it is derived from the name.
-import { randomBytes } from 'node:crypto'
-
 export const HANDLE_MIN_LENGTH = 3
 export const HANDLE_MAX_LENGTH = 40
 export const HANDLE_PATTERN = '^[a-z][a-z0-9-]{2,39}$'
@@ -62,8 +60,7 @@ export function handleFromName(name: string): string {
   return handle
 }
 
-/** The derived handle with a short random suffix, for when the plain one is taken or reserved. */
-export function withSuffix(handle: string): string {
-  const suffix = randomBytes(3).toString('hex').slice(0, 4)
+/** The derived handle with a short suffix (4 of a-z0-9), for when the plain one is taken or reserved. */
+export function withSuffix(handle: string, suffix: string): string {
   return `${handle.slice(0, HANDLE_MAX_LENGTH - 5)}-${suffix}`
 }

@@ -161,7 +161,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerPortalRoutes(app, services)
   registerKeyRoutes(app, services, deps.keyVerifier, config.gatewayTokens)
   registerOperationsRoutes(app, database, metrics)
-  registerConsoleRoutes(app)
+  await registerConsoleRoutes(app)
 
   await app.ready()
   return app

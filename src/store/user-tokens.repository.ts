@@ -51,7 +51,7 @@ export async function findUserTokenForUpdate(
 }
 
 /** Marks every unused token of this purpose of the user used: one link works, then none of them. */
-export async function useUserTokens(
+export async function markUserTokensUsed(
   db: Executor,
   userId: string,
   purpose: UserTokenPurpose,

@@ -43,8 +43,8 @@ describe('handles', () => {
       'a'.repeat(35),
       handleFromName('A very long organization name that goes on'),
     ]) {
-      const suffixed = withSuffix(base)
-      expect(suffixed).toMatch(/-[0-9a-f]{4}$/)
+      const suffixed = withSuffix(base, 'a1b2')
+      expect(suffixed).toMatch(/-a1b2$/)
       expect(checkHandle(suffixed)).toBeUndefined()
     }
   })

@@ -19,7 +19,11 @@ import {
   setActiveOrganization,
 } from '../../store/sessions.repository.ts'
 import type { UserTokenPurpose } from '../../store/tables.ts'
-import { findUserTokenForUpdate, insertUserToken, useUserTokens } from '../../store/user-tokens.repository.ts'
+import {
+  findUserTokenForUpdate,
+  insertUserToken,
+  markUserTokensUsed,
+} from '../../store/user-tokens.repository.ts'
 import {
   findCredentialsByEmail,
   findUserByEmail,
@@ -211,7 +215,7 @@ async function takeUserToken(tx: Transaction, token: string, purpose: UserTokenP
   if (!found) throw new DomainError('token_invalid', 'this link is not valid')
   if (found.usedAt) throw new DomainError('token_used', 'this link has already been used')
   if (found.expiresAt <= tx.now) throw new DomainError('token_expired', 'this link has expired')
-  await useUserTokens(tx.db, found.userId, purpose, tx.now)
+  await markUserTokensUsed(tx.db, found.userId, purpose, tx.now)
   return found
 }
 

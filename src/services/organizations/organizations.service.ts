@@ -1,6 +1,6 @@
 // Organizations: create (the creator becomes owner), list one's own, read, rename, delete, and the
 // logo. Each call checks the caller's permission and runs one transaction with its audit event.
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { DomainError, invalidField } from '../../domain/errors.ts'
 import { checkHandle, handleFromName, reservedHandles, withSuffix } from '../../domain/handles.ts'
 import { inspectImage, LOGO_MAX_PIXELS_PER_SIDE } from '../../domain/images.ts'
@@ -55,7 +55,8 @@ async function insertWithDerivedHandle(
 ): Promise<Organization> {
   const base = handleFromName(name)
   for (let attempt = 0; attempt < HANDLE_ATTEMPTS; attempt++) {
-    const handle = attempt === 0 && !reservedHandles.has(base) ? base : withSuffix(base)
+    const handle =
+      attempt === 0 && !reservedHandles.has(base) ? base : withSuffix(base, randomBytes(2).toString('hex'))
     const organization = await insertOrganization(tx.db, { handle, name, createdBy, now: tx.now })
     if (organization) return organization
   }

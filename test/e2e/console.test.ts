@@ -1,0 +1,190 @@
+/// <reference lib="dom" />
+// The console in a real browser (playwright-core driving Debian's Chromium) against a real Portico
+// process on PGlite with a real SMTP server catching mail: the seeds' flows, step by step as they
+// are written. Screenshots of the main pages go to docs/screenshots/.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
+import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
+
+const CHROMIUM = '/usr/bin/chromium'
+const screenshots = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+
+if (!existsSync(CHROMIUM)) {
+  throw new Error(`browser tests need Debian's Chromium at ${CHROMIUM}: apt-get install -y chromium`)
+}
+
+describe('the console', () => {
+  let server: ServerProcess
+  let mail: MailCatcher
+  let browser: Browser
+  let base: string
+  const dataDir = mkdtempSync(join(tmpdir(), 'portico-e2e-'))
+  const contexts: BrowserContext[] = []
+
+  beforeAll(async () => {
+    mail = await startMailCatcher()
+    const port = await freePort()
+    base = `http://127.0.0.1:${port}`
+    server = spawnServer({
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      SMTP_URL: mail.url,
+      PUBLIC_URL: base,
+      ORG_CREATION_LIMIT: '0',
+      RATE_LIMIT: 'off',
+    })
+    await waitUntilReady(server)
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    })
+  })
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => {})
+    await browser?.close()
+    server?.child.kill('SIGTERM')
+    await server?.exited
+    await mail?.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } })
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base })
+    contexts.push(context)
+    return context.newPage()
+  }
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshots, `${name}.png`) })
+
+  async function signUp(page: Page, name: string, email: string) {
+    await page.goto(`${base}/sign-up`)
+    await page.getByLabel('Name').fill(name)
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Password').fill('a long enough password')
+    await page.getByRole('button', { name: 'Create account' }).click()
+  }
+
+  it('walks the seeds: sign up, create, copy ID and handle, invite, accept, roles, removal, keys', async () => {
+    // A first-time user signs up and must create an organization.
+    const owner = await newPage()
+    await owner.goto(`${base}/sign-in`)
+    await shot(owner, 'sign-in')
+    await signUp(owner, 'Olivia Owner', 'olivia@example.com')
+    await expect
+      .poll(() => owner.getByRole('heading', { name: 'Create your organization' }).isVisible())
+      .toBe(true)
+    // "Enter an Organization Name and Slug URL": the slug is prefilled from the name.
+    await owner.getByLabel('Organization name').fill('Acme Developer Portal')
+    expect(await owner.getByLabel('Slug URL (handle)').inputValue()).toBe('acme-developer-portal')
+    await shot(owner, 'create-organization')
+    await owner.getByRole('button', { name: 'Create', exact: true }).click()
+    await owner.waitForURL(`${base}/o/acme-developer-portal/settings`)
+    await expect.poll(() => owner.title()).toBe('Settings · Acme Developer Portal · Portico')
+
+    // "In the left navigation, click Settings. Under Organization click Copy ID / Copy Handle."
+    await owner
+      .getByRole('navigation', { name: 'Organization' })
+      .getByRole('link', { name: 'Settings' })
+      .click()
+    const id = (await owner.locator('dd code').first().textContent()) ?? ''
+    expect(id).toMatch(/^[0-9a-f-]{36}$/)
+    await owner.getByRole('button', { name: 'Copy ID' }).click()
+    expect(await owner.evaluate(() => navigator.clipboard.readText())).toBe(id)
+    await expect.poll(() => owner.getByText('Copy ID: copied to the clipboard').count()).toBe(1)
+    await owner.getByRole('button', { name: 'Copy Handle' }).click()
+    expect(await owner.evaluate(() => navigator.clipboard.readText())).toBe('acme-developer-portal')
+    await shot(owner, 'settings')
+
+    // "Click Invite Member. Enter the email address. Select a role. Click Send Invitation."
+    await owner.getByRole('link', { name: 'Invitations' }).click()
+    await owner.getByRole('button', { name: 'Invite Member' }).click()
+    await owner.getByLabel('Email address').fill('ivan@example.com')
+    await owner.getByRole('checkbox', { name: /^Member/ }).uncheck()
+    await owner.getByRole('checkbox', { name: /^API publisher/ }).check()
+    await owner.getByRole('checkbox', { name: /^Developer/ }).check()
+    await shot(owner, 'invite-dialog')
+    await owner.getByRole('button', { name: 'Send Invitation' }).click()
+    await expect.poll(() => owner.getByText('ivan@example.com').count()).toBe(1)
+    expect(await owner.locator('.badge.pending').count()).toBe(1)
+
+    // The invitee opens the link from the mail, registers, accepts, and lands in the organization.
+    const link = linkIn(await mail.next('ivan@example.com'), `${base}/invitations/`)
+    const invitee = await newPage()
+    await invitee.goto(link)
+    await expect
+      .poll(() => invitee.getByRole('heading', { name: 'Join Acme Developer Portal' }).isVisible())
+      .toBe(true)
+    await invitee.getByRole('link', { name: 'create an account' }).click()
+    expect(await invitee.getByLabel('Email').inputValue()).toBe('ivan@example.com')
+    await invitee.getByLabel('Name').fill('Ivan Invitee')
+    await invitee.getByLabel('Password').fill('another long password')
+    await invitee.getByRole('button', { name: 'Create account' }).click()
+    await invitee.waitForURL(link)
+    await invitee.getByRole('button', { name: 'Accept' }).click()
+    await invitee.waitForURL(`${base}/o/acme-developer-portal/members`)
+
+    // The owner sees them in Members with roles and join date, and changes their role.
+    await owner.getByRole('link', { name: 'Members' }).click()
+    const row = owner.getByRole('row', { name: /Ivan Invitee/ })
+    await expect.poll(() => row.textContent()).toContain('API publisher')
+    expect(await row.locator('.chip').allTextContents()).toEqual(['API publisher', 'Developer'])
+    expect(await row.textContent()).toMatch(/\d{4}/)
+    await shot(owner, 'members')
+    await owner.getByRole('button', { name: 'Edit roles of Ivan Invitee' }).click()
+    await owner.getByRole('checkbox', { name: /^API publisher/ }).uncheck()
+    await owner.getByRole('checkbox', { name: /^Developer/ }).uncheck()
+    await owner.getByRole('checkbox', { name: /^Member/ }).check()
+    await owner.getByRole('button', { name: 'Save roles' }).click()
+    await expect.poll(async () => (await row.textContent()) ?? '').not.toContain('API publisher')
+
+    // A Member sees lists, no edit controls.
+    await invitee.reload()
+    await expect.poll(() => invitee.getByRole('row', { name: /Olivia Owner/ }).count()).toBe(1)
+    expect(await invitee.getByRole('button', { name: /^Edit roles/ }).count()).toBe(0)
+    expect(await invitee.getByRole('button', { name: /^Remove / }).count()).toBe(0)
+    expect(await invitee.getByRole('link', { name: 'Settings' }).count()).toBe(1)
+
+    // An API key is created, shown once, copied, revoked.
+    await owner.getByRole('link', { name: 'Applications' }).click()
+    await owner.getByLabel('New application name').fill('Storefront')
+    await owner.getByRole('button', { name: 'Create application' }).click()
+    await owner.getByRole('link', { name: 'Storefront' }).click()
+    await owner.getByRole('button', { name: 'Create key' }).click()
+    const secret = (await owner.getByTestId('secret').textContent()) ?? ''
+    expect(secret).toMatch(/^portico_production_[0-9A-Za-z]{38}$/)
+    await shot(owner, 'applications')
+    await owner.getByRole('button', { name: 'Copy key' }).click()
+    expect(await owner.evaluate(() => navigator.clipboard.readText())).toBe(secret)
+    await owner.getByRole('button', { name: 'Done' }).click()
+    expect(await owner.getByText(secret).count()).toBe(0)
+    await owner.getByRole('button', { name: /^Revoke / }).click()
+    await expect.poll(() => owner.getByText('No keys yet.').count()).toBe(1)
+
+    // Removing a member takes them out on their next navigation.
+    await owner.getByRole('link', { name: 'Members' }).click()
+    await owner.getByRole('button', { name: 'Remove Ivan Invitee' }).click()
+    await expect.poll(() => owner.getByText('will lose access to Acme Developer Portal').count()).toBe(1)
+    await owner.getByRole('button', { name: 'Remove', exact: true }).click()
+    await expect.poll(() => owner.getByRole('row', { name: /Ivan Invitee/ }).count()).toBe(0)
+    await invitee.getByRole('link', { name: 'Invitations' }).click()
+    await expect
+      .poll(() => invitee.getByRole('heading', { name: 'Create your organization' }).isVisible())
+      .toBe(true)
+  })
+})

@@ -1,0 +1,166 @@
+// The console's API client. Every shape is the Static type of the TypeBox schema the server
+// validates and documents with (the same source as /openapi.json), so the console cannot drift
+// from the contract unnoticed. Requests ride on the session cookie; errors are problem documents.
+import type { Static } from 'typebox'
+import type { MeSchema, SignedInSchema } from '../../../src/http/routes/identity.schemas.ts'
+import type {
+  InvitationPreviewSchema,
+  InvitationSchema,
+  MyInvitationSchema,
+} from '../../../src/http/routes/invitations.schemas.ts'
+import type {
+  MemberSchema,
+  OrganizationSchema,
+  RoleSchema,
+} from '../../../src/http/routes/organizations.schemas.ts'
+import type {
+  ApiSchema,
+  ApplicationSchema,
+  EnvironmentSchema,
+  KeySchema,
+  KeyWithSecretSchema,
+  SubscriptionSchema,
+} from '../../../src/http/routes/portal.schemas.ts'
+
+export type Me = Static<typeof MeSchema>
+export type SignedIn = Static<typeof SignedInSchema>
+export type Organization = Static<typeof OrganizationSchema>
+export type Member = Static<typeof MemberSchema>
+export type Role = Static<typeof RoleSchema>
+export type Invitation = Static<typeof InvitationSchema>
+export type MyInvitation = Static<typeof MyInvitationSchema>
+export type InvitationPreview = Static<typeof InvitationPreviewSchema>
+export type Api = Static<typeof ApiSchema>
+export type Environment = Static<typeof EnvironmentSchema>
+export type Application = Static<typeof ApplicationSchema>
+export type Subscription = Static<typeof SubscriptionSchema>
+export type Key = Static<typeof KeySchema>
+export type KeyWithSecret = Static<typeof KeyWithSecretSchema>
+export interface Page<T> {
+  items: T[]
+  nextCursor: string | null
+}
+
+export interface Problem {
+  status: number
+  code: string
+  detail: string
+  permission?: string
+  errors?: { in: string; path: string; message: string }[]
+}
+
+export class ApiError extends Error {
+  readonly problem: Problem
+  constructor(problem: Problem) {
+    super(problem.detail)
+    this.problem = problem
+  }
+  /** The message for one field, if the server named it. */
+  field(path: string): string | undefined {
+    return this.problem.errors?.find((error) => error.path === path)?.message
+  }
+}
+
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const init: RequestInit = { method, credentials: 'same-origin', headers: {} }
+  if (body instanceof Blob) {
+    init.body = body
+    init.headers = { 'content-type': body.type }
+  } else if (body !== undefined) {
+    init.body = JSON.stringify(body)
+    init.headers = { 'content-type': 'application/json' }
+  }
+  const response = await fetch(path, init)
+  const text = await response.text()
+  const parsed = text ? JSON.parse(text) : undefined
+  if (!response.ok) {
+    throw new ApiError(
+      parsed?.code ? parsed : { status: response.status, code: 'error', detail: response.statusText },
+    )
+  }
+  return parsed as T
+}
+
+const org = (ref: string) => `/v1/organizations/${encodeURIComponent(ref)}`
+
+export const api = {
+  me: () => request<Me>('GET', '/v1/me'),
+  signIn: (email: string, password: string) =>
+    request<SignedIn>('POST', '/v1/auth/sign-in', { email, password }),
+  signUp: (body: { email: string; password: string; name: string; invitationToken?: string }) =>
+    request<SignedIn>('POST', '/v1/auth/sign-up', body),
+  signOut: () => request<void>('POST', '/v1/auth/sign-out'),
+  requestPasswordReset: (email: string) => request<void>('POST', '/v1/auth/password-reset', { email }),
+  confirmPasswordReset: (token: string, password: string) =>
+    request<void>('POST', '/v1/auth/password-reset/confirm', { token, password }),
+  confirmEmail: (token: string) =>
+    request<{ user: Me['user'] }>('POST', '/v1/auth/email-verification/confirm', { token }),
+  switchOrganization: (organizationId: string) =>
+    request<{ activeOrganizationId: string }>('PUT', '/v1/me/active-organization', { organizationId }),
+  myInvitations: () => request<Page<MyInvitation>>('GET', '/v1/me/invitations'),
+  acceptMyInvitation: (id: string) =>
+    request<{ organization: Organization; member: Member }>('POST', `/v1/me/invitations/${id}/accept`),
+
+  createOrganization: (body: { name: string; handle?: string }) =>
+    request<Organization>('POST', '/v1/organizations', body),
+  organization: (ref: string) => request<Organization>('GET', org(ref)),
+  renameOrganization: (ref: string, name: string) => request<Organization>('PATCH', org(ref), { name }),
+  deleteOrganization: (ref: string) => request<void>('DELETE', org(ref)),
+  uploadLogo: (ref: string, file: File) => request<Organization>('PUT', `${org(ref)}/logo`, file),
+  removeLogo: (ref: string) => request<void>('DELETE', `${org(ref)}/logo`),
+
+  members: (ref: string, query: { q?: string; cursor?: string }) => {
+    const params = new URLSearchParams()
+    if (query.q) params.set('q', query.q)
+    if (query.cursor) params.set('cursor', query.cursor)
+    return request<Page<Member>>('GET', `${org(ref)}/members?${params}`)
+  },
+  changeRoles: (ref: string, userId: string, roles: string[]) =>
+    request<Member>('PATCH', `${org(ref)}/members/${userId}`, { roles }),
+  removeMember: (ref: string, userId: string) => request<void>('DELETE', `${org(ref)}/members/${userId}`),
+  roles: (ref: string) => request<Page<Role>>('GET', `${org(ref)}/roles`),
+
+  invitations: (ref: string) => request<Page<Invitation>>('GET', `${org(ref)}/invitations?limit=100`),
+  invite: (ref: string, email: string, roles: string[]) =>
+    request<Invitation>('POST', `${org(ref)}/invitations`, { email, roles }),
+  resendInvitation: (ref: string, id: string) =>
+    request<Invitation>('POST', `${org(ref)}/invitations/${id}/resend`),
+  revokeInvitation: (ref: string, id: string) => request<void>('DELETE', `${org(ref)}/invitations/${id}`),
+  previewInvitation: (token: string) =>
+    request<InvitationPreview>('GET', `/v1/invitations/${encodeURIComponent(token)}`),
+  acceptInvitation: (token: string) =>
+    request<{ organization: Organization; member: Member }>(
+      'POST',
+      `/v1/invitations/${encodeURIComponent(token)}/accept`,
+    ),
+  declineInvitation: (token: string) =>
+    request<void>('POST', `/v1/invitations/${encodeURIComponent(token)}/decline`),
+
+  apis: (ref: string) => request<Page<Api>>('GET', `${org(ref)}/apis?limit=100`),
+  createApi: (ref: string, body: { name: string; version: string; basePath: string; description?: string }) =>
+    request<Api>('POST', `${org(ref)}/apis`, body),
+  setApiStatus: (ref: string, id: string, action: 'publish' | 'deprecate') =>
+    request<Api>('POST', `${org(ref)}/apis/${id}/${action}`),
+  deleteApi: (ref: string, id: string) => request<void>('DELETE', `${org(ref)}/apis/${id}`),
+  environments: (ref: string) => request<Page<Environment>>('GET', `${org(ref)}/environments`),
+  applications: (ref: string) => request<Page<Application>>('GET', `${org(ref)}/applications?limit=100`),
+  createApplication: (ref: string, body: { name: string; description?: string }) =>
+    request<Application>('POST', `${org(ref)}/applications`, body),
+  deleteApplication: (ref: string, id: string) => request<void>('DELETE', `${org(ref)}/applications/${id}`),
+  subscriptions: (ref: string, applicationId: string) =>
+    request<Page<Subscription>>('GET', `${org(ref)}/applications/${applicationId}/subscriptions?limit=100`),
+  subscribe: (ref: string, applicationId: string, apiId: string) =>
+    request<Subscription>('POST', `${org(ref)}/applications/${applicationId}/subscriptions`, { apiId }),
+  unsubscribe: (ref: string, applicationId: string, id: string) =>
+    request<void>('DELETE', `${org(ref)}/applications/${applicationId}/subscriptions/${id}`),
+  keys: (ref: string, applicationId: string) =>
+    request<Page<Key>>('GET', `${org(ref)}/applications/${applicationId}/keys`),
+  createKey: (ref: string, applicationId: string, body: { environment: string; name?: string }) =>
+    request<KeyWithSecret>('POST', `${org(ref)}/applications/${applicationId}/keys`, body),
+  rotateKey: (ref: string, applicationId: string, keyId: string, gracePeriodSeconds: number) =>
+    request<KeyWithSecret>('POST', `${org(ref)}/applications/${applicationId}/keys/${keyId}/rotate`, {
+      gracePeriodSeconds,
+    }),
+  revokeKey: (ref: string, applicationId: string, keyId: string) =>
+    request<void>('DELETE', `${org(ref)}/applications/${applicationId}/keys/${keyId}`),
+}

@@ -1,0 +1,227 @@
+// Signing in and up, forgotten passwords, email verification.
+import { useMutation, useQueryClient } from '@tanstack/react-query'
+import { type FormEvent, useEffect, useState } from 'react'
+import { ApiError, api } from '../api/client.ts'
+import { navigate } from '../router.ts'
+import { ErrorMessage, Field, Link, useDocumentTitle } from '../ui.tsx'
+
+/** Where to go after signing in: back to an invitation, or home. */
+function nextPath(): string {
+  const next = new URLSearchParams(location.search).get('next')
+  return next?.startsWith('/') && !next.startsWith('//') ? next : '/'
+}
+
+export function SignInPage() {
+  useDocumentTitle('Sign in')
+  const queryClient = useQueryClient()
+  const [email, setEmail] = useState(new URLSearchParams(location.search).get('email') ?? '')
+  const [password, setPassword] = useState('')
+  const signIn = useMutation({
+    mutationFn: () => api.signIn(email, password),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries()
+      navigate(nextPath(), { replace: true })
+    },
+  })
+  const submit = (event: FormEvent) => {
+    event.preventDefault()
+    signIn.mutate()
+  }
+  return (
+    <main className="auth">
+      <h1>Sign in to Portico</h1>
+      <form onSubmit={submit}>
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          value={email}
+          onChange={setEmail}
+          required
+          autoComplete="email"
+        />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          value={password}
+          onChange={setPassword}
+          required
+          autoComplete="current-password"
+        />
+        <ErrorMessage error={signIn.error} />
+        <button type="submit" disabled={signIn.isPending}>
+          Sign in
+        </button>
+      </form>
+      <p>
+        <Link to={`/sign-up${location.search}`}>Create an account</Link> ·{' '}
+        <Link to="/forgot-password">Forgot your password?</Link>
+      </p>
+    </main>
+  )
+}
+
+export function SignUpPage() {
+  useDocumentTitle('Create an account')
+  const queryClient = useQueryClient()
+  const params = new URLSearchParams(location.search)
+  const [email, setEmail] = useState(params.get('email') ?? '')
+  const [name, setName] = useState('')
+  const [password, setPassword] = useState('')
+  const signUp = useMutation({
+    mutationFn: () =>
+      api.signUp({ email, name, password, invitationToken: params.get('invitation') ?? undefined }),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries()
+      navigate(nextPath(), { replace: true })
+    },
+  })
+  const error = signUp.error instanceof ApiError ? signUp.error : undefined
+  return (
+    <main className="auth">
+      <h1>Create your Portico account</h1>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault()
+          signUp.mutate()
+        }}
+      >
+        <Field
+          label="Name"
+          name="name"
+          value={name}
+          onChange={setName}
+          required
+          autoComplete="name"
+          error={error?.field('/name')}
+        />
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          value={email}
+          onChange={setEmail}
+          required
+          autoComplete="email"
+          error={error?.field('/email')}
+        />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          value={password}
+          onChange={setPassword}
+          required
+          minLength={10}
+          autoComplete="new-password"
+          hint="At least 10 characters."
+          error={error?.field('/password')}
+        />
+        <ErrorMessage error={error?.problem.errors ? undefined : signUp.error} />
+        <button type="submit" disabled={signUp.isPending}>
+          Create account
+        </button>
+      </form>
+      <p>
+        Already have an account? <Link to={`/sign-in${location.search}`}>Sign in</Link>
+      </p>
+    </main>
+  )
+}
+
+export function ForgotPasswordPage() {
+  useDocumentTitle('Forgot password')
+  const [email, setEmail] = useState('')
+  const request = useMutation({ mutationFn: () => api.requestPasswordReset(email) })
+  return (
+    <main className="auth">
+      <h1>Reset your password</h1>
+      {request.isSuccess ? (
+        <p role="status">If an account uses {email}, a link to choose a new password is on its way.</p>
+      ) : (
+        <form
+          onSubmit={(event) => {
+            event.preventDefault()
+            request.mutate()
+          }}
+        >
+          <Field
+            label="Email"
+            name="email"
+            type="email"
+            value={email}
+            onChange={setEmail}
+            required
+            autoComplete="email"
+          />
+          <ErrorMessage error={request.error} />
+          <button type="submit" disabled={request.isPending}>
+            Send the link
+          </button>
+        </form>
+      )}
+      <p>
+        <Link to="/sign-in">Back to sign in</Link>
+      </p>
+    </main>
+  )
+}
+
+export function ResetPasswordPage({ token }: { token: string }) {
+  useDocumentTitle('Choose a new password')
+  const [password, setPassword] = useState('')
+  const reset = useMutation({ mutationFn: () => api.confirmPasswordReset(token, password) })
+  return (
+    <main className="auth">
+      <h1>Choose a new password</h1>
+      {reset.isSuccess ? (
+        <p role="status">
+          Your password is changed and every session was signed out. <Link to="/sign-in">Sign in</Link>
+        </p>
+      ) : (
+        <form
+          onSubmit={(event) => {
+            event.preventDefault()
+            reset.mutate()
+          }}
+        >
+          <Field
+            label="New password"
+            name="password"
+            type="password"
+            value={password}
+            onChange={setPassword}
+            required
+            minLength={10}
+            autoComplete="new-password"
+            hint="At least 10 characters."
+          />
+          <ErrorMessage error={reset.error} />
+          <button type="submit" disabled={reset.isPending}>
+            Set password
+          </button>
+        </form>
+      )}
+    </main>
+  )
+}
+
+export function VerifyEmailPage({ token }: { token: string }) {
+  useDocumentTitle('Verify email')
+  const verify = useMutation({ mutationFn: () => api.confirmEmail(token) })
+  const { mutate } = verify
+  useEffect(() => mutate(), [mutate])
+  return (
+    <main className="auth">
+      <h1>Email verification</h1>
+      {verify.isPending && <p aria-busy="true">Verifying…</p>}
+      {verify.isSuccess && (
+        <p role="status">
+          {verify.data.user.email} is verified. <Link to="/">Continue</Link>
+        </p>
+      )}
+      <ErrorMessage error={verify.error} />
+    </main>
+  )
+}

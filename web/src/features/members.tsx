@@ -1,0 +1,329 @@
+// Members and invitations: the table with roles and join dates, search, editing roles, removing,
+// leaving; inviting by email, and the pending invitations with resend and revoke.
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useState } from 'react'
+import { api, type Member, type Organization, type Role } from '../api/client.ts'
+import { navigate } from '../router.ts'
+import { Dialog, ErrorMessage, Field, Loading, useDocumentTitle } from '../ui.tsx'
+
+/** Roles the caller may offer: never owner unless an owner, and only roles within their permissions. */
+export function grantableRoles(organization: Organization, roles: Role[]): Role[] {
+  const owner = organization.roles.includes('owner')
+  return roles.filter(
+    (role) =>
+      (owner || role.name !== 'owner') &&
+      (owner || role.permissions.every((p) => organization.permissions.includes(p))),
+  )
+}
+
+function RolePicker(props: { roles: Role[]; chosen: string[]; onChange: (roles: string[]) => void }) {
+  return (
+    <fieldset className="roles">
+      <legend>Roles</legend>
+      {props.roles.map((role) => (
+        <label key={role.name}>
+          <input
+            type="checkbox"
+            name="roles"
+            value={role.name}
+            checked={props.chosen.includes(role.name)}
+            onChange={(event) =>
+              props.onChange(
+                event.target.checked
+                  ? [...props.chosen, role.name]
+                  : props.chosen.filter((r) => r !== role.name),
+              )
+            }
+          />
+          <span>
+            <strong>{role.title}</strong> <small className="muted">{role.description}</small>
+          </span>
+        </label>
+      ))}
+    </fieldset>
+  )
+}
+
+const dateOf = (iso: string) =>
+  new Date(iso).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' })
+
+export function MembersPage({ organization, meId }: { organization: Organization; meId: string }) {
+  useDocumentTitle('Members', organization.name)
+  const queryClient = useQueryClient()
+  const [q, setQ] = useState('')
+  const [editing, setEditing] = useState<Member | undefined>()
+  const [removing, setRemoving] = useState<Member | undefined>()
+  const [chosen, setChosen] = useState<string[]>([])
+  const roles = useQuery({ queryKey: ['roles', organization.id], queryFn: () => api.roles(organization.id) })
+  const members = useInfiniteQuery({
+    queryKey: ['members', organization.id, q],
+    queryFn: ({ pageParam }) => api.members(organization.id, { q, cursor: pageParam }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
+  })
+  const refresh = () => queryClient.invalidateQueries()
+  const change = useMutation({
+    mutationFn: () => api.changeRoles(organization.id, editing?.userId ?? '', chosen),
+    onSuccess: async () => {
+      setEditing(undefined)
+      await refresh()
+    },
+  })
+  const remove = useMutation({
+    mutationFn: (member: Member) => api.removeMember(organization.id, member.userId),
+    onSuccess: async (_, member) => {
+      setRemoving(undefined)
+      await refresh()
+      if (member.userId === meId) navigate('/', { replace: true })
+    },
+  })
+  const canUpdate = organization.permissions.includes('member:update')
+  const canRemove = organization.permissions.includes('member:remove')
+  const titleOf = (name: string) => roles.data?.items.find((r) => r.name === name)?.title ?? name
+  const items = members.data?.pages.flatMap((page) => page.items) ?? []
+  return (
+    <section aria-labelledby="members-title">
+      <div className="title-row">
+        <h1 id="members-title">Members</h1>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => setRemoving(items.find((m) => m.userId === meId))}
+        >
+          Leave organization
+        </button>
+      </div>
+      <div className="field search">
+        <label htmlFor="member-search">Search members</label>
+        <input
+          id="member-search"
+          type="search"
+          value={q}
+          placeholder="Name or email"
+          onChange={(event) => setQ(event.target.value)}
+        />
+      </div>
+      {members.isPending ? (
+        <Loading />
+      ) : items.length === 0 ? (
+        <p className="muted">No members match “{q}”.</p>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Roles</th>
+                <th scope="col">Joined</th>
+                {(canUpdate || canRemove) && <th scope="col">Actions</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((member) => (
+                <tr key={member.userId}>
+                  <td>{member.name}</td>
+                  <td>{member.email}</td>
+                  <td>
+                    {member.roles.map((role) => (
+                      <span className="chip" key={role}>
+                        {titleOf(role)}
+                      </span>
+                    ))}
+                  </td>
+                  <td>{dateOf(member.joinedAt)}</td>
+                  {(canUpdate || canRemove) && (
+                    <td className="actions">
+                      {canUpdate && (
+                        <button
+                          type="button"
+                          className="secondary"
+                          aria-label={`Edit roles of ${member.name}`}
+                          onClick={() => {
+                            setChosen(member.roles)
+                            change.reset()
+                            setEditing(member)
+                          }}
+                        >
+                          Edit
+                        </button>
+                      )}
+                      {canRemove && member.userId !== meId && (
+                        <button
+                          type="button"
+                          className="secondary danger"
+                          aria-label={`Remove ${member.name}`}
+                          onClick={() => setRemoving(member)}
+                        >
+                          Remove
+                        </button>
+                      )}
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {members.hasNextPage && (
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => members.fetchNextPage()}
+          disabled={members.isFetchingNextPage}
+        >
+          Show more
+        </button>
+      )}
+      <Dialog title="Edit roles" open={editing !== undefined} onClose={() => setEditing(undefined)}>
+        <p>
+          Roles of <strong>{editing?.name}</strong>
+        </p>
+        <RolePicker
+          roles={grantableRoles(organization, roles.data?.items ?? [])}
+          chosen={chosen}
+          onChange={setChosen}
+        />
+        <ErrorMessage error={change.error} />
+        <div className="actions">
+          <button type="button" className="secondary" onClick={() => setEditing(undefined)}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            onClick={() => change.mutate()}
+            disabled={chosen.length === 0 || change.isPending}
+          >
+            Save roles
+          </button>
+        </div>
+      </Dialog>
+      <Dialog
+        title={removing?.userId === meId ? 'Leave organization' : 'Remove member'}
+        open={removing !== undefined}
+        onClose={() => setRemoving(undefined)}
+      >
+        <p>
+          {removing?.userId === meId ? 'You' : <strong>{removing?.name}</strong>} will lose access to{' '}
+          {organization.name}: its members, APIs, applications, subscriptions and credentials, at once. API
+          keys stay with the organization.
+        </p>
+        <ErrorMessage error={remove.error} />
+        <div className="actions">
+          <button type="button" className="secondary" onClick={() => setRemoving(undefined)}>
+            Cancel
+          </button>
+          <button type="button" className="danger" onClick={() => removing && remove.mutate(removing)}>
+            {removing?.userId === meId ? 'Leave' : 'Remove'}
+          </button>
+        </div>
+      </Dialog>
+    </section>
+  )
+}
+
+export function InvitationsPage({ organization }: { organization: Organization }) {
+  useDocumentTitle('Invitations', organization.name)
+  const queryClient = useQueryClient()
+  const [inviting, setInviting] = useState(false)
+  const [email, setEmail] = useState('')
+  const [chosen, setChosen] = useState<string[]>(['member'])
+  const roles = useQuery({ queryKey: ['roles', organization.id], queryFn: () => api.roles(organization.id) })
+  const invitations = useQuery({
+    queryKey: ['invitations', organization.id],
+    queryFn: () => api.invitations(organization.id),
+  })
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['invitations', organization.id] })
+  const invite = useMutation({
+    mutationFn: () => api.invite(organization.id, email, chosen),
+    onSuccess: async () => {
+      setInviting(false)
+      setEmail('')
+      await refresh()
+    },
+  })
+  const resend = useMutation({
+    mutationFn: (id: string) => api.resendInvitation(organization.id, id),
+    onSuccess: refresh,
+  })
+  const revoke = useMutation({
+    mutationFn: (id: string) => api.revokeInvitation(organization.id, id),
+    onSuccess: refresh,
+  })
+  const canInvite = organization.permissions.includes('member:invite')
+  return (
+    <section aria-labelledby="invitations-title">
+      <div className="title-row">
+        <h1 id="invitations-title">Invitations</h1>
+        {canInvite && (
+          <button
+            type="button"
+            onClick={() => {
+              invite.reset()
+              setInviting(true)
+            }}
+          >
+            Invite Member
+          </button>
+        )}
+      </div>
+      {invitations.isPending ? (
+        <Loading />
+      ) : invitations.data?.items.length === 0 ? (
+        <p className="muted">No invitations yet.</p>
+      ) : (
+        <ul className="cards">
+          {invitations.data?.items.map((invitation) => (
+            <li key={invitation.id}>
+              <span>
+                <strong>{invitation.email}</strong> · {invitation.roles.join(', ')} · invited by{' '}
+                {invitation.invitedBy.name}
+              </span>
+              <span className={`badge ${invitation.status}`}>{invitation.status}</span>
+              {canInvite && (invitation.status === 'pending' || invitation.status === 'expired') && (
+                <span className="actions">
+                  <button type="button" className="secondary" onClick={() => resend.mutate(invitation.id)}>
+                    Resend
+                  </button>
+                  <button
+                    type="button"
+                    className="secondary danger"
+                    onClick={() => revoke.mutate(invitation.id)}
+                  >
+                    Revoke
+                  </button>
+                </span>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <ErrorMessage error={resend.error ?? revoke.error} />
+      <Dialog title="Invite Member" open={inviting} onClose={() => setInviting(false)}>
+        <form
+          onSubmit={(event) => {
+            event.preventDefault()
+            invite.mutate()
+          }}
+        >
+          <Field label="Email address" name="email" type="email" value={email} onChange={setEmail} required />
+          <RolePicker
+            roles={grantableRoles(organization, roles.data?.items ?? [])}
+            chosen={chosen}
+            onChange={setChosen}
+          />
+          <ErrorMessage error={invite.error} />
+          <div className="actions">
+            <button type="button" className="secondary" onClick={() => setInviting(false)}>
+              Cancel
+            </button>
+            <button type="submit" disabled={chosen.length === 0 || invite.isPending}>
+              Send Invitation
+            </button>
+          </div>
+        </form>
+      </Dialog>
+    </section>
+  )
+}

@@ -1,0 +1,314 @@
+// The developer portal: APIs (publishers create, publish, deprecate, delete), environments, and
+// applications with their subscriptions and API keys (the secret is shown once).
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useState } from 'react'
+import { type Application, api, type KeyWithSecret, type Organization } from '../api/client.ts'
+import { CopyButton, Dialog, ErrorMessage, Field, Link, Loading, useDocumentTitle } from '../ui.tsx'
+
+const can = (organization: Organization, permission: string) => organization.permissions.includes(permission)
+
+export function ApisPage({ organization }: { organization: Organization }) {
+  useDocumentTitle('APIs', organization.name)
+  const queryClient = useQueryClient()
+  const [creating, setCreating] = useState(false)
+  const [form, setForm] = useState({ name: '', version: 'v1', basePath: '/' })
+  const apis = useQuery({ queryKey: ['apis', organization.id], queryFn: () => api.apis(organization.id) })
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['apis', organization.id] })
+  const create = useMutation({
+    mutationFn: () => api.createApi(organization.id, form),
+    onSuccess: async () => {
+      setCreating(false)
+      await refresh()
+    },
+  })
+  const status = useMutation({
+    mutationFn: (change: { id: string; action: 'publish' | 'deprecate' }) =>
+      api.setApiStatus(organization.id, change.id, change.action),
+    onSuccess: refresh,
+  })
+  const remove = useMutation({
+    mutationFn: (id: string) => api.deleteApi(organization.id, id),
+    onSuccess: refresh,
+  })
+  return (
+    <section aria-labelledby="apis-title">
+      <div className="title-row">
+        <h1 id="apis-title">APIs</h1>
+        {can(organization, 'api:create') && (
+          <button type="button" onClick={() => setCreating(true)}>
+            Create API
+          </button>
+        )}
+      </div>
+      {apis.isPending ? (
+        <Loading />
+      ) : apis.data?.items.length === 0 ? (
+        <p className="muted">No APIs yet.</p>
+      ) : (
+        <ul className="cards">
+          {apis.data?.items.map((item) => (
+            <li key={item.id}>
+              <span>
+                <strong>{item.name}</strong> {item.version} <code>{item.basePath}</code>
+              </span>
+              <span className={`badge ${item.status}`}>{item.status}</span>
+              <span className="actions">
+                {can(organization, 'api:publish') && item.status !== 'published' && (
+                  <button
+                    type="button"
+                    className="secondary"
+                    onClick={() => status.mutate({ id: item.id, action: 'publish' })}
+                  >
+                    Publish
+                  </button>
+                )}
+                {can(organization, 'api:publish') && item.status === 'published' && (
+                  <button
+                    type="button"
+                    className="secondary"
+                    onClick={() => status.mutate({ id: item.id, action: 'deprecate' })}
+                  >
+                    Deprecate
+                  </button>
+                )}
+                {can(organization, 'api:delete') && (
+                  <button type="button" className="secondary danger" onClick={() => remove.mutate(item.id)}>
+                    Delete
+                  </button>
+                )}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <ErrorMessage error={status.error ?? remove.error} />
+      <Dialog title="Create API" open={creating} onClose={() => setCreating(false)}>
+        <form
+          onSubmit={(event) => {
+            event.preventDefault()
+            create.mutate()
+          }}
+        >
+          <Field
+            label="Name"
+            name="name"
+            value={form.name}
+            onChange={(name) => setForm({ ...form, name })}
+            required
+          />
+          <Field
+            label="Version"
+            name="version"
+            value={form.version}
+            onChange={(version) => setForm({ ...form, version })}
+            required
+          />
+          <Field
+            label="Base path"
+            name="basePath"
+            value={form.basePath}
+            onChange={(basePath) => setForm({ ...form, basePath })}
+            required
+          />
+          <ErrorMessage error={create.error} />
+          <div className="actions">
+            <button type="button" className="secondary" onClick={() => setCreating(false)}>
+              Cancel
+            </button>
+            <button type="submit">Create</button>
+          </div>
+        </form>
+      </Dialog>
+    </section>
+  )
+}
+
+export function EnvironmentsPage({ organization }: { organization: Organization }) {
+  useDocumentTitle('Environments', organization.name)
+  const environments = useQuery({
+    queryKey: ['environments', organization.id],
+    queryFn: () => api.environments(organization.id),
+  })
+  return (
+    <section aria-labelledby="environments-title">
+      <h1 id="environments-title">Environments</h1>
+      {environments.isPending ? (
+        <Loading />
+      ) : (
+        <ul className="cards">
+          {environments.data?.items.map((environment) => (
+            <li key={environment.id}>
+              <code>{environment.name}</code>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  )
+}
+
+export function ApplicationsPage({ organization }: { organization: Organization }) {
+  useDocumentTitle('Applications', organization.name)
+  const queryClient = useQueryClient()
+  const [name, setName] = useState('')
+  const applications = useQuery({
+    queryKey: ['applications', organization.id],
+    queryFn: () => api.applications(organization.id),
+  })
+  const create = useMutation({
+    mutationFn: () => api.createApplication(organization.id, { name }),
+    onSuccess: async () => {
+      setName('')
+      await queryClient.invalidateQueries({ queryKey: ['applications', organization.id] })
+    },
+  })
+  return (
+    <section aria-labelledby="applications-title">
+      <h1 id="applications-title">Applications</h1>
+      {can(organization, 'application:create') && (
+        <form
+          className="inline"
+          onSubmit={(event) => {
+            event.preventDefault()
+            create.mutate()
+          }}
+        >
+          <Field label="New application name" name="name" value={name} onChange={setName} required />
+          <button type="submit">Create application</button>
+        </form>
+      )}
+      <ErrorMessage error={create.error} />
+      {applications.isPending ? (
+        <Loading />
+      ) : applications.data?.items.length === 0 ? (
+        <p className="muted">No applications yet.</p>
+      ) : (
+        <ul className="cards">
+          {applications.data?.items.map((application) => (
+            <li key={application.id}>
+              <Link to={`/o/${organization.handle}/applications/${application.id}`}>{application.name}</Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  )
+}
+
+export function ApplicationPage({ organization, id }: { organization: Organization; id: string }) {
+  const queryClient = useQueryClient()
+  const application = useQuery({
+    queryKey: ['applications', organization.id],
+    queryFn: () => api.applications(organization.id),
+    select: (page) => page.items.find((a) => a.id === id) as Application | undefined,
+  })
+  useDocumentTitle(application.data?.name, organization.name)
+  const keys = useQuery({ queryKey: ['keys', id], queryFn: () => api.keys(organization.id, id) })
+  const environments = useQuery({
+    queryKey: ['environments', organization.id],
+    queryFn: () => api.environments(organization.id),
+  })
+  const [environment, setEnvironment] = useState('production')
+  const [secret, setSecret] = useState<KeyWithSecret | undefined>()
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['keys', id] })
+  const create = useMutation({
+    mutationFn: () => api.createKey(organization.id, id, { environment }),
+    onSuccess: async (key) => {
+      setSecret(key)
+      await refresh()
+    },
+  })
+  const rotate = useMutation({
+    mutationFn: (keyId: string) => api.rotateKey(organization.id, id, keyId, 3600),
+    onSuccess: async (key) => {
+      setSecret(key)
+      await refresh()
+    },
+  })
+  const revoke = useMutation({
+    mutationFn: (keyId: string) => api.revokeKey(organization.id, id, keyId),
+    onSuccess: refresh,
+  })
+  if (application.isPending) return <Loading />
+  return (
+    <section aria-labelledby="application-title">
+      <h1 id="application-title">{application.data?.name ?? 'Application'}</h1>
+      <h2>API keys</h2>
+      {can(organization, 'credential:create') && (
+        <form
+          className="inline"
+          onSubmit={(event) => {
+            event.preventDefault()
+            create.mutate()
+          }}
+        >
+          <div className="field">
+            <label htmlFor="key-environment">Environment</label>
+            <select
+              id="key-environment"
+              value={environment}
+              onChange={(event) => setEnvironment(event.target.value)}
+            >
+              {environments.data?.items.map((e) => (
+                <option key={e.id} value={e.name}>
+                  {e.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="submit">Create key</button>
+        </form>
+      )}
+      <ErrorMessage error={create.error ?? rotate.error ?? revoke.error} />
+      {keys.data?.items.length === 0 && <p className="muted">No keys yet.</p>}
+      <ul className="cards">
+        {keys.data?.items.map((key) => (
+          <li key={key.id}>
+            <span>
+              <strong>{key.name}</strong>{' '}
+              <code>
+                {key.prefix}…{key.last4}
+              </code>{' '}
+              · {key.environment}
+              {key.lastUsedAt ? ` · last used ${new Date(key.lastUsedAt).toLocaleString()}` : ' · never used'}
+            </span>
+            {can(organization, 'credential:create') && (
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => rotate.mutate(key.id)}
+                aria-label={`Rotate ${key.name}`}
+              >
+                Rotate (1 h grace)
+              </button>
+            )}
+            {can(organization, 'credential:revoke') && (
+              <button
+                type="button"
+                className="secondary danger"
+                onClick={() => revoke.mutate(key.id)}
+                aria-label={`Revoke ${key.name}`}
+              >
+                Revoke
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      <Dialog title="Your new API key" open={secret !== undefined} onClose={() => setSecret(undefined)}>
+        <p>Copy it now: it is shown only once.</p>
+        <p>
+          <code className="secret" data-testid="secret">
+            {secret?.secret}
+          </code>
+        </p>
+        <div className="actions">
+          <CopyButton value={secret?.secret ?? ''} label="Copy key" />
+          <button type="button" onClick={() => setSecret(undefined)}>
+            Done
+          </button>
+        </div>
+      </Dialog>
+    </section>
+  )
+}
