@@ -142,7 +142,17 @@ export const api = {
   setApiStatus: (ref: string, id: string, action: 'publish' | 'deprecate') =>
     request<Api>('POST', `${org(ref)}/apis/${id}/${action}`),
   deleteApi: (ref: string, id: string) => request<void>('DELETE', `${org(ref)}/apis/${id}`),
+  updateApi: (
+    ref: string,
+    id: string,
+    body: { name?: string; version?: string; basePath?: string; description?: string },
+  ) => request<Api>('PATCH', `${org(ref)}/apis/${id}`, body),
   environments: (ref: string) => request<Page<Environment>>('GET', `${org(ref)}/environments`),
+  createEnvironment: (ref: string, name: string) =>
+    request<Environment>('POST', `${org(ref)}/environments`, { name }),
+  renameEnvironment: (ref: string, id: string, name: string) =>
+    request<Environment>('PATCH', `${org(ref)}/environments/${id}`, { name }),
+  deleteEnvironment: (ref: string, id: string) => request<void>('DELETE', `${org(ref)}/environments/${id}`),
   applications: (ref: string) => request<Page<Application>>('GET', `${org(ref)}/applications?limit=100`),
   createApplication: (ref: string, body: { name: string; description?: string }) =>
     request<Application>('POST', `${org(ref)}/applications`, body),

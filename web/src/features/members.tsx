@@ -62,12 +62,30 @@ export function MembersPage({ organization, meId }: { organization: Organization
     getNextPageParam: (page) => page.nextCursor ?? undefined,
   })
   const refresh = () => queryClient.invalidateQueries()
+  const membersKey = ['members', organization.id, q]
   const change = useMutation({
-    mutationFn: () => api.changeRoles(organization.id, editing?.userId ?? '', chosen),
-    onSuccess: async () => {
+    mutationFn: (target: { userId: string; roles: string[] }) =>
+      api.changeRoles(organization.id, target.userId, target.roles),
+    // Optimistic: the chips change at once; a refusal puts them back and shows why.
+    onMutate: async (target) => {
+      await queryClient.cancelQueries({ queryKey: membersKey })
+      const before = queryClient.getQueryData(membersKey)
+      queryClient.setQueryData(
+        membersKey,
+        (data: typeof members.data) =>
+          data && {
+            ...data,
+            pages: data.pages.map((page) => ({
+              ...page,
+              items: page.items.map((m) => (m.userId === target.userId ? { ...m, roles: target.roles } : m)),
+            })),
+          },
+      )
       setEditing(undefined)
-      await refresh()
+      return { before }
     },
+    onError: (_error, _target, context) => queryClient.setQueryData(membersKey, context?.before),
+    onSettled: refresh,
   })
   const remove = useMutation({
     mutationFn: (member: Member) => api.removeMember(organization.id, member.userId),
@@ -166,6 +184,7 @@ export function MembersPage({ organization, meId }: { organization: Organization
           </table>
         </div>
       )}
+      <ErrorMessage error={change.error} />
       {members.hasNextPage && (
         <button
           type="button"
@@ -192,7 +211,7 @@ export function MembersPage({ organization, meId }: { organization: Organization
           </button>
           <button
             type="button"
-            onClick={() => change.mutate()}
+            onClick={() => editing && change.mutate({ userId: editing.userId, roles: chosen })}
             disabled={chosen.length === 0 || change.isPending}
           >
             Save roles

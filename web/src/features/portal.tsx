@@ -11,11 +11,13 @@ export function ApisPage({ organization }: { organization: Organization }) {
   useDocumentTitle('APIs', organization.name)
   const queryClient = useQueryClient()
   const [creating, setCreating] = useState(false)
-  const [form, setForm] = useState({ name: '', version: 'v1', basePath: '/' })
+  const [editingId, setEditingId] = useState<string | undefined>()
+  const [form, setForm] = useState({ name: '', version: 'v1', basePath: '/', description: '' })
   const apis = useQuery({ queryKey: ['apis', organization.id], queryFn: () => api.apis(organization.id) })
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['apis', organization.id] })
   const create = useMutation({
-    mutationFn: () => api.createApi(organization.id, form),
+    mutationFn: () =>
+      editingId ? api.updateApi(organization.id, editingId, form) : api.createApi(organization.id, form),
     onSuccess: async () => {
       setCreating(false)
       await refresh()
@@ -35,7 +37,15 @@ export function ApisPage({ organization }: { organization: Organization }) {
       <div className="title-row">
         <h1 id="apis-title">APIs</h1>
         {can(organization, 'api:create') && (
-          <button type="button" onClick={() => setCreating(true)}>
+          <button
+            type="button"
+            onClick={() => {
+              setEditingId(undefined)
+              setForm({ name: '', version: 'v1', basePath: '/', description: '' })
+              create.reset()
+              setCreating(true)
+            }}
+          >
             Create API
           </button>
         )}
@@ -53,6 +63,26 @@ export function ApisPage({ organization }: { organization: Organization }) {
               </span>
               <span className={`badge ${item.status}`}>{item.status}</span>
               <span className="actions">
+                {can(organization, 'api:update') && (
+                  <button
+                    type="button"
+                    className="secondary"
+                    aria-label={`Edit ${item.name}`}
+                    onClick={() => {
+                      setEditingId(item.id)
+                      setForm({
+                        name: item.name,
+                        version: item.version,
+                        basePath: item.basePath,
+                        description: item.description,
+                      })
+                      create.reset()
+                      setCreating(true)
+                    }}
+                  >
+                    Edit
+                  </button>
+                )}
                 {can(organization, 'api:publish') && item.status !== 'published' && (
                   <button
                     type="button"
@@ -82,7 +112,11 @@ export function ApisPage({ organization }: { organization: Organization }) {
         </ul>
       )}
       <ErrorMessage error={status.error ?? remove.error} />
-      <Dialog title="Create API" open={creating} onClose={() => setCreating(false)}>
+      <Dialog
+        title={editingId ? 'Edit API' : 'Create API'}
+        open={creating}
+        onClose={() => setCreating(false)}
+      >
         <form
           onSubmit={(event) => {
             event.preventDefault()
@@ -110,12 +144,18 @@ export function ApisPage({ organization }: { organization: Organization }) {
             onChange={(basePath) => setForm({ ...form, basePath })}
             required
           />
+          <Field
+            label="Description"
+            name="description"
+            value={form.description}
+            onChange={(description) => setForm({ ...form, description })}
+          />
           <ErrorMessage error={create.error} />
           <div className="actions">
             <button type="button" className="secondary" onClick={() => setCreating(false)}>
               Cancel
             </button>
-            <button type="submit">Create</button>
+            <button type="submit">{editingId ? 'Save' : 'Create'}</button>
           </div>
         </form>
       </Dialog>
@@ -125,24 +165,113 @@ export function ApisPage({ organization }: { organization: Organization }) {
 
 export function EnvironmentsPage({ organization }: { organization: Organization }) {
   useDocumentTitle('Environments', organization.name)
+  const queryClient = useQueryClient()
+  const [name, setName] = useState('')
+  const [renaming, setRenaming] = useState<{ id: string; name: string } | undefined>()
   const environments = useQuery({
     queryKey: ['environments', organization.id],
     queryFn: () => api.environments(organization.id),
   })
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['environments', organization.id] })
+  const create = useMutation({
+    mutationFn: () => api.createEnvironment(organization.id, name),
+    onSuccess: async () => {
+      setName('')
+      await refresh()
+    },
+  })
+  const rename = useMutation({
+    mutationFn: () => api.renameEnvironment(organization.id, renaming?.id ?? '', renaming?.name ?? ''),
+    onSuccess: async () => {
+      setRenaming(undefined)
+      await refresh()
+    },
+  })
+  const remove = useMutation({
+    mutationFn: (id: string) => api.deleteEnvironment(organization.id, id),
+    onSuccess: refresh,
+  })
+  const manage = can(organization, 'environment:manage')
   return (
     <section aria-labelledby="environments-title">
       <h1 id="environments-title">Environments</h1>
+      {manage && (
+        <form
+          className="inline"
+          onSubmit={(event) => {
+            event.preventDefault()
+            create.mutate()
+          }}
+        >
+          <Field
+            label="New environment"
+            name="environment"
+            value={name}
+            onChange={setName}
+            required
+            hint="Lowercase letters, digits and -."
+          />
+          <button type="submit">Add environment</button>
+        </form>
+      )}
+      <ErrorMessage error={create.error ?? remove.error} />
       {environments.isPending ? (
         <Loading />
       ) : (
         <ul className="cards">
           {environments.data?.items.map((environment) => (
             <li key={environment.id}>
-              <code>{environment.name}</code>
+              <span>
+                <code>{environment.name}</code>
+              </span>
+              {manage && (
+                <span className="actions">
+                  <button
+                    type="button"
+                    className="secondary"
+                    aria-label={`Rename ${environment.name}`}
+                    onClick={() => setRenaming({ id: environment.id, name: environment.name })}
+                  >
+                    Rename
+                  </button>
+                  <button
+                    type="button"
+                    className="secondary danger"
+                    aria-label={`Delete ${environment.name}`}
+                    onClick={() => remove.mutate(environment.id)}
+                  >
+                    Delete
+                  </button>
+                </span>
+              )}
             </li>
           ))}
         </ul>
       )}
+      <Dialog title="Rename environment" open={renaming !== undefined} onClose={() => setRenaming(undefined)}>
+        <form
+          onSubmit={(event) => {
+            event.preventDefault()
+            rename.mutate()
+          }}
+        >
+          <Field
+            label="Name"
+            name="name"
+            value={renaming?.name ?? ''}
+            onChange={(value) => renaming && setRenaming({ ...renaming, name: value })}
+            required
+          />
+          <p className="hint">Keys keep working; gateways see the new name.</p>
+          <ErrorMessage error={rename.error} />
+          <div className="actions">
+            <button type="button" className="secondary" onClick={() => setRenaming(undefined)}>
+              Cancel
+            </button>
+            <button type="submit">Rename</button>
+          </div>
+        </form>
+      </Dialog>
     </section>
   )
 }
@@ -233,6 +362,7 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
   return (
     <section aria-labelledby="application-title">
       <h1 id="application-title">{application.data?.name ?? 'Application'}</h1>
+      <Subscriptions organization={organization} applicationId={id} />
       <h2>API keys</h2>
       {can(organization, 'credential:create') && (
         <form
@@ -310,5 +440,87 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
         </div>
       </Dialog>
     </section>
+  )
+}
+
+function Subscriptions({
+  organization,
+  applicationId,
+}: {
+  organization: Organization
+  applicationId: string
+}) {
+  const queryClient = useQueryClient()
+  const [apiId, setApiId] = useState('')
+  const subscriptions = useQuery({
+    queryKey: ['subscriptions', applicationId],
+    queryFn: () => api.subscriptions(organization.id, applicationId),
+  })
+  const apis = useQuery({ queryKey: ['apis', organization.id], queryFn: () => api.apis(organization.id) })
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['subscriptions', applicationId] })
+  const subscribe = useMutation({
+    mutationFn: () => api.subscribe(organization.id, applicationId, apiId),
+    onSuccess: refresh,
+  })
+  const cancel = useMutation({
+    mutationFn: (id: string) => api.unsubscribe(organization.id, applicationId, id),
+    onSuccess: refresh,
+  })
+  const nameOf = (id: string) => {
+    const found = apis.data?.items.find((item) => item.id === id)
+    return found ? `${found.name} ${found.version}` : 'an API'
+  }
+  const subscribed = new Set(subscriptions.data?.items.map((s) => s.apiId))
+  const open =
+    apis.data?.items.filter((item) => item.status === 'published' && !subscribed.has(item.id)) ?? []
+  return (
+    <>
+      <h2>Subscriptions</h2>
+      {can(organization, 'subscription:create') && open.length > 0 && (
+        <form
+          className="inline"
+          onSubmit={(event) => {
+            event.preventDefault()
+            subscribe.mutate()
+          }}
+        >
+          <div className="field">
+            <label htmlFor="subscribe-api">Published API</label>
+            <select
+              id="subscribe-api"
+              value={apiId}
+              onChange={(event) => setApiId(event.target.value)}
+              required
+            >
+              <option value="">Choose an API</option>
+              {open.map((item) => (
+                <option key={item.id} value={item.id}>
+                  {item.name} {item.version}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="submit">Subscribe</button>
+        </form>
+      )}
+      <ErrorMessage error={subscribe.error ?? cancel.error} />
+      {subscriptions.data?.items.length === 0 && <p className="muted">Not subscribed to any API yet.</p>}
+      <ul className="cards">
+        {subscriptions.data?.items.map((subscription) => (
+          <li key={subscription.id}>
+            <span>{nameOf(subscription.apiId)}</span>
+            {can(organization, 'subscription:delete') && (
+              <button
+                type="button"
+                className="secondary danger"
+                onClick={() => cancel.mutate(subscription.id)}
+              >
+                Cancel subscription
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+    </>
   )
 }
