@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { images } from '../helpers/images.ts'
 import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
 import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
 
@@ -79,6 +80,87 @@ describe('the console', () => {
     await page.getByLabel('Password').fill('a long enough password')
     await page.getByRole('button', { name: 'Create account' }).click()
   }
+
+  it('switches organizations, shows a rename and a new logo in the header, keeps portal-only members to the portal, fits 375 px', async () => {
+    const page = await newPage()
+    await signUp(page, 'Sam Switcher', 'sam@example.com')
+    await page.getByLabel('Organization name').fill('Blue Team')
+    await page.getByRole('button', { name: 'Create', exact: true }).click()
+    await page.waitForURL(`${base}/o/blue-team/settings`)
+
+    // "Click the organization switcher. Click Create Organization. Enter a Name and Slug URL."
+    await page.getByRole('button', { name: /Blue Team/ }).click()
+    await page.getByRole('menuitem', { name: '+ Create organization' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Create organization' })
+    await dialog.getByLabel('Organization name').fill('Red Team')
+    expect(await dialog.getByLabel('Slug URL (handle)').inputValue()).toBe('red-team')
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click()
+    await page.waitForURL(`${base}/o/red-team/settings`)
+
+    // Something only Red Team has: an application.
+    await page.getByRole('link', { name: 'Applications' }).click()
+    await page.getByLabel('New application name').fill('Red App')
+    await page.getByRole('button', { name: 'Create application' }).click()
+    await expect.poll(() => page.getByRole('link', { name: 'Red App' }).count()).toBe(1)
+
+    // "Select the required organization from the Organization list in the header."
+    await page.getByRole('button', { name: /Red Team/ }).click()
+    expect(await page.getByRole('menuitemradio', { name: /Red Team/ }).getAttribute('aria-checked')).toBe(
+      'true',
+    )
+    await page.getByRole('menuitemradio', { name: /Blue Team/ }).click()
+    await page.waitForURL(`${base}/o/blue-team/applications`)
+    await expect.poll(() => page.getByText('No applications yet.').count()).toBe(1)
+    expect(await page.getByRole('link', { name: 'Red App' }).count()).toBe(0)
+    await expect.poll(() => page.title()).toBe('Applications · Blue Team · Portico')
+
+    // "Organization owners and admins can update the name and the logo": both show in the header.
+    await page.getByRole('link', { name: 'Settings' }).click()
+    await page.getByLabel('Organization name').fill('Blue Squad')
+    await page.getByRole('button', { name: 'Save name' }).click()
+    await expect.poll(() => page.getByRole('button', { name: /Blue Squad/ }).count()).toBe(1)
+    await page
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: images.png(32, 32) })
+    await expect.poll(() => page.locator('header img.logo').count()).toBe(1)
+    expect(
+      await page.locator('header img.logo').evaluate((img) => (img as HTMLImageElement).naturalWidth),
+    ).toBe(32)
+
+    // An external API subscriber sees only the portal: no Members, no Settings.
+    await page.getByRole('link', { name: 'Invitations' }).click()
+    await page.getByRole('button', { name: 'Invite Member' }).click()
+    await page.getByLabel('Email address').fill('eve@example.com')
+    await page.getByRole('checkbox', { name: /^Member/ }).uncheck()
+    await page.getByRole('checkbox', { name: /^External API subscriber/ }).check()
+    await page.getByRole('button', { name: 'Send Invitation' }).click()
+    const link = linkIn(await mail.next('eve@example.com'), `${base}/invitations/`)
+    const external = await newPage()
+    await external.goto(link)
+    await external.getByRole('link', { name: 'create an account' }).click()
+    await external.getByLabel('Name').fill('Eve External')
+    await external.getByLabel('Password').fill('external password')
+    await external.getByRole('button', { name: 'Create account' }).click()
+    await external.waitForURL(link)
+    await external.getByRole('button', { name: 'Accept' }).click()
+    await external.waitForURL(/\/o\/blue-team\//)
+    const nav = external.getByRole('navigation', { name: 'Organization' })
+    await expect.poll(() => nav.getByRole('link').allTextContents()).toEqual(['APIs', 'Applications'])
+
+    // At 375 px wide the console still works: navigation and content fit the screen.
+    await page.setViewportSize({ width: 375, height: 740 })
+    await page.getByRole('link', { name: 'Members' }).click()
+    await expect.poll(() => page.getByRole('heading', { name: 'Members' }).isVisible()).toBe(true)
+    const overflowing = await page.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        .filter((element) => element.getBoundingClientRect().right > 376 && !element.closest('.table-wrap'))
+        .map((element) => `${element.tagName.toLowerCase()}.${element.className}`)
+        .slice(0, 8),
+    )
+    expect(overflowing).toEqual([])
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)
+    await shot(page, 'members-375px')
+  })
 
   it('walks the seeds: sign up, create, copy ID and handle, invite, accept, roles, removal, keys', async () => {
     // A first-time user signs up and must create an organization.

@@ -80,6 +80,7 @@ export function Field(props: {
 /** A modal dialog: the native element traps focus, closes on Escape and gives focus back. */
 export function Dialog(props: { title: string; open: boolean; onClose: () => void; children: ReactNode }) {
   const ref = useRef<HTMLDialogElement>(null)
+  const titleId = useId()
   useEffect(() => {
     const dialog = ref.current
     if (!dialog) return
@@ -87,8 +88,8 @@ export function Dialog(props: { title: string; open: boolean; onClose: () => voi
     if (!props.open && dialog.open) dialog.close()
   }, [props.open])
   return (
-    <dialog ref={ref} aria-labelledby={`${props.title}-title`} onClose={props.onClose}>
-      <h2 id={`${props.title}-title`}>{props.title}</h2>
+    <dialog ref={ref} aria-labelledby={titleId} onClose={props.onClose}>
+      <h2 id={titleId}>{props.title}</h2>
       {props.open && props.children}
     </dialog>
   )
