@@ -81,6 +81,40 @@ describe('the console', () => {
     await page.getByRole('button', { name: 'Create account' }).click()
   }
 
+  it('verifies an email and resets a forgotten password from the mailed links', async () => {
+    const page = await newPage()
+    await signUp(page, 'Vera Verify', 'vera@example.com')
+    await expect
+      .poll(() => page.getByRole('heading', { name: 'Welcome, Vera Verify' }).isVisible())
+      .toBe(true)
+    const verify = linkIn(await mail.next('vera@example.com'), `${base}/verify-email/`)
+    await page.goto(verify)
+    await expect.poll(() => page.getByText('vera@example.com is verified.').count()).toBe(1)
+
+    const stranger = await newPage()
+    await stranger.goto(`${base}/sign-in`)
+    await stranger.getByRole('link', { name: 'Forgot your password?' }).click()
+    await stranger.getByLabel('Email').fill('vera@example.com')
+    await stranger.getByRole('button', { name: 'Send the link' }).click()
+    await expect.poll(() => stranger.getByRole('status').textContent()).toContain('is on its way')
+    const reset = linkIn(await mail.next('vera@example.com'), `${base}/reset-password/`)
+    await stranger.goto(reset)
+    await stranger.getByLabel('New password').fill('a brand new password')
+    await stranger.getByRole('button', { name: 'Set password' }).click()
+    await expect
+      .poll(() => stranger.getByRole('status').textContent())
+      .toContain('every session was signed out')
+    // The old session ended: the first page is sent to sign in on its next request.
+    await page.goto(`${base}/`)
+    await page.waitForURL(/\/sign-in/)
+    await page.getByLabel('Email').fill('vera@example.com')
+    await page.getByLabel('Password').fill('a brand new password')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await expect
+      .poll(() => page.getByRole('heading', { name: 'Welcome, Vera Verify' }).isVisible())
+      .toBe(true)
+  })
+
   it('switches organizations, shows a rename and a new logo in the header, keeps portal-only members to the portal, fits 375 px', async () => {
     const page = await newPage()
     await signUp(page, 'Sam Switcher', 'sam@example.com')
