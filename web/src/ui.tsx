@@ -115,6 +115,21 @@ export function CopyButton(props: { value: string; label: string }) {
   )
 }
 
+/** A form whose submission runs `onSubmit` instead of reloading the page. */
+export function Form(props: { onSubmit: () => void; className?: string; children: ReactNode }) {
+  return (
+    <form
+      className={props.className}
+      onSubmit={(event) => {
+        event.preventDefault()
+        props.onSubmit()
+      }}
+    >
+      {props.children}
+    </form>
+  )
+}
+
 export function Loading() {
   return (
     <p className="muted" aria-busy="true">

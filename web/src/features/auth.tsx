@@ -1,9 +1,9 @@
 // Signing in and up, forgotten passwords, email verification.
 import { useMutation, useQueryClient } from '@tanstack/react-query'
-import { type FormEvent, useEffect, useState } from 'react'
+import { useEffect, useState } from 'react'
 import { ApiError, api } from '../api/client.ts'
 import { navigate } from '../router.ts'
-import { ErrorMessage, Field, Link, useDocumentTitle } from '../ui.tsx'
+import { ErrorMessage, Field, Form, Link, useDocumentTitle } from '../ui.tsx'
 
 /** Where to go after signing in: back to an invitation, or home. */
 function nextPath(): string {
@@ -23,14 +23,10 @@ export function SignInPage() {
       navigate(nextPath(), { replace: true })
     },
   })
-  const submit = (event: FormEvent) => {
-    event.preventDefault()
-    signIn.mutate()
-  }
   return (
     <main className="auth">
       <h1>Sign in to Portico</h1>
-      <form onSubmit={submit}>
+      <Form onSubmit={() => signIn.mutate()}>
         <Field
           label="Email"
           name="email"
@@ -53,7 +49,7 @@ export function SignInPage() {
         <button type="submit" disabled={signIn.isPending}>
           Sign in
         </button>
-      </form>
+      </Form>
       <p>
         <Link to={`/sign-up${location.search}`}>Create an account</Link> ·{' '}
         <Link to="/forgot-password">Forgot your password?</Link>
@@ -81,12 +77,7 @@ export function SignUpPage() {
   return (
     <main className="auth">
       <h1>Create your Portico account</h1>
-      <form
-        onSubmit={(event) => {
-          event.preventDefault()
-          signUp.mutate()
-        }}
-      >
+      <Form onSubmit={() => signUp.mutate()}>
         <Field
           label="Name"
           name="name"
@@ -122,7 +113,7 @@ export function SignUpPage() {
         <button type="submit" disabled={signUp.isPending}>
           Create account
         </button>
-      </form>
+      </Form>
       <p>
         Already have an account? <Link to={`/sign-in${location.search}`}>Sign in</Link>
       </p>
@@ -140,12 +131,7 @@ export function ForgotPasswordPage() {
       {request.isSuccess ? (
         <p role="status">If an account uses {email}, a link to choose a new password is on its way.</p>
       ) : (
-        <form
-          onSubmit={(event) => {
-            event.preventDefault()
-            request.mutate()
-          }}
-        >
+        <Form onSubmit={() => request.mutate()}>
           <Field
             label="Email"
             name="email"
@@ -159,7 +145,7 @@ export function ForgotPasswordPage() {
           <button type="submit" disabled={request.isPending}>
             Send the link
           </button>
-        </form>
+        </Form>
       )}
       <p>
         <Link to="/sign-in">Back to sign in</Link>
@@ -180,12 +166,7 @@ export function ResetPasswordPage({ token }: { token: string }) {
           Your password is changed and every session was signed out. <Link to="/sign-in">Sign in</Link>
         </p>
       ) : (
-        <form
-          onSubmit={(event) => {
-            event.preventDefault()
-            reset.mutate()
-          }}
-        >
+        <Form onSubmit={() => reset.mutate()}>
           <Field
             label="New password"
             name="password"
@@ -201,7 +182,7 @@ export function ResetPasswordPage({ token }: { token: string }) {
           <button type="submit" disabled={reset.isPending}>
             Set password
           </button>
-        </form>
+        </Form>
       )}
     </main>
   )

@@ -4,7 +4,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import { useState } from 'react'
 import { api, type Member, type Organization, type Role } from '../api/client.ts'
 import { navigate } from '../router.ts'
-import { Dialog, ErrorMessage, Field, Loading, useDocumentTitle } from '../ui.tsx'
+import { Dialog, ErrorMessage, Field, Form, Loading, useDocumentTitle } from '../ui.tsx'
 
 /** Roles the caller may offer: never owner unless an owner, and only roles within their permissions. */
 export function grantableRoles(organization: Organization, roles: Role[]): Role[] {
@@ -320,12 +320,7 @@ export function InvitationsPage({ organization }: { organization: Organization }
       )}
       <ErrorMessage error={resend.error ?? revoke.error} />
       <Dialog title="Invite Member" open={inviting} onClose={() => setInviting(false)}>
-        <form
-          onSubmit={(event) => {
-            event.preventDefault()
-            invite.mutate()
-          }}
-        >
+        <Form onSubmit={() => invite.mutate()}>
           <Field label="Email address" name="email" type="email" value={email} onChange={setEmail} required />
           <RolePicker
             roles={grantableRoles(organization, roles.data?.items ?? [])}
@@ -341,7 +336,7 @@ export function InvitationsPage({ organization }: { organization: Organization }
               Send Invitation
             </button>
           </div>
-        </form>
+        </Form>
       </Dialog>
     </section>
   )

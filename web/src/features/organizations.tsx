@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'react'
 import { checkHandle, handleFromName } from '../../../src/domain/handles.ts'
 import { ApiError, api, type Me, type Organization } from '../api/client.ts'
 import { navigate } from '../router.ts'
-import { CopyButton, Dialog, ErrorMessage, Field, Loading, useDocumentTitle } from '../ui.tsx'
+import { CopyButton, Dialog, ErrorMessage, Field, Form, Loading, useDocumentTitle } from '../ui.tsx'
 
 export function Logo({ url, name, size = 28 }: { url: string | null; name: string; size?: number }) {
   return url ? (
@@ -33,12 +33,7 @@ export function CreateOrganizationForm({ onCreated }: { onCreated: (organization
   })
   const error = create.error instanceof ApiError ? create.error : undefined
   return (
-    <form
-      onSubmit={(event) => {
-        event.preventDefault()
-        create.mutate()
-      }}
-    >
+    <Form onSubmit={() => create.mutate()}>
       <Field
         label="Organization name"
         name="name"
@@ -76,7 +71,7 @@ export function CreateOrganizationForm({ onCreated }: { onCreated: (organization
       <button type="submit" disabled={create.isPending || problem !== undefined}>
         Create
       </button>
-    </form>
+    </Form>
   )
 }
 
@@ -247,19 +242,14 @@ export function SettingsPage({ organization }: { organization: Organization }) {
       </dl>
       {canUpdate ? (
         <>
-          <form
-            onSubmit={(event) => {
-              event.preventDefault()
-              rename.mutate()
-            }}
-          >
+          <Form onSubmit={() => rename.mutate()}>
             <Field label="Organization name" name="name" value={name} onChange={setName} required />
             <ErrorMessage error={rename.error} />
             <button type="submit" disabled={rename.isPending || name === organization.name}>
               Save name
             </button>
             {rename.isSuccess && <span role="status"> Saved.</span>}
-          </form>
+          </Form>
           <h2>Logo</h2>
           <div className="logo-row">
             <Logo url={organization.logoUrl} name={organization.name} size={64} />

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { type Application, api, type KeyWithSecret, type Organization } from '../api/client.ts'
-import { CopyButton, Dialog, ErrorMessage, Field, Link, Loading, useDocumentTitle } from '../ui.tsx'
+import { CopyButton, Dialog, ErrorMessage, Field, Form, Link, Loading, useDocumentTitle } from '../ui.tsx'
 
 const can = (organization: Organization, permission: string) => organization.permissions.includes(permission)
 
@@ -117,12 +117,7 @@ export function ApisPage({ organization }: { organization: Organization }) {
         open={creating}
         onClose={() => setCreating(false)}
       >
-        <form
-          onSubmit={(event) => {
-            event.preventDefault()
-            create.mutate()
-          }}
-        >
+        <Form onSubmit={() => create.mutate()}>
           <Field
             label="Name"
             name="name"
@@ -157,7 +152,7 @@ export function ApisPage({ organization }: { organization: Organization }) {
             </button>
             <button type="submit">{editingId ? 'Save' : 'Create'}</button>
           </div>
-        </form>
+        </Form>
       </Dialog>
     </section>
   )
@@ -196,13 +191,7 @@ export function EnvironmentsPage({ organization }: { organization: Organization 
     <section aria-labelledby="environments-title">
       <h1 id="environments-title">Environments</h1>
       {manage && (
-        <form
-          className="inline"
-          onSubmit={(event) => {
-            event.preventDefault()
-            create.mutate()
-          }}
-        >
+        <Form className="inline" onSubmit={() => create.mutate()}>
           <Field
             label="New environment"
             name="environment"
@@ -212,7 +201,7 @@ export function EnvironmentsPage({ organization }: { organization: Organization 
             hint="Lowercase letters, digits and -."
           />
           <button type="submit">Add environment</button>
-        </form>
+        </Form>
       )}
       <ErrorMessage error={create.error ?? remove.error} />
       {environments.isPending ? (
@@ -249,12 +238,7 @@ export function EnvironmentsPage({ organization }: { organization: Organization 
         </ul>
       )}
       <Dialog title="Rename environment" open={renaming !== undefined} onClose={() => setRenaming(undefined)}>
-        <form
-          onSubmit={(event) => {
-            event.preventDefault()
-            rename.mutate()
-          }}
-        >
+        <Form onSubmit={() => rename.mutate()}>
           <Field
             label="Name"
             name="name"
@@ -270,7 +254,7 @@ export function EnvironmentsPage({ organization }: { organization: Organization 
             </button>
             <button type="submit">Rename</button>
           </div>
-        </form>
+        </Form>
       </Dialog>
     </section>
   )
@@ -295,16 +279,10 @@ export function ApplicationsPage({ organization }: { organization: Organization 
     <section aria-labelledby="applications-title">
       <h1 id="applications-title">Applications</h1>
       {can(organization, 'application:create') && (
-        <form
-          className="inline"
-          onSubmit={(event) => {
-            event.preventDefault()
-            create.mutate()
-          }}
-        >
+        <Form className="inline" onSubmit={() => create.mutate()}>
           <Field label="New application name" name="name" value={name} onChange={setName} required />
           <button type="submit">Create application</button>
-        </form>
+        </Form>
       )}
       <ErrorMessage error={create.error} />
       {applications.isPending ? (
@@ -365,13 +343,7 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
       <Subscriptions organization={organization} applicationId={id} />
       <h2>API keys</h2>
       {can(organization, 'credential:create') && (
-        <form
-          className="inline"
-          onSubmit={(event) => {
-            event.preventDefault()
-            create.mutate()
-          }}
-        >
+        <Form className="inline" onSubmit={() => create.mutate()}>
           <div className="field">
             <label htmlFor="key-environment">Environment</label>
             <select
@@ -387,7 +359,7 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
             </select>
           </div>
           <button type="submit">Create key</button>
-        </form>
+        </Form>
       )}
       <ErrorMessage error={create.error ?? rotate.error ?? revoke.error} />
       {keys.data?.items.length === 0 && <p className="muted">No keys yet.</p>}
@@ -477,13 +449,7 @@ function Subscriptions({
     <>
       <h2>Subscriptions</h2>
       {can(organization, 'subscription:create') && open.length > 0 && (
-        <form
-          className="inline"
-          onSubmit={(event) => {
-            event.preventDefault()
-            subscribe.mutate()
-          }}
-        >
+        <Form className="inline" onSubmit={() => subscribe.mutate()}>
           <div className="field">
             <label htmlFor="subscribe-api">Published API</label>
             <select
@@ -501,7 +467,7 @@ function Subscriptions({
             </select>
           </div>
           <button type="submit">Subscribe</button>
-        </form>
+        </Form>
       )}
       <ErrorMessage error={subscribe.error ?? cancel.error} />
       {subscriptions.data?.items.length === 0 && <p className="muted">Not subscribed to any API yet.</p>}
