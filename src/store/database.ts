@@ -104,11 +104,23 @@ export async function openPGlite(dataDir: string | undefined): Promise<Database>
   }
 }
 
-export async function openPostgres(connectionString: string, max = 10): Promise<Database> {
-  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000 })
+export async function openPostgres(
+  connectionString: string,
+  options: { max?: number; onQuery?: (sql: string, parameters: readonly unknown[]) => void } = {},
+): Promise<Database> {
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, connectionTimeoutMillis: 5_000 })
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) })
+  const onQuery = options.onQuery
+  const db = new Kysely<Tables>({
+    dialect: new PostgresDialect({ pool }),
+    // Only tests observe queries (to check their plans); production passes no observer.
+    log: onQuery
+      ? (event) => {
+          if (event.level === 'query') onQuery(event.query.sql, event.query.parameters)
+        }
+      : undefined,
+  })
   const listeners = new Set<() => Promise<void>>()
   const database: Database = {
     db,
