@@ -2,12 +2,13 @@
 // temporary DATA_DIR) and, in the same run, a bare node:http server returning the same JSON as the
 // ceiling. Load comes from autocannon in a separate process, each scenario bounded in time. Prints
 // a table (requests/s, p50, p99, ratio to the ceiling, server RSS) and writes docs/performance.md.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { newApiKey } from '../src/domain/api-keys.ts'
+import { type AutocannonResult, autocannon, rssMiB, stop, waitFor } from './harness.ts'
 import { benchmarkPermissionChecks } from './permissions.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -16,72 +17,12 @@ const port = Number(process.env.BENCH_PORT ?? 3900)
 const ceilingPort = port + 1
 const base = `http://127.0.0.1:${port}`
 
-interface AutocannonResult {
-  requests: { average: number }
-  latency: { p50: number; p99: number }
-  errors: number
-  non2xx: number
-}
-
 interface Row {
   scenario: string
   result: AutocannonResult
   ceiling?: AutocannonResult
   rssMiB: number
   note: string
-}
-
-async function waitFor(url: string, child: ChildProcess): Promise<number> {
-  const started = performance.now()
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${url}: the process exited`)
-    try {
-      if ((await fetch(url)).ok) return performance.now() - started
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.on('exit', () => resolve())
-    child.kill('SIGTERM')
-  })
-}
-
-function rssMiB(pid: number | undefined): number {
-  if (!pid) return 0
-  return (
-    Number(
-      execFileSync('ps', ['-o', 'rss=', '-p', String(pid)])
-        .toString()
-        .trim(),
-    ) / 1024
-  )
-}
-
-function autocannon(
-  url: string,
-  options: { connections: number; method?: string; headers?: Record<string, string>; body?: string },
-) {
-  const args = ['-j', '-d', String(seconds), '-c', String(options.connections)]
-  if (options.method) args.push('-m', options.method)
-  for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}=${value}`)
-  if (options.body) args.push('-b', options.body)
-  args.push(url)
-  return new Promise<AutocannonResult>((resolve, reject) => {
-    const child = spawn(join(root, 'node_modules/.bin/autocannon'), args, {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let out = ''
-    child.stdout.on('data', (chunk) => {
-      out += String(chunk)
-    })
-    child.on('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`autocannon exited ${code}`)),
-    )
-  })
 }
 
 async function json(path: string, init: { method?: string; token?: string; body?: unknown } = {}) {

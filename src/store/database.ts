@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Tables } from './tables.ts'
@@ -82,7 +83,11 @@ export async function openPGlite(dataDir: string | undefined): Promise<Database>
   const unlock = dataDir === undefined ? () => {} : lockDataDir(dataDir)
   let pglite: PGlite
   try {
-    pglite = dataDir === undefined ? await PGlite.create() : await PGlite.create(join(dataDir, 'pgdata'))
+    // pg_trgm serves member search by substring (migration 0005), as on PostgreSQL.
+    pglite = await PGlite.create({
+      ...(dataDir === undefined ? {} : { dataDir: join(dataDir, 'pgdata') }),
+      extensions: { pg_trgm },
+    })
   } catch (error) {
     unlock()
     throw new DatabaseUnavailableError(`could not open the embedded database: ${(error as Error).message}`)

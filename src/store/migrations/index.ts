@@ -4,10 +4,12 @@ import * as identity from './0001_identity.ts'
 import * as organizations from './0002_organizations.ts'
 import * as invitations from './0003_invitations.ts'
 import * as portal from './0004_portal.ts'
+import * as memberSearch from './0005_member_search.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': identity,
   '0002_organizations': organizations,
   '0003_invitations': invitations,
   '0004_portal': portal,
+  '0005_member_search': memberSearch,
 }

@@ -1,0 +1,68 @@
+// Shared by the benchmarks: waiting for a process to answer, stopping it, its RSS, and load from
+// autocannon in a separate process (bounded by BENCH_SECONDS).
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const seconds = Number(process.env.BENCH_SECONDS ?? 10)
+
+export interface AutocannonResult {
+  requests: { average: number }
+  latency: { p50: number; p99: number }
+  errors: number
+  non2xx: number
+}
+
+export async function waitFor(url: string, child: ChildProcess): Promise<number> {
+  const started = performance.now()
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited`)
+    try {
+      if ((await fetch(url)).ok) return performance.now() - started
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+export function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve()
+    child.on('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
+}
+
+export function rssMiB(pid: number | undefined): number {
+  if (!pid) return 0
+  return (
+    Number(
+      execFileSync('ps', ['-o', 'rss=', '-p', String(pid)])
+        .toString()
+        .trim(),
+    ) / 1024
+  )
+}
+
+export function autocannon(
+  url: string,
+  options: { connections: number; method?: string; headers?: Record<string, string>; body?: string },
+) {
+  const args = ['-j', '-d', String(seconds), '-c', String(options.connections)]
+  if (options.method) args.push('-m', options.method)
+  for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}=${value}`)
+  if (options.body) args.push('-b', options.body)
+  args.push(url)
+  return new Promise<AutocannonResult>((resolve, reject) => {
+    const child = spawn(join(root, 'node_modules/.bin/autocannon'), args, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let out = ''
+    child.stdout.on('data', (chunk) => {
+      out += String(chunk)
+    })
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`autocannon exited ${code}`)),
+    )
+  })
+}
