@@ -46,12 +46,22 @@ export function rssMiB(pid: number | undefined): number {
 
 export function autocannon(
   url: string,
-  options: { connections: number; method?: string; headers?: Record<string, string>; body?: string },
+  options: {
+    connections: number
+    method?: string
+    headers?: Record<string, string>
+    body?: string
+    idReplacement?: boolean
+    /** A fixed number of requests instead of a fixed time. */
+    amount?: number
+  },
 ) {
-  const args = ['-j', '-d', String(seconds), '-c', String(options.connections)]
+  const args = ['-j', '-c', String(options.connections)]
+  args.push(...(options.amount ? ['-a', String(options.amount)] : ['-d', String(seconds)]))
   if (options.method) args.push('-m', options.method)
   for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}=${value}`)
   if (options.body) args.push('-b', options.body)
+  if (options.idReplacement) args.push('-I')
   args.push(url)
   return new Promise<AutocannonResult>((resolve, reject) => {
     const child = spawn(join(root, 'node_modules/.bin/autocannon'), args, {

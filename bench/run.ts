@@ -39,6 +39,26 @@ async function json(path: string, init: { method?: string; token?: string; body?
   return { text, body: text ? JSON.parse(text) : undefined }
 }
 
+/** Adds `count` members to an organization directly in the database (as `npm run seed` does). */
+async function seedMembers(organizationId: string, count: number): Promise<void> {
+  const url = process.env.DATABASE_URL
+  if (!url) return
+  const pg = (await import('pg')).default
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  await client.query(
+    `insert into users (id, email, name, password_hash, created_at)
+       select gen_random_uuid(), 'bench-member-' || g || '-' || $2 || '@bench.test', 'Bench Member ' || g, 'x', now() from generate_series(1, $1::int) g`,
+    [count, organizationId],
+  )
+  await client.query(
+    `insert into memberships (organization_id, user_id, roles, joined_at)
+       select $1::uuid, id, array['member'], now() + (row_number() over ()) * interval '1 ms' from users where email like 'bench-member-%-' || $1 || '@bench.test'`,
+    [organizationId],
+  )
+  await client.end()
+}
+
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'portico-bench-'))
   const env = {
@@ -144,6 +164,80 @@ async function main() {
       ceiling: verifyCeiling,
       rssMiB: rssMiB(server.pid),
       note: 'a cache miss: one indexed lookup by key hash',
+    })
+
+    // Everyday reads of a signed-in member.
+    const me = await autocannon(`${base}/v1/me`, { connections: 50, headers: authorization })
+    rows.push({
+      scenario: 'GET /v1/me',
+      result: me,
+      rssMiB: rssMiB(server.pid),
+      note: 'session + memberships',
+    })
+    // A member list of 1,000: the first page and a deep one (keyset cursor).
+    const invitee = '{"email":"m-[<id>]@bench.test","roles":["member"]}'
+    if (process.env.DATABASE_URL) {
+      // Members are added with SQL (as the seed does), so this part needs DATABASE_URL: with PGlite the
+      // server holds the only connection.
+      await seedMembers(organization.id, 1000)
+      const firstPage = await autocannon(`${base}/v1/organizations/${organization.id}/members?limit=20`, {
+        connections: 50,
+        headers: authorization,
+      })
+      rows.push({
+        scenario: 'GET …/members, first page',
+        result: firstPage,
+        rssMiB: rssMiB(server.pid),
+        note: '1,000 members',
+      })
+      let cursor = ''
+      for (let i = 0; i < 25; i++) {
+        const { body } = await json(
+          `/v1/organizations/${organization.id}/members?limit=20${cursor ? `&cursor=${cursor}` : ''}`,
+          { token },
+        )
+        cursor = body.nextCursor
+      }
+      const deepPage = await autocannon(
+        `${base}/v1/organizations/${organization.id}/members?limit=20&cursor=${cursor}`,
+        {
+          connections: 50,
+          headers: authorization,
+        },
+      )
+      rows.push({
+        scenario: 'GET …/members, deep page',
+        result: deepPage,
+        rssMiB: rssMiB(server.pid),
+        note: 'page 26 of 1,000 members, by cursor',
+      })
+    }
+    const check = await autocannon(`${base}/v1/organizations/${organization.id}/permissions/check`, {
+      connections: 50,
+      method: 'POST',
+      headers: { ...authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ permissions: ['member:invite', 'api:publish', 'credential:create'] }),
+    })
+    rows.push({
+      scenario: 'POST …/permissions/check',
+      result: check,
+      rssMiB: rssMiB(server.pid),
+      note: 'three permissions of the caller',
+    })
+    const invite = await autocannon(`${base}/v1/organizations/${organization.id}/invitations`, {
+      connections: 10,
+      method: 'POST',
+      headers: { ...authorization, 'content-type': 'application/json' },
+      body: invitee,
+      idReplacement: true,
+      // A fixed number, below the 500 pending invitations an organization may hold.
+      amount: 450,
+    })
+    rows.push({
+      scenario: 'POST …/invitations (create)',
+      result: invite,
+      rssMiB: rssMiB(server.pid),
+      note: '450 requests (below the 500 pending cap), a unique email each; invitation + audit + outbox mail in one transaction',
     })
 
     const signIn = await autocannon(`${base}/v1/auth/sign-in`, {
