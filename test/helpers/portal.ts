@@ -11,16 +11,46 @@ export async function must(answer: Promise<{ status: number; body: unknown; text
   return result.body as any
 }
 
-export async function publishedApi(app: App, token: string, organizationId: string, name = 'Payments') {
+export async function draftApi(
+  app: App,
+  token: string,
+  organizationId: string,
+  name = 'Payments',
+  basePath?: string,
+) {
   counter++
-  const api = await must(
+  return must(
     call(app, 'POST', `/v1/organizations/${organizationId}/apis`, {
       token,
-      body: { name: `${name} ${counter}`, version: 'v1', basePath: `/payments-${counter}` },
+      body: {
+        name: basePath ? name : `${name} ${counter}`,
+        version: 'v1',
+        basePath: basePath ?? `/payments-${counter}`,
+      },
     }),
     201,
   )
+}
+
+export async function publishedApi(app: App, token: string, organizationId: string, name = 'Payments') {
+  const api = await draftApi(app, token, organizationId, name)
   return must(call(app, 'POST', `/v1/organizations/${organizationId}/apis/${api.id}/publish`, { token }), 200)
+}
+
+export async function subscribe(
+  app: App,
+  token: string,
+  organizationId: string,
+  applicationId: string,
+  apiId: string,
+) {
+  return must(
+    call(app, 'POST', `/v1/organizations/${organizationId}/applications/${applicationId}/subscriptions`, {
+      token,
+      body: { apiId },
+    }),
+    201,
+  )
 }
 
 export async function application(app: App, token: string, organizationId: string, name = 'Shop') {

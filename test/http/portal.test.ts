@@ -5,7 +5,7 @@ import type { RoleName } from '../../src/domain/permissions.ts'
 import { databases } from '../helpers/databases.ts'
 import { call, signUp } from '../helpers/http.ts'
 import { addMember, auditActions, createOrganization, type Person } from '../helpers/organizations.ts'
-import { apiKey, application, must, publishedApi } from '../helpers/portal.ts'
+import { apiKey, application, draftApi, must, publishedApi, subscribe } from '../helpers/portal.ts'
 import { startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
 
 const GATEWAY_TOKEN = 'gateway-secret-for-tests'
@@ -86,13 +86,7 @@ describe.each(databases)('developer-portal resources on %s', (databaseName) => {
 
     it('refuses a taken name+version or basePath+version (409 conflict), and a draft cannot be deprecated', async () => {
       const { owner, org } = await owned()
-      const first = await must(
-        call(app(), 'POST', `/v1/organizations/${org.id}/apis`, {
-          token: owner.token,
-          body: { name: 'Orders', version: 'v1', basePath: '/orders' },
-        }),
-        201,
-      )
+      const first = await draftApi(app(), owner.token, org.id, 'Orders', '/orders')
       for (const body of [
         { name: 'Orders', version: 'v1', basePath: '/other' },
         { name: 'Other', version: 'v1', basePath: '/orders' },
@@ -125,13 +119,7 @@ describe.each(databases)('developer-portal resources on %s', (databaseName) => {
       const { owner, org } = await owned()
       const api = await publishedApi(app(), owner.token, org.id)
       const shop = await application(app(), owner.token, org.id)
-      await must(
-        call(app(), 'POST', `/v1/organizations/${org.id}/applications/${shop.id}/subscriptions`, {
-          token: owner.token,
-          body: { apiId: api.id },
-        }),
-        201,
-      )
+      await subscribe(app(), owner.token, org.id, shop.id, api.id)
       const refused = await call(app(), 'DELETE', `/v1/organizations/${org.id}/apis/${api.id}`, {
         token: owner.token,
       })
@@ -156,13 +144,7 @@ describe.each(databases)('developer-portal resources on %s', (databaseName) => {
     it('shows an external API subscriber published APIs only', async () => {
       const { owner, org } = await owned()
       const published = await publishedApi(app(), owner.token, org.id)
-      const draft = await must(
-        call(app(), 'POST', `/v1/organizations/${org.id}/apis`, {
-          token: owner.token,
-          body: { name: 'Secret', version: 'v1', basePath: '/secret' },
-        }),
-        201,
-      )
+      const draft = await draftApi(app(), owner.token, org.id, 'Secret', '/secret')
       const external = await addMember(portico, org.id, ['external-api-subscriber'])
       const list = await call(app(), 'GET', `/v1/organizations/${org.id}/apis`, { token: external.token })
       expect(list.body.items.map((api: { id: string }) => api.id)).toEqual([published.id])
@@ -294,13 +276,7 @@ describe.each(databases)('developer-portal resources on %s', (databaseName) => {
     it('subscribes to published APIs only (409 api_not_published), once per pair (409 conflict), and cancels', async () => {
       const { owner, org } = await owned()
       const shop = await application(app(), owner.token, org.id)
-      const draft = await must(
-        call(app(), 'POST', `/v1/organizations/${org.id}/apis`, {
-          token: owner.token,
-          body: { name: 'Draft', version: 'v1', basePath: '/draft' },
-        }),
-        201,
-      )
+      const draft = await draftApi(app(), owner.token, org.id, 'Draft', '/draft')
       const notPublished = await call(
         app(),
         'POST',
@@ -418,13 +394,7 @@ describe.each(databases)('developer-portal resources on %s', (databaseName) => {
         valid: false,
         code: 'not_subscribed',
       })
-      await must(
-        call(app(), 'POST', `/v1/organizations/${org.id}/applications/${shop.id}/subscriptions`, {
-          token: owner.token,
-          body: { apiId: api.id },
-        }),
-        201,
-      )
+      await subscribe(app(), owner.token, org.id, shop.id, api.id)
       expect((await verify({ key: secret, apiId: api.id })).body.valid).toBe(true)
       // Deprecation keeps existing subscriptions working.
       await must(
@@ -812,22 +782,10 @@ describe.each(databases)('developer-portal resources on %s', (databaseName) => {
       async (role, allowed) => {
         const { owner, org } = await owned(`Matrix ${role}`)
         const api = await publishedApi(app(), owner.token, org.id)
-        const draft = await must(
-          call(app(), 'POST', `/v1/organizations/${org.id}/apis`, {
-            token: owner.token,
-            body: { name: 'Draft', version: 'v1', basePath: '/draft' },
-          }),
-          201,
-        )
+        const draft = await draftApi(app(), owner.token, org.id, 'Draft', '/draft')
         const shop = await application(app(), owner.token, org.id)
         const key = await apiKey(app(), owner.token, org.id, shop.id)
-        const subscription = await must(
-          call(app(), 'POST', `/v1/organizations/${org.id}/applications/${shop.id}/subscriptions`, {
-            token: owner.token,
-            body: { apiId: api.id },
-          }),
-          201,
-        )
+        const subscription = await subscribe(app(), owner.token, org.id, shop.id, api.id)
         const environment = await must(
           call(app(), 'POST', `/v1/organizations/${org.id}/environments`, {
             token: owner.token,
@@ -836,13 +794,7 @@ describe.each(databases)('developer-portal resources on %s', (databaseName) => {
           201,
         )
         const spareApi = await publishedApi(app(), owner.token, org.id)
-        const spareDraft = await must(
-          call(app(), 'POST', `/v1/organizations/${org.id}/apis`, {
-            token: owner.token,
-            body: { name: 'Spare', version: 'v1', basePath: '/spare' },
-          }),
-          201,
-        )
+        const spareDraft = await draftApi(app(), owner.token, org.id, 'Spare', '/spare')
         const spareApp = await application(app(), owner.token, org.id)
         const ctx: Context = {
           orgId: org.id,
