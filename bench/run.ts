@@ -59,6 +59,64 @@ async function seedMembers(organizationId: string, count: number): Promise<void>
   await client.end()
 }
 
+/** Users with verified emails and open sessions, made with SQL, to accept invitations. */
+async function seedInvitees(
+  count: number,
+): Promise<{ email: string; token: string; invitationId?: string }[]> {
+  const pg = (await import('pg')).default
+  const { hashToken, newToken } = await import('../src/domain/tokens.ts')
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL })
+  await client.connect()
+  const invitees = Array.from({ length: count }, (_, i) => ({
+    email: `invitee-${Date.now()}-${i}@bench.test`,
+    token: newToken(),
+  }))
+  for (const invitee of invitees) {
+    const { rows } = await client.query(
+      `insert into users (email, name, password_hash, email_verified_at) values ($1, 'Invitee', 'x', now()) returning id`,
+      [invitee.email],
+    )
+    await client.query(
+      `insert into sessions (token_hash, user_id, last_seen_at, expires_at) values ($1, $2, now(), now() + interval '1 day')`,
+      [hashToken(invitee.token), rows[0].id],
+    )
+  }
+  await client.end()
+  return invitees
+}
+
+/** Runs `send` for every item, `concurrency` at a time, and reports latencies like autocannon. */
+async function timed<T>(
+  items: T[],
+  concurrency: number,
+  send: (item: T) => Promise<Response>,
+): Promise<AutocannonResult> {
+  const latencies: number[] = []
+  let failures = 0
+  const started = performance.now()
+  const queue = [...items]
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+        const begin = performance.now()
+        const response = await send(item)
+        await response.arrayBuffer()
+        latencies.push(performance.now() - begin)
+        if (!response.ok) failures++
+      }
+    }),
+  )
+  latencies.sort((a, b) => a - b)
+  const at = (q: number) =>
+    Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0)
+  return {
+    requests: { average: items.length / ((performance.now() - started) / 1000) },
+    latency: { p50: at(0.5), p99: at(0.99) },
+    errors: 0,
+    non2xx: failures,
+  }
+}
+
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'portico-bench-'))
   const env = {
@@ -239,6 +297,30 @@ async function main() {
       rssMiB: rssMiB(server.pid),
       note: '450 requests (below the 500 pending cap), a unique email each; invitation + audit + outbox mail in one transaction',
     })
+
+    if (process.env.DATABASE_URL) {
+      const invitees = await seedInvitees(200)
+      for (const invitee of invitees) {
+        const { body } = await json(`/v1/organizations/${organization.id}/invitations`, {
+          method: 'POST',
+          token,
+          body: { email: invitee.email, roles: ['developer'] },
+        })
+        invitee.invitationId = body.id
+      }
+      const accept = await timed(invitees, 20, (invitee) =>
+        fetch(`${base}/v1/me/invitations/${invitee.invitationId}/accept`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${invitee.token}` },
+        }),
+      )
+      rows.push({
+        scenario: 'POST …/invitations/{id}/accept',
+        result: accept,
+        rssMiB: rssMiB(server.pid),
+        note: '200 invitees, 20 at a time: membership + invitation + email + audit in one transaction',
+      })
+    }
 
     const signIn = await autocannon(`${base}/v1/auth/sign-in`, {
       connections: 8,

@@ -9,13 +9,6 @@ import type { RoleName } from './permissions.ts'
 
 export type InvitationStatus = 'pending' | 'accepted' | 'declined' | 'revoked' | 'expired'
 export type StoredInvitationStatus = InvitationStatus
-export const invitationStatuses: readonly InvitationStatus[] = [
-  'pending',
-  'accepted',
-  'declined',
-  'revoked',
-  'expired',
-]
 
 export interface Invitation {
   id: string

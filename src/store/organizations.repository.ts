@@ -46,15 +46,6 @@ export async function insertOrganization(
   return row && organizationRowToOrganization(row)
 }
 
-export async function handleExists(db: Executor, handle: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('organizations')
-    .select('id')
-    .where('handle', '=', handle)
-    .executeTakeFirst()
-  return row !== undefined
-}
-
 /** Locks the organization's row until the transaction ends: changes to its owners serialize on it. */
 export async function lockOrganization(
   db: Executor,

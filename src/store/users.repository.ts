@@ -18,11 +18,6 @@ export function userRowToUser(row: UserRow): User {
 
 const userColumns = ['id', 'email', 'name', 'email_verified_at', 'created_at'] as const
 
-export async function findUserById(db: Executor, id: string): Promise<User | undefined> {
-  const row = await db.selectFrom('users').select(userColumns).where('id', '=', id).executeTakeFirst()
-  return row && userRowToUser(row)
-}
-
 /** The user and their password hash, for sign-in. */
 export async function findCredentialsByEmail(
   db: Executor,
