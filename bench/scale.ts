@@ -23,13 +23,22 @@ const base = `http://127.0.0.1:${port}`
 
 const database = await openPostgres(databaseUrl)
 const token = newToken()
+const typicalToken = newToken()
 const now = new Date()
+const expiresAt = new Date(now.getTime() + 3600_000)
+await insertSession(database.db, { tokenHash: hashToken(token), userId: seedUserId(1), now, expiresAt })
+// A typical user (user 2: a few organizations at either scale), for a like-for-like GET /v1/me.
 await insertSession(database.db, {
-  tokenHash: hashToken(token),
-  userId: seedUserId(1),
+  tokenHash: hashToken(typicalToken),
+  userId: seedUserId(2),
   now,
-  expiresAt: new Date(now.getTime() + 3600_000),
+  expiresAt,
 })
+// A search term as selective as a real name: part of one member's (varied) name.
+const named = await sql<{ name: string }>`select name from users where id = ${seedUserId(742)}::uuid`.execute(
+  database.db,
+)
+const searchTerm = (named.rows[0]?.name ?? 'seed').split(' ')[1]?.slice(0, 6) ?? 'seed'
 const counts = await sql<{ users: string; organizations: string; memberships: string; big: string }>`
   select (select count(*) from users) as users, (select count(*) from organizations) as organizations,
     (select count(*) from memberships) as memberships,
@@ -58,14 +67,20 @@ const members = `${base}/v1/organizations/${BIG_ORGANIZATION_ID}/members`
 const scenarios: [string, string][] = [
   ['members, first page', `${members}?limit=20`],
   ['members, deep page (cursor at the middle)', `${members}?limit=20&cursor=${cursor}`],
-  ['members, search by name or email', `${members}?limit=20&q=seed-user-4242`],
+  [
+    'members, search by name or email (a realistic term)',
+    `${members}?limit=20&q=${encodeURIComponent(searchTerm)}`,
+  ],
+  ['members, search by a term all seeded emails share (worst case)', `${members}?limit=20&q=seed-user-4242`],
   ['organizations of a user in 1,000', `${base}/v1/organizations?limit=20`],
   ['GET /v1/me (user in 1,000 organizations)', `${base}/v1/me`],
+  ['GET /v1/me (a typical user, a few organizations)', `${base}/v1/me`],
 ]
 const rows: string[] = []
 try {
   for (const [name, url] of scenarios) {
-    const result = await autocannon(url, { connections: 10, headers })
+    const as = name.includes('typical') ? { authorization: `Bearer ${typicalToken}` } : headers
+    const result = await autocannon(url, { connections: 10, headers: as })
     rows.push(
       `| ${name} | ${result.requests.average.toFixed(0)} | ${result.latency.p50} | ${result.latency.p99} | ${result.errors + result.non2xx} |`,
     )
