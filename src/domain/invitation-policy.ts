@@ -4,6 +4,7 @@
 //
 //   pending ──accept──▶ accepted        pending ──decline──▶ declined
 //   pending ──revoke──▶ revoked         pending/expired ──resend──▶ pending (new token, new expiry)
+import { normalizeEmail } from './emails.ts'
 import { allowed, type Decision, refused } from './errors.ts'
 import type { RoleName } from './permissions.ts'
 
@@ -45,5 +46,5 @@ export function checkReopenable(invitation: Pick<Invitation, 'status' | 'expires
 }
 
 export function isInvitedEmail(invitation: Pick<Invitation, 'email'>, email: string): boolean {
-  return invitation.email.toLowerCase() === email.toLowerCase()
+  return normalizeEmail(invitation.email) === normalizeEmail(email)
 }

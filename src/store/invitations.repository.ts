@@ -1,6 +1,7 @@
 // Invitations, found by organization and id, or by the SHA-256 of their token. Rows stop here:
 // the rest of the code sees `Invitation`.
 import { sql } from 'kysely'
+import { normalizeEmail } from '../domain/emails.ts'
 import type { Invitation, InvitationStatus, StoredInvitationStatus } from '../domain/invitation-policy.ts'
 import type { Organization } from '../domain/organizations.ts'
 import type { RoleName } from '../domain/permissions.ts'
@@ -141,7 +142,7 @@ export async function findInvitationForInvitee(
     'tokenHash' in key
       ? select.where('invitations.token_hash', '=', key.tokenHash)
       : select
-          .where(sql<boolean>`lower(invitations.email) = ${key.email.toLowerCase()}`)
+          .where(sql<boolean>`lower(invitations.email) = ${normalizeEmail(key.email)}`)
           .where('invitations.status', '=', 'pending')
           .where('invitations.id', '=', key.id)
   if (options.lock) select = select.forUpdate('invitations')
@@ -158,7 +159,7 @@ export async function findPendingInvitationTo(
 ): Promise<Invitation | undefined> {
   const row = await selectInvitations(db)
     .where('invitations.organization_id', '=', organizationId)
-    .where(sql<boolean>`lower(invitations.email) = ${email.toLowerCase()}`)
+    .where(sql<boolean>`lower(invitations.email) = ${normalizeEmail(email)}`)
     .where('invitations.status', '=', 'pending')
     .executeTakeFirst()
   return row && invitationRowToInvitation(row)
@@ -243,7 +244,7 @@ export async function listPendingInvitationsTo(
   const rows = await selectInvitations(db)
     .innerJoin('organizations', 'organizations.id', 'invitations.organization_id')
     .select(organizationOfInvitationColumns)
-    .where(sql<boolean>`lower(invitations.email) = ${email.toLowerCase()}`)
+    .where(sql<boolean>`lower(invitations.email) = ${normalizeEmail(email)}`)
     .where('invitations.status', '=', 'pending')
     .where('invitations.expires_at', '>', now)
     .orderBy('invitations.created_at', 'desc')

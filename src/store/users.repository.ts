@@ -1,5 +1,6 @@
 // People: lookup by id or email (case-insensitive), creation, credential and verification updates.
 import { sql } from 'kysely'
+import { normalizeEmail } from '../domain/emails.ts'
 import type { User } from '../domain/users.ts'
 import type { Executor } from './executor.ts'
 import type { UsersTable } from './tables.ts'
@@ -26,7 +27,7 @@ export async function findCredentialsByEmail(
   const row = await db
     .selectFrom('users')
     .select([...userColumns, 'password_hash'])
-    .where(sql`lower(email)`, '=', email.toLowerCase())
+    .where(sql`lower(email)`, '=', normalizeEmail(email))
     .executeTakeFirst()
   return row && { user: userRowToUser(row), passwordHash: row.password_hash }
 }
@@ -35,7 +36,7 @@ export async function findUserByEmail(db: Executor, email: string): Promise<User
   const row = await db
     .selectFrom('users')
     .select(userColumns)
-    .where(sql`lower(email)`, '=', email.toLowerCase())
+    .where(sql`lower(email)`, '=', normalizeEmail(email))
     .executeTakeFirst()
   return row && userRowToUser(row)
 }

@@ -1,6 +1,6 @@
 // Identity: accounts, sessions, email verification and password reset. Every function takes its
 // dependencies first and runs one transaction; errors are DomainErrors.
-import { isValidEmail } from '../../domain/emails.ts'
+import { isValidEmail, normalizeEmail } from '../../domain/emails.ts'
 import { DomainError, enforce, invalidField } from '../../domain/errors.ts'
 import { isValidName, normalizeName } from '../../domain/names.ts'
 import { checkPassword } from '../../domain/passwords.ts'
@@ -130,7 +130,7 @@ export async function signIn(
   deps: ServiceDependencies,
   input: { email: string; password: string },
 ): Promise<SignedIn> {
-  const emailKey = input.email.toLowerCase()
+  const emailKey = normalizeEmail(input.email)
   deps.limits.signInFailuresPerEmail.refuseIfExhausted(emailKey)
   const credentials = isValidEmail(input.email)
     ? await findCredentialsByEmail(deps.db, input.email)
@@ -230,7 +230,7 @@ export async function confirmEmailVerification(deps: ServiceDependencies, token:
 
 /** Mails a reset link to a known email; says nothing either way, so emails cannot be probed. */
 export async function requestPasswordReset(deps: ServiceDependencies, email: string): Promise<void> {
-  deps.limits.passwordResetsPerEmail.take(email.toLowerCase())
+  deps.limits.passwordResetsPerEmail.take(normalizeEmail(email))
   if (!isValidEmail(email)) return
   await inTransaction(deps, async (tx) => {
     const user = await findUserByEmail(tx.db, email)
