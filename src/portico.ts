@@ -8,6 +8,7 @@ import { createLogger } from './http/logging.ts'
 import { logTransport, MailDispatcher, type MailTransport, smtpTransport } from './mail/dispatcher.ts'
 import { type Clock, systemClock } from './services/clock.ts'
 import { KeyVerifier } from './services/credentials/key-verifier.ts'
+import { SessionCache } from './services/identity/session-cache.ts'
 import { type Database, openDatabase } from './store/database.ts'
 import { migrateToLatest } from './store/migrate.ts'
 
@@ -16,6 +17,7 @@ export interface Portico {
   database: Database
   dispatcher: MailDispatcher
   keyVerifier: KeyVerifier
+  sessionCache: SessionCache
   /** Stops taking requests, finishes those in flight, stops the mailer, closes the database. */
   close(): Promise<void>
 }
@@ -41,17 +43,29 @@ export async function startPortico(config: Config, options: StartOptions = {}): 
     const dispatcher = new MailDispatcher({ db: database.db, clock, transport, logger })
     const keyVerifier = new KeyVerifier({ database, clock })
     await keyVerifier.start()
-    const app = await buildApp({ config, database, clock, mailer: dispatcher, keyVerifier, logger })
+    const sessionCache = new SessionCache({ clock })
+    await sessionCache.start(database)
+    const app = await buildApp({
+      config,
+      database,
+      clock,
+      mailer: dispatcher,
+      keyVerifier,
+      sessionCache,
+      logger,
+    })
     dispatcher.start()
     return {
       app,
       database,
       dispatcher,
       keyVerifier,
+      sessionCache,
       close: async () => {
         await app.close()
         await dispatcher.stop()
         await keyVerifier.stop()
+        await sessionCache.stop()
         await database.close()
       },
     }

@@ -12,6 +12,7 @@ import type { Config } from '../config.ts'
 import type { Clock } from '../services/clock.ts'
 import type { KeyVerifier } from '../services/credentials/key-verifier.ts'
 import type { AccountLimits, ServiceDependencies } from '../services/dependencies.ts'
+import type { SessionCache } from '../services/identity/session-cache.ts'
 import { RateLimiter } from '../services/rate-limiter.ts'
 import type { Database } from '../store/database.ts'
 import type { App } from './app-instance.ts'
@@ -33,6 +34,7 @@ export interface AppDependencies {
   clock: Clock
   mailer: { wake(): void }
   keyVerifier: KeyVerifier
+  sessionCache: SessionCache
   logger: Logger
 }
 
@@ -103,6 +105,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     orgCreationLimit: config.orgCreationLimit,
     invitationTtlMs: config.invitationTtlHours * 3600 * 1000,
     keyCache: deps.keyVerifier,
+    sessionCache: deps.sessionCache,
   }
 
   app.decorateRequest('actor', null)

@@ -2,6 +2,7 @@
 // routes, the CLI and the tests call the same code with their own database and clock.
 import type { Executor } from '../store/executor.ts'
 import type { Clock } from './clock.ts'
+import type { SessionCache } from './identity/session-cache.ts'
 import type { RateLimiter } from './rate-limiter.ts'
 
 export interface AccountLimits {
@@ -28,4 +29,6 @@ export interface ServiceDependencies {
   invitationTtlMs: number
   /** This instance's API-key verification cache (see credentials/key-verifier.ts). */
   keyCache: { invalidateOrganization(organizationId: string): void }
+  /** This instance's cache of who is calling (see identity/session-cache.ts). */
+  sessionCache: SessionCache
 }

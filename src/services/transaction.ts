@@ -1,5 +1,9 @@
 // The one transaction helper. Each service call runs in exactly one transaction; effects that must
 // only happen once it has committed (waking the mail dispatcher) are registered with afterCommit.
+// Just before committing it reads which users' and organizations' access the writes changed (the
+// database announces it, migration 0006), so this instance's session cache forgets them before the
+// caller is answered; other instances learn it by NOTIFY.
+import { type AccessChange, accessChangesOfTransaction } from '../store/access-changes.ts'
 import type { Executor } from '../store/executor.ts'
 import type { ServiceDependencies } from './dependencies.ts'
 
@@ -11,14 +15,18 @@ export interface Transaction {
 }
 
 export async function inTransaction<T>(
-  deps: Pick<ServiceDependencies, 'db' | 'clock'>,
+  deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache'>,
   work: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
   const effects: (() => void)[] = []
   const now = deps.clock.now()
-  const result = await deps.db
-    .transaction()
-    .execute((db) => work({ db, now, afterCommit: (effect) => effects.push(effect) }))
+  let accessChanges: AccessChange[] = []
+  const result = await deps.db.transaction().execute(async (db) => {
+    const value = await work({ db, now, afterCommit: (effect) => effects.push(effect) })
+    accessChanges = await accessChangesOfTransaction(db)
+    return value
+  })
+  if (accessChanges.length > 0) deps.sessionCache.forget(accessChanges)
   for (const effect of effects) effect()
   return result
 }

@@ -148,12 +148,14 @@ export async function signIn(
 }
 
 export async function signOut(deps: ServiceDependencies, actor: Actor): Promise<void> {
-  await deleteSession(deps.db, actor.sessionId)
+  await inTransaction(deps, (tx) => deleteSession(tx.db, actor.sessionId))
 }
 
 /**
  * The actor behind a session token, or undefined when the token is unknown or expired. With an
- * organization reference (id or handle), the same query resolves the caller's membership there.
+ * organization reference (id or handle), the caller's membership there comes with it. Answered
+ * from the session cache when it can be; a miss is one query for the session, the user, the
+ * organization and the membership together.
  */
 export async function authenticate(
   deps: ServiceDependencies,
@@ -162,18 +164,39 @@ export async function authenticate(
 ): Promise<Actor | undefined> {
   if (!looksLikeToken(token)) return undefined
   const now = deps.clock.now()
-  const found = await findLiveSession(deps.db, hashToken(token), now, request.organizationRef)
-  if (!found) return undefined
-  if (now.getTime() - found.session.lastSeenAt.getTime() >= SESSION_TOUCH_INTERVAL_MS) {
-    await extendSession(deps.db, found.session.id, now, new Date(now.getTime() + SESSION_TTL_MS))
+  const tokenHash = hashToken(token)
+  const { organizationRef } = request
+  const cache = deps.sessionCache
+  let caller = cache.session(tokenHash)
+  let membership =
+    caller && organizationRef !== undefined ? cache.membership(caller.user.id, organizationRef) : null
+  if (!caller || membership === undefined) {
+    const generation = cache.generation
+    const found = await findLiveSession(deps.db, tokenHash, now, organizationRef)
+    if (!found) return undefined
+    caller = { session: found.session, user: found.user }
+    membership = found.membership
+      ? membershipOf(found.membership.organization, found.membership.roles, found.membership.joinedAt)
+      : null
+    cache.rememberSession(tokenHash, caller, generation)
+    if (organizationRef !== undefined) {
+      cache.rememberMembership(found.user.id, organizationRef, membership, generation)
+    }
   }
-  const { membership } = found
+  const { session, user } = caller
+  if (session.expiresAt.getTime() <= now.getTime()) return undefined
+  if (now.getTime() - session.lastSeenAt.getTime() >= SESSION_TOUCH_INTERVAL_MS) {
+    // In a transaction like every write, so the cached session (with the old expiry) is forgotten.
+    await inTransaction(deps, (tx) =>
+      extendSession(tx.db, session.id, now, new Date(now.getTime() + SESSION_TTL_MS)),
+    )
+  }
   return {
-    user: found.user,
-    sessionId: found.session.id,
-    activeOrganizationId: found.session.activeOrganizationId,
+    user,
+    sessionId: session.id,
+    activeOrganizationId: session.activeOrganizationId,
     requestId: request.requestId ?? null,
-    membership: membership && membershipOf(membership.organization, membership.roles, membership.joinedAt),
+    membership: membership ?? undefined,
   }
 }
 

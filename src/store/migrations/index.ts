@@ -5,6 +5,7 @@ import * as organizations from './0002_organizations.ts'
 import * as invitations from './0003_invitations.ts'
 import * as portal from './0004_portal.ts'
 import * as memberSearch from './0005_member_search.ts'
+import * as accessEvents from './0006_access_events.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': identity,
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_invitations': invitations,
   '0004_portal': portal,
   '0005_member_search': memberSearch,
+  '0006_access_events': accessEvents,
 }

@@ -1,0 +1,27 @@
+// What the database announces when who-may-act changes (triggers of migration 0006): keys of the
+// form `user:<id>`, `organization:<id>` or `*` (everything), on a NOTIFY channel for every
+// instance and in a transaction-local setting for the transaction that made the change.
+import { sql } from 'kysely'
+import type { Executor } from './executor.ts'
+
+export const ACCESS_CHANNEL = 'portico_access'
+
+export type AccessChange =
+  | { kind: 'user'; id: string }
+  | { kind: 'organization'; id: string }
+  | { kind: 'all' }
+
+/** Reads one announced key; unknown shapes count as everything (safe: the cache just refills). */
+export function parseAccessChange(key: string): AccessChange {
+  if (key.startsWith('user:')) return { kind: 'user', id: key.slice('user:'.length) }
+  if (key.startsWith('organization:')) return { kind: 'organization', id: key.slice('organization:'.length) }
+  return { kind: 'all' }
+}
+
+/** The changes this transaction's writes have announced so far, each once. */
+export async function accessChangesOfTransaction(db: Executor): Promise<AccessChange[]> {
+  const { rows } = await sql<{ changes: string | null }>`
+    select current_setting('portico.access_changes', true) as changes`.execute(db)
+  const keys = new Set((rows[0]?.changes ?? '').split(' ').filter((key) => key !== ''))
+  return [...keys].map(parseAccessChange)
+}

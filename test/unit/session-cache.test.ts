@@ -1,0 +1,133 @@
+// The session cache's own rules: what each announced change forgets, ageing, the size bound, and
+// that a load which raced an invalidation is not kept.
+import { describe, expect, it } from 'vitest'
+import type { ActorMembership } from '../../src/services/access.ts'
+import { membershipOf } from '../../src/services/access.ts'
+import { type CachedSession, SessionCache } from '../../src/services/identity/session-cache.ts'
+import { TestClock } from '../helpers/clock.ts'
+
+const at = new Date('2026-11-24T12:00:00Z')
+
+function caller(userId: string): CachedSession {
+  return {
+    session: { id: `session-${userId}`, userId, lastSeenAt: at, expiresAt: at, activeOrganizationId: null },
+    user: { id: userId, email: `${userId}@example.com`, name: userId, emailVerified: true, createdAt: at },
+  }
+}
+
+function membership(organizationId: string): ActorMembership {
+  return membershipOf(
+    {
+      id: organizationId,
+      handle: organizationId,
+      name: organizationId,
+      logoEtag: null,
+      createdBy: null,
+      createdAt: at,
+    },
+    ['member'],
+    at,
+  )
+}
+
+function filled() {
+  const clock = new TestClock(at.getTime())
+  const cache = new SessionCache({ clock })
+  const g = cache.generation
+  cache.rememberSession('hash-ada', caller('ada'), g)
+  cache.rememberSession('hash-bob', caller('bob'), g)
+  cache.rememberMembership('ada', 'org-1', membership('org-1'), g)
+  cache.rememberMembership('ada', 'acme', membership('org-1'), g)
+  cache.rememberMembership('ada', 'org-2', null, g)
+  cache.rememberMembership('bob', 'org-1', membership('org-1'), g)
+  cache.rememberMembership('bob', 'org-3', membership('org-3'), g)
+  return { cache, clock }
+}
+
+describe('SessionCache', () => {
+  it('answers what it was given: a session, a membership, and a cached "none" as null', () => {
+    const { cache } = filled()
+    expect(cache.session('hash-ada')).toEqual(caller('ada'))
+    expect(cache.membership('ada', 'org-1')?.organization.id).toBe('org-1')
+    expect(cache.membership('ada', 'org-2')).toBeNull()
+    expect(cache.membership('ada', 'org-9')).toBeUndefined()
+    expect(cache.session('hash-unknown')).toBeUndefined()
+  })
+
+  it('keys organization references in any case, as handles are matched', () => {
+    const { cache } = filled()
+    expect(cache.membership('ada', 'ACME')?.organization.id).toBe('org-1')
+  })
+
+  it('forgets a user: their sessions and memberships (also a cached "none"), nobody else', () => {
+    const { cache } = filled()
+    cache.forget([{ kind: 'user', id: 'ada' }])
+    expect(cache.session('hash-ada')).toBeUndefined()
+    expect(cache.membership('ada', 'org-1')).toBeUndefined()
+    expect(cache.membership('ada', 'acme')).toBeUndefined()
+    expect(cache.membership('ada', 'org-2')).toBeUndefined()
+    expect(cache.session('hash-bob')).toEqual(caller('bob'))
+    expect(cache.membership('bob', 'org-1')?.organization.id).toBe('org-1')
+    expect(cache.size).toBe(3)
+  })
+
+  it('forgets an organization: every membership in it, by id and by handle, and nothing else', () => {
+    const { cache } = filled()
+    cache.forget([{ kind: 'organization', id: 'org-1' }])
+    expect(cache.membership('ada', 'org-1')).toBeUndefined()
+    expect(cache.membership('ada', 'acme')).toBeUndefined()
+    expect(cache.membership('bob', 'org-1')).toBeUndefined()
+    expect(cache.membership('ada', 'org-2')).toBeNull()
+    expect(cache.membership('bob', 'org-3')?.organization.id).toBe('org-3')
+    expect(cache.session('hash-ada')).toEqual(caller('ada'))
+    expect(cache.size).toBe(4)
+  })
+
+  it('forgets everything on "all"', () => {
+    const { cache } = filled()
+    cache.forget([{ kind: 'user', id: 'nobody' }, { kind: 'all' }])
+    expect(cache.size).toBe(0)
+  })
+
+  it('does not keep a load that raced an invalidation', () => {
+    const { cache } = filled()
+    const before = cache.generation
+    // A request read the database, then a change committed and was announced before it stored.
+    cache.forget([{ kind: 'user', id: 'carol' }])
+    cache.rememberSession('hash-carol', caller('carol'), before)
+    cache.rememberMembership('carol', 'org-1', membership('org-1'), before)
+    expect(cache.session('hash-carol')).toBeUndefined()
+    expect(cache.membership('carol', 'org-1')).toBeUndefined()
+    cache.rememberSession('hash-carol', caller('carol'), cache.generation)
+    expect(cache.session('hash-carol')).toEqual(caller('carol'))
+  })
+
+  it('lets entries age out after a minute', () => {
+    const { cache, clock } = filled()
+    clock.advance(59_999)
+    expect(cache.session('hash-ada')).toEqual(caller('ada'))
+    clock.advance(1)
+    expect(cache.session('hash-ada')).toBeUndefined()
+    expect(cache.membership('bob', 'org-3')).toBeUndefined()
+  })
+
+  it('stays within its bound: reaching it starts over rather than growing', () => {
+    const cache = new SessionCache({ clock: new TestClock(), maxEntries: 3 })
+    for (const user of ['a', 'b', 'c', 'd'])
+      cache.rememberSession(`hash-${user}`, caller(user), cache.generation)
+    expect(cache.size).toBe(1)
+    expect(cache.session('hash-d')).toEqual(caller('d'))
+  })
+
+  it('leaves its indexes empty once everything is forgotten one by one', () => {
+    const { cache } = filled()
+    cache.forget([
+      { kind: 'user', id: 'ada' },
+      { kind: 'user', id: 'bob' },
+    ])
+    expect(cache.size).toBe(0)
+    // Forgetting again finds nothing left behind in the indexes.
+    cache.forget([{ kind: 'organization', id: 'org-1' }])
+    expect(cache.size).toBe(0)
+  })
+})
