@@ -1,7 +1,7 @@
 // API keys: `portico_<environment>_<32 base62 random><6 base62 checksum>`. 32 base62 characters
 // carry 190 random bits; the checksum (CRC-32 of the rest) lets a gateway's typo or garbage be
 // refused without a database lookup. Only the SHA-256 of a key is stored.
-import { createHash, randomInt } from 'node:crypto'
+import { hash, randomInt } from 'node:crypto'
 import { crc32 } from 'node:zlib'
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
@@ -46,7 +46,7 @@ export function parseApiKey(key: string): ParsedApiKey | undefined {
 }
 
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex')
+  return hash('sha256', key, 'hex')
 }
 
 /** What a key list shows of a key: enough to recognize it, never enough to use it. */

@@ -170,6 +170,7 @@ const roleMasks = new Map<string, number>(
 /** A set of permissions: what some roles grant together. */
 export class PermissionSet {
   readonly mask: number
+  #list: Permission[] | undefined
   constructor(mask: number) {
     this.mask = mask
   }
@@ -180,8 +181,10 @@ export class PermissionSet {
   covers(other: PermissionSet): boolean {
     return (other.mask & ~this.mask) === 0
   }
+  /** Listed once per set (sets never change), frozen: answers repeat it on every request. */
   list(): Permission[] {
-    return allPermissions.filter((permission) => this.has(permission))
+    this.#list ??= Object.freeze(allPermissions.filter((permission) => this.has(permission))) as Permission[]
+    return this.#list
   }
 }
 

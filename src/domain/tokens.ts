@@ -1,6 +1,6 @@
 // Secret tokens (sessions, email links): 32 random bytes, base64url on the wire, and only their
 // SHA-256 in the database, so a stolen database cannot be replayed as sessions.
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 
 export const TOKEN_BYTES = 32
 /** base64url of 32 bytes, without padding. */
@@ -12,7 +12,7 @@ export function newToken(): string {
 }
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex')
+  return hash('sha256', token, 'hex')
 }
 
 /** True when the string could be a token at all: anything else is refused without a lookup. */

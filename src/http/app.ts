@@ -18,6 +18,7 @@ import type { Database } from '../store/database.ts'
 import type { App } from './app-instance.ts'
 import { authenticationHook } from './auth.ts'
 import { registerErrorHandling } from './error-handler.ts'
+import { DeferredChildLogger } from './logging.ts'
 import { createMetrics } from './metrics.ts'
 import { registerConsoleRoutes } from './routes/console.routes.ts'
 import { registerIdentityRoutes } from './routes/identity.routes.ts'
@@ -69,6 +70,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const { config, database, clock } = deps
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
+    childLoggerFactory: (logger, bindings, options) =>
+      new DeferredChildLogger(logger as Logger, bindings, options) as unknown as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: (request) => {
       const given = request.headers['x-request-id']
@@ -109,23 +112,26 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   }
 
   app.decorateRequest('actor', null)
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id)
-  })
   app.addHook('onRequest', authenticationHook(services))
 
   // Once shutdown begins, answers close their connection: an idle keep-alive socket would
   // otherwise hold the server open until its timeout.
   let closing = false
-  app.addHook('preClose', async () => {
+  app.addHook('preClose', (done) => {
     closing = true
+    done()
   })
-  app.addHook('onSend', async (_request, reply) => {
+  // Per-request hooks are callback style: an async hook costs a promise on every request.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')
+    done(null, payload)
   })
 
   const metrics = createMetrics(() => database.poolUse())
-  app.addHook('onResponse', async (request, reply) => metrics.observe(request, reply))
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.observe(request, reply)
+    done()
+  })
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -2,7 +2,7 @@
 // the token comes from `Authorization: Bearer` or, for the console, the session cookie. A write
 // authenticated by the cookie must come from our own origin (CSRF); a bearer token cannot be sent
 // by a foreign page, so bearer calls need no such check.
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { DomainError } from '../domain/errors.ts'
 import type { Actor } from '../services/access.ts'
 import type { ServiceDependencies } from '../services/dependencies.ts'
@@ -57,23 +57,40 @@ export function clearSessionCookie(reply: FastifyReply, publicUrl: string): void
   reply.clearCookie(SESSION_COOKIE, { ...sessionCookieOptions(publicUrl), maxAge: 0 })
 }
 
+/**
+ * Sets the request id header and resolves the caller. Callback style, not async: it runs on every
+ * request, and a caller found in the session cache is resolved without a promise.
+ */
 export function authenticationHook(deps: ServiceDependencies) {
-  return async (request: FastifyRequest): Promise<void> => {
+  return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    reply.header('x-request-id', request.id)
     request.actor = null
     const url = request.routeOptions.url
-    if (url === undefined || !url.startsWith('/v1/') || request.routeOptions.config.public) return
+    if (url === undefined || !url.startsWith('/v1/') || request.routeOptions.config.public) {
+      done()
+      return
+    }
     const bearer = bearerToken(request)
     const token = bearer ?? request.cookies[SESSION_COOKIE]
-    // The organization a path names ({org}) is resolved in the same query as the session.
-    const organizationRef = (request.params as { org?: string } | undefined)?.org
-    const actor = token
-      ? await authenticate(deps, token, { organizationRef, requestId: request.id })
-      : undefined
-    if (!actor) throw new DomainError('unauthenticated', 'sign in first: send a valid session token')
-    if (bearer === undefined && !SAFE_METHODS.has(request.method) && !isOwnOrigin(request, deps.publicUrl)) {
-      throw new DomainError('forbidden', 'a cookie-authenticated write must come from the console itself')
+    const admit = (actor: Actor | undefined) => {
+      if (!actor) {
+        done(new DomainError('unauthenticated', 'sign in first: send a valid session token'))
+      } else if (
+        bearer === undefined &&
+        !SAFE_METHODS.has(request.method) &&
+        !isOwnOrigin(request, deps.publicUrl)
+      ) {
+        done(new DomainError('forbidden', 'a cookie-authenticated write must come from the console itself'))
+      } else {
+        request.actor = actor
+        done()
+      }
     }
-    request.actor = actor
+    // The organization a path names ({org}) is resolved with the session.
+    const organizationRef = (request.params as { org?: string } | undefined)?.org
+    const found = token ? authenticate(deps, token, { organizationRef, requestId: request.id }) : undefined
+    if (found instanceof Promise) found.then(admit, done)
+    else admit(found)
   }
 }
 

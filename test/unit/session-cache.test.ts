@@ -46,40 +46,40 @@ function filled() {
 
 describe('SessionCache', () => {
   it('answers what it was given: a session, a membership, and a cached "none" as null', () => {
-    const { cache } = filled()
-    expect(cache.session('hash-ada')).toEqual(caller('ada'))
-    expect(cache.membership('ada', 'org-1')?.organization.id).toBe('org-1')
-    expect(cache.membership('ada', 'org-2')).toBeNull()
-    expect(cache.membership('ada', 'org-9')).toBeUndefined()
-    expect(cache.session('hash-unknown')).toBeUndefined()
+    const { cache, clock } = filled()
+    expect(cache.session('hash-ada', clock.now().getTime())).toEqual(caller('ada'))
+    expect(cache.membership('ada', 'org-1', clock.now().getTime())?.organization.id).toBe('org-1')
+    expect(cache.membership('ada', 'org-2', clock.now().getTime())).toBeNull()
+    expect(cache.membership('ada', 'org-9', clock.now().getTime())).toBeUndefined()
+    expect(cache.session('hash-unknown', clock.now().getTime())).toBeUndefined()
   })
 
   it('keys organization references in any case, as handles are matched', () => {
-    const { cache } = filled()
-    expect(cache.membership('ada', 'ACME')?.organization.id).toBe('org-1')
+    const { cache, clock } = filled()
+    expect(cache.membership('ada', 'ACME', clock.now().getTime())?.organization.id).toBe('org-1')
   })
 
   it('forgets a user: their sessions and memberships (also a cached "none"), nobody else', () => {
-    const { cache } = filled()
+    const { cache, clock } = filled()
     cache.forget([{ kind: 'user', id: 'ada' }])
-    expect(cache.session('hash-ada')).toBeUndefined()
-    expect(cache.membership('ada', 'org-1')).toBeUndefined()
-    expect(cache.membership('ada', 'acme')).toBeUndefined()
-    expect(cache.membership('ada', 'org-2')).toBeUndefined()
-    expect(cache.session('hash-bob')).toEqual(caller('bob'))
-    expect(cache.membership('bob', 'org-1')?.organization.id).toBe('org-1')
+    expect(cache.session('hash-ada', clock.now().getTime())).toBeUndefined()
+    expect(cache.membership('ada', 'org-1', clock.now().getTime())).toBeUndefined()
+    expect(cache.membership('ada', 'acme', clock.now().getTime())).toBeUndefined()
+    expect(cache.membership('ada', 'org-2', clock.now().getTime())).toBeUndefined()
+    expect(cache.session('hash-bob', clock.now().getTime())).toEqual(caller('bob'))
+    expect(cache.membership('bob', 'org-1', clock.now().getTime())?.organization.id).toBe('org-1')
     expect(cache.size).toBe(3)
   })
 
   it('forgets an organization: every membership in it, by id and by handle, and nothing else', () => {
-    const { cache } = filled()
+    const { cache, clock } = filled()
     cache.forget([{ kind: 'organization', id: 'org-1' }])
-    expect(cache.membership('ada', 'org-1')).toBeUndefined()
-    expect(cache.membership('ada', 'acme')).toBeUndefined()
-    expect(cache.membership('bob', 'org-1')).toBeUndefined()
-    expect(cache.membership('ada', 'org-2')).toBeNull()
-    expect(cache.membership('bob', 'org-3')?.organization.id).toBe('org-3')
-    expect(cache.session('hash-ada')).toEqual(caller('ada'))
+    expect(cache.membership('ada', 'org-1', clock.now().getTime())).toBeUndefined()
+    expect(cache.membership('ada', 'acme', clock.now().getTime())).toBeUndefined()
+    expect(cache.membership('bob', 'org-1', clock.now().getTime())).toBeUndefined()
+    expect(cache.membership('ada', 'org-2', clock.now().getTime())).toBeNull()
+    expect(cache.membership('bob', 'org-3', clock.now().getTime())?.organization.id).toBe('org-3')
+    expect(cache.session('hash-ada', clock.now().getTime())).toEqual(caller('ada'))
     expect(cache.size).toBe(4)
   })
 
@@ -90,33 +90,34 @@ describe('SessionCache', () => {
   })
 
   it('does not keep a load that raced an invalidation', () => {
-    const { cache } = filled()
+    const { cache, clock } = filled()
     const before = cache.generation
     // A request read the database, then a change committed and was announced before it stored.
     cache.forget([{ kind: 'user', id: 'carol' }])
     cache.rememberSession('hash-carol', caller('carol'), before)
     cache.rememberMembership('carol', 'org-1', membership('org-1'), before)
-    expect(cache.session('hash-carol')).toBeUndefined()
-    expect(cache.membership('carol', 'org-1')).toBeUndefined()
+    expect(cache.session('hash-carol', clock.now().getTime())).toBeUndefined()
+    expect(cache.membership('carol', 'org-1', clock.now().getTime())).toBeUndefined()
     cache.rememberSession('hash-carol', caller('carol'), cache.generation)
-    expect(cache.session('hash-carol')).toEqual(caller('carol'))
+    expect(cache.session('hash-carol', clock.now().getTime())).toEqual(caller('carol'))
   })
 
   it('lets entries age out after a minute', () => {
     const { cache, clock } = filled()
     clock.advance(59_999)
-    expect(cache.session('hash-ada')).toEqual(caller('ada'))
+    expect(cache.session('hash-ada', clock.now().getTime())).toEqual(caller('ada'))
     clock.advance(1)
-    expect(cache.session('hash-ada')).toBeUndefined()
-    expect(cache.membership('bob', 'org-3')).toBeUndefined()
+    expect(cache.session('hash-ada', clock.now().getTime())).toBeUndefined()
+    expect(cache.membership('bob', 'org-3', clock.now().getTime())).toBeUndefined()
   })
 
   it('stays within its bound: reaching it starts over rather than growing', () => {
-    const cache = new SessionCache({ clock: new TestClock(), maxEntries: 3 })
+    const clock = new TestClock()
+    const cache = new SessionCache({ clock, maxEntries: 3 })
     for (const user of ['a', 'b', 'c', 'd'])
       cache.rememberSession(`hash-${user}`, caller(user), cache.generation)
     expect(cache.size).toBe(1)
-    expect(cache.session('hash-d')).toEqual(caller('d'))
+    expect(cache.session('hash-d', clock.now().getTime())).toEqual(caller('d'))
   })
 
   it('leaves its indexes empty once everything is forgotten one by one', () => {

@@ -89,7 +89,7 @@ export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) 
         response: { 200: OrganizationSchema, ...problems(401, 403, 404) },
       },
     },
-    async (request) => organizationBody(publicUrl, getOrganization(actorOf(request))),
+    (request) => organizationBody(publicUrl, getOrganization(actorOf(request))),
   )
 
   app.patch(

@@ -5,7 +5,7 @@
 // created, environment renamed, organization deleted), drops that organization's entries on every
 // instance once the change commits. Expiry needs no event: it is checked against the clock at
 // every verification. Entries also age out after a minute, and all go when the listener reports
-// a gap. `lastUsedAt` is recorded in batches, at most once a minute per key.
+// a gap; a lookup that raced an invalidation is not kept. `lastUsedAt` is recorded in batches, at most once a minute per key.
 import { hashApiKey, parseApiKey } from '../../domain/api-keys.ts'
 import {
   findKeyForVerification,
@@ -52,6 +52,7 @@ export class KeyVerifier {
   readonly #cache = new Map<string, CachedKey>()
   readonly #keysOfOrganization = new Map<string, Set<string>>()
   readonly #lastRecordedUse = new Map<string, number>()
+  #generation = 0
   #pendingUses = new Map<string, { organizationId: string; keyId: string; at: Date }>()
   #stopListening: (() => Promise<void>) | undefined
   #flushTimer: NodeJS.Timeout | undefined
@@ -79,18 +80,27 @@ export class KeyVerifier {
     await this.flushUses().catch(() => {})
   }
 
-  async verify(key: string, apiId?: string): Promise<Verification> {
+  /** Answered synchronously from the cache when it can be (no promise on the hot path); a miss looks the key up. */
+  verify(key: string, apiId?: string): Verification | Promise<Verification> {
     // Garbage (wrong shape, bad checksum, non-ASCII) is answered without touching the database.
     if (!parseApiKey(key)) return { valid: false, code: 'unknown' }
     const now = this.#clock.now().getTime()
     const hash = hashApiKey(key)
-    let cached = this.#cache.get(hash)
-    if (!cached || now - cached.cachedAt >= this.#ttlMs) {
-      const facts = await findKeyForVerification(this.#database.db, hash)
-      if (!facts) return { valid: false, code: 'unknown' }
-      cached = { facts, subscribed: new Set(facts.subscribedApiIds), cachedAt: now }
-      this.#remember(hash, cached)
-    }
+    const cached = this.#cache.get(hash)
+    if (cached && now - cached.cachedAt < this.#ttlMs) return this.#answer(cached, apiId, now)
+    return this.#load(hash, apiId, now)
+  }
+
+  async #load(hash: string, apiId: string | undefined, now: number): Promise<Verification> {
+    const generation = this.#generation
+    const facts = await findKeyForVerification(this.#database.db, hash)
+    if (!facts) return { valid: false, code: 'unknown' }
+    const cached = { facts, subscribed: new Set(facts.subscribedApiIds), cachedAt: now }
+    this.#remember(hash, cached, generation)
+    return this.#answer(cached, apiId, now)
+  }
+
+  #answer(cached: CachedKey, apiId: string | undefined, now: number): Verification {
     const { facts } = cached
     if (facts.revokedAt && facts.revokedAt.getTime() <= now) return { valid: false, code: 'revoked' }
     if (facts.expiresAt && facts.expiresAt.getTime() <= now) return { valid: false, code: 'expired' }
@@ -106,11 +116,13 @@ export class KeyVerifier {
   }
 
   invalidateOrganization(organizationId: string): void {
+    this.#generation++
     for (const hash of this.#keysOfOrganization.get(organizationId) ?? []) this.#cache.delete(hash)
     this.#keysOfOrganization.delete(organizationId)
   }
 
   clear(): void {
+    this.#generation++
     this.#cache.clear()
     this.#keysOfOrganization.clear()
   }
@@ -123,7 +135,9 @@ export class KeyVerifier {
     await recordKeysUsed(this.#database.db, uses)
   }
 
-  #remember(hash: string, cached: CachedKey): void {
+  #remember(hash: string, cached: CachedKey, generation: number): void {
+    // A lookup that raced an invalidation may hold what it was about (a revoked key): not kept.
+    if (generation !== this.#generation) return
     // Bounded: a flood of distinct valid keys cannot grow memory without end.
     if (this.#cache.size >= 100_000) this.clear()
     this.#cache.set(hash, cached)

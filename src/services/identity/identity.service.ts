@@ -31,12 +31,13 @@ import {
   markEmailVerified,
   updatePasswordHash,
 } from '../../store/users.repository.ts'
-import { type Actor, membershipOf } from '../access.ts'
+import { type Actor, type ActorMembership, membershipOf } from '../access.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { isPendingInvitationTo } from '../invitations/invitations.service.ts'
 import { queueMail } from '../outbox.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
 import { hashPassword, verifyPassword } from './password-hashing.ts'
+import type { CachedSession } from './session-cache.ts'
 
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000
 /** A session's expiry is moved at most this often, so a busy session is not a write per request. */
@@ -154,50 +155,70 @@ export async function signOut(deps: ServiceDependencies, actor: Actor): Promise<
 /**
  * The actor behind a session token, or undefined when the token is unknown or expired. With an
  * organization reference (id or handle), the caller's membership there comes with it. Answered
- * from the session cache when it can be; a miss is one query for the session, the user, the
+ * synchronously from the session cache when it can be (every authenticated request passes here,
+ * so a hit allocates no promise); a miss is one query for the session, the user, the
  * organization and the membership together.
  */
-export async function authenticate(
+export function authenticate(
   deps: ServiceDependencies,
   token: string,
   request: { organizationRef?: string; requestId?: string } = {},
-): Promise<Actor | undefined> {
+): Actor | undefined | Promise<Actor | undefined> {
   if (!looksLikeToken(token)) return undefined
   const now = deps.clock.now()
   const tokenHash = hashToken(token)
   const { organizationRef } = request
   const cache = deps.sessionCache
-  let caller = cache.session(tokenHash)
-  let membership =
-    caller && organizationRef !== undefined ? cache.membership(caller.user.id, organizationRef) : null
-  if (!caller || membership === undefined) {
-    const generation = cache.generation
-    const found = await findLiveSession(deps.db, tokenHash, now, organizationRef)
-    if (!found) return undefined
-    caller = { session: found.session, user: found.user }
-    membership = found.membership
-      ? membershipOf(found.membership.organization, found.membership.roles, found.membership.joinedAt)
-      : null
-    cache.rememberSession(tokenHash, caller, generation)
-    if (organizationRef !== undefined) {
-      cache.rememberMembership(found.user.id, organizationRef, membership, generation)
-    }
+  const nowMs = now.getTime()
+  const caller = cache.session(tokenHash, nowMs)
+  const membership =
+    caller && organizationRef !== undefined ? cache.membership(caller.user.id, organizationRef, nowMs) : null
+  if (caller && membership !== undefined) return actorOfSession(deps, caller, membership, now, request)
+  return loadActor(deps, tokenHash, now, request)
+}
+
+async function loadActor(
+  deps: ServiceDependencies,
+  tokenHash: string,
+  now: Date,
+  request: { organizationRef?: string; requestId?: string },
+): Promise<Actor | undefined> {
+  const { organizationRef } = request
+  const cache = deps.sessionCache
+  const generation = cache.generation
+  const found = await findLiveSession(deps.db, tokenHash, now, organizationRef)
+  if (!found) return undefined
+  const caller = { session: found.session, user: found.user }
+  const membership = found.membership
+    ? membershipOf(found.membership.organization, found.membership.roles, found.membership.joinedAt)
+    : null
+  cache.rememberSession(tokenHash, caller, generation)
+  if (organizationRef !== undefined) {
+    cache.rememberMembership(found.user.id, organizationRef, membership, generation)
   }
-  const { session, user } = caller
+  return actorOfSession(deps, caller, membership, now, request)
+}
+
+function actorOfSession(
+  deps: ServiceDependencies,
+  { session, user }: CachedSession,
+  membership: ActorMembership | null,
+  now: Date,
+  request: { requestId?: string },
+): Actor | undefined | Promise<Actor> {
   if (session.expiresAt.getTime() <= now.getTime()) return undefined
-  if (now.getTime() - session.lastSeenAt.getTime() >= SESSION_TOUCH_INTERVAL_MS) {
-    // In a transaction like every write, so the cached session (with the old expiry) is forgotten.
-    await inTransaction(deps, (tx) =>
-      extendSession(tx.db, session.id, now, new Date(now.getTime() + SESSION_TTL_MS)),
-    )
-  }
-  return {
+  const actor: Actor = {
     user,
     sessionId: session.id,
     activeOrganizationId: session.activeOrganizationId,
     requestId: request.requestId ?? null,
     membership: membership ?? undefined,
   }
+  if (now.getTime() - session.lastSeenAt.getTime() < SESSION_TOUCH_INTERVAL_MS) return actor
+  // In a transaction like every write, so the cached session (with the old expiry) is forgotten.
+  return inTransaction(deps, (tx) =>
+    extendSession(tx.db, session.id, now, new Date(now.getTime() + SESSION_TTL_MS)),
+  ).then(() => actor)
 }
 
 /** The caller, the organizations they belong to, and the active one. */

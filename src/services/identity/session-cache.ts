@@ -67,13 +67,14 @@ export class SessionCache {
     return this.#entries.size
   }
 
-  session(tokenHash: string): CachedSession | undefined {
-    return this.#fresh(`s ${tokenHash}`) as CachedSession | undefined
+  /** `now` in ms: the caller reads the clock once per request. */
+  session(tokenHash: string, now: number): CachedSession | undefined {
+    return this.#fresh(`s ${tokenHash}`, now) as CachedSession | undefined
   }
 
   /** The membership, `null` for "none" (not a member, or no such organization), undefined if not cached. */
-  membership(userId: string, organizationRef: string): ActorMembership | null | undefined {
-    return this.#fresh(membershipKey(userId, organizationRef)) as ActorMembership | null | undefined
+  membership(userId: string, organizationRef: string, now: number): ActorMembership | null | undefined {
+    return this.#fresh(membershipKey(userId, organizationRef), now) as ActorMembership | null | undefined
   }
 
   rememberSession(tokenHash: string, value: CachedSession, generation: number): void {
@@ -114,10 +115,10 @@ export class SessionCache {
     this.#keysOfOrganization.clear()
   }
 
-  #fresh(key: string): Entry['value'] | undefined {
+  #fresh(key: string, now: number): Entry['value'] | undefined {
     const entry = this.#entries.get(key)
     if (!entry) return undefined
-    if (this.#clock.now().getTime() - entry.cachedAt >= this.#ttlMs) {
+    if (now - entry.cachedAt >= this.#ttlMs) {
       this.#drop(key)
       return undefined
     }
