@@ -175,7 +175,7 @@ async function main() {
       result: getOrganization,
       ceiling,
       rssMiB: rssMiB(server.pid),
-      note: 'one query: session + user + organization + membership',
+      note: 'from the session cache (a miss is one query: session + user + organization + membership)',
     })
 
     // Key verification: warm (the key is cached) and cold (a well-formed key never seen, so every
@@ -230,7 +230,7 @@ async function main() {
       scenario: 'GET /v1/me',
       result: me,
       rssMiB: rssMiB(server.pid),
-      note: 'session + memberships',
+      note: 'session from the cache + one query for the memberships',
     })
     // A member list of 1,000: the first page and a deep one (keyset cursor).
     const invitee = '{"email":"m-[<id>]@bench.test","roles":["member"]}'

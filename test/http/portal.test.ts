@@ -436,6 +436,24 @@ describe.each(databases)('developer-portal resources on %s', (databaseName) => {
       expect((await verify({ key: ofOrganization.secret })).body).toEqual({ valid: false, code: 'unknown' })
     })
 
+    // guards: a lookup that read the database before a revocation committed, cached after its
+    // invalidation arrived, would keep a revoked key valid for a minute.
+    it('does not cache a lookup that raced an invalidation', async () => {
+      const { owner, org } = await owned()
+      const shop = await application(app(), owner.token, org.id)
+      const key = await apiKey(app(), owner.token, org.id, shop.id)
+      const inFlight = portico.keyVerifier.verify(key.secret)
+      portico.keyVerifier.invalidateOrganization(org.id)
+      expect((await inFlight).valid).toBe(true)
+      // Revoked behind the cache's back (no invalidation): only a fresh lookup can tell.
+      await portico.database.db
+        .updateTable('api_keys')
+        .set({ revoked_at: new Date(portico.clock.now().getTime() - 1000) })
+        .where('id', '=', key.id)
+        .execute()
+      expect(await portico.keyVerifier.verify(key.secret)).toEqual({ valid: false, code: 'revoked' })
+    })
+
     it('expires keys by the clock, cached or not', async () => {
       const { owner, org } = await owned()
       const shop = await application(app(), owner.token, org.id)
