@@ -1,33 +1,24 @@
 // Revocation propagation: two Portico instances on one PostgreSQL. A key verified (and so cached)
 // on B is revoked through A; B must stop verifying it within 1 s. The measured figure is printed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readConfig } from '../../src/config.ts'
-import { createLogger } from '../../src/http/logging.ts'
-import { type Portico, startPortico } from '../../src/portico.ts'
-import { openPostgres } from '../../src/store/database.ts'
-import { databases, openTestDatabase, type TestDatabase } from '../helpers/databases.ts'
+import type { Portico } from '../../src/portico.ts'
+import { databases } from '../helpers/databases.ts'
 import { call, signUp } from '../helpers/http.ts'
 import { createOrganization } from '../helpers/organizations.ts'
 import { apiKey, application, must } from '../helpers/portal.ts'
+import { startTwoInstances, type TwoInstances } from '../helpers/two-instances.ts'
 
 describe.runIf(databases.includes('postgres'))('key revocation across instances on PostgreSQL', () => {
-  let database: TestDatabase
+  let instances: TwoInstances
   let a: Portico
   let b: Portico
-  const config = readConfig({ GATEWAY_TOKEN: 'gw', ORG_CREATION_LIMIT: '0' })
-  const quiet = createLogger({ level: 'silent' })
-
   beforeAll(async () => {
-    database = await openTestDatabase('postgres')
-    a = await startPortico(config, { database, logger: quiet })
-    b = await startPortico(config, { database: await openPostgres(database.url ?? ''), logger: quiet })
+    instances = await startTwoInstances({ GATEWAY_TOKEN: 'gw' })
+    a = instances.a
+    b = instances.b
   })
   afterAll(async () => {
-    await b?.close()
-    await a?.app.close()
-    await a?.dispatcher.stop()
-    await a?.keyVerifier.stop()
-    await database?.close()
+    await instances?.close()
   })
 
   const verifyOn = async (portico: Portico, key: string) =>

@@ -4,14 +4,12 @@
 // guards: stale authorization (a removed member, a demoted admin or a signed-out session still
 // accepted from a cache).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readConfig } from '../../src/config.ts'
-import { createLogger } from '../../src/http/logging.ts'
-import { type Portico, startPortico } from '../../src/portico.ts'
-import { openPostgres } from '../../src/store/database.ts'
-import { databases, openTestDatabase, type TestDatabase } from '../helpers/databases.ts'
+import type { Portico } from '../../src/portico.ts'
+import { databases } from '../helpers/databases.ts'
 import { type Answer, call, signUp } from '../helpers/http.ts'
 import { addMember, createOrganization } from '../helpers/organizations.ts'
 import { startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
+import { startTwoInstances, type TwoInstances } from '../helpers/two-instances.ts'
 
 /** Polls until `done` holds of the answer (at most 5 s); the time it took, in ms. */
 async function within(ask: () => Promise<Answer>, done: (answer: Answer) => boolean): Promise<number> {
@@ -161,24 +159,14 @@ describe.each(databases)('the session cache on %s', (databaseName) => {
 })
 
 describe.runIf(databases.includes('postgres'))('the session cache across instances on PostgreSQL', () => {
-  let database: TestDatabase
+  let instances: TwoInstances
   let a: Portico
-  let b: Portico
-  const config = readConfig({ ORG_CREATION_LIMIT: '0' })
-  const quiet = createLogger({ level: 'silent' })
-
   beforeAll(async () => {
-    database = await openTestDatabase('postgres')
-    a = await startPortico(config, { database, logger: quiet })
-    b = await startPortico(config, { database: await openPostgres(database.url ?? ''), logger: quiet })
+    instances = await startTwoInstances()
+    a = instances.a
   })
   afterAll(async () => {
-    await b?.close()
-    await a?.app.close()
-    await a?.dispatcher.stop()
-    await a?.keyVerifier.stop()
-    await a?.sessionCache.stop()
-    await database?.close()
+    await instances?.close()
   })
 
   it('stops answering a removed member and a signed-out session on the other instance within 1 s', async () => {
@@ -193,7 +181,8 @@ describe.runIf(databases.includes('postgres'))('the session cache across instanc
         body: { email: member.email, roles: ['admin'] },
       })
       await call(a.app, 'POST', `/v1/me/invitations/${invitation.body.id}/accept`, { token: member.token })
-      const readOnB = () => call(b.app, 'GET', `/v1/organizations/${org.id}`, { token: member.token })
+      const readOnB = () =>
+        call(instances.b.app, 'GET', `/v1/organizations/${org.id}`, { token: member.token })
       await within(readOnB, (answer) => answer.status === 200)
       expect((await readOnB()).status).toBe(200)
       await call(a.app, 'DELETE', `/v1/organizations/${org.id}/members/${member.user.id}`, {
