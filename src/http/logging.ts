@@ -88,8 +88,8 @@ export class DeferredChildLogger {
 
   #write(level: LogMethod, args: unknown[]): void {
     if (!this.#parent.isLevelEnabled(level)) return
-    const write = this.#real()[level] as (...values: unknown[]) => void
-    write.apply(this.#real(), args)
+    const child = this.#real()
+    ;(child[level] as (...values: unknown[]) => void).apply(child, args)
   }
 
   #real(): Logger {

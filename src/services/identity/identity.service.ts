@@ -152,6 +152,12 @@ export async function signOut(deps: ServiceDependencies, actor: Actor): Promise<
   await inTransaction(deps, (tx) => deleteSession(tx.db, actor.sessionId))
 }
 
+/** What the request tells authentication: the organization its path names, its id for audit. */
+interface RequestContext {
+  organizationRef?: string
+  requestId?: string
+}
+
 /**
  * The actor behind a session token, or undefined when the token is unknown or expired. With an
  * organization reference (id or handle), the caller's membership there comes with it. Answered
@@ -162,7 +168,7 @@ export async function signOut(deps: ServiceDependencies, actor: Actor): Promise<
 export function authenticate(
   deps: ServiceDependencies,
   token: string,
-  request: { organizationRef?: string; requestId?: string } = {},
+  request: RequestContext = {},
 ): Actor | undefined | Promise<Actor | undefined> {
   if (!looksLikeToken(token)) return undefined
   const now = deps.clock.now()
@@ -181,7 +187,7 @@ async function loadActor(
   deps: ServiceDependencies,
   tokenHash: string,
   now: Date,
-  request: { organizationRef?: string; requestId?: string },
+  request: RequestContext,
 ): Promise<Actor | undefined> {
   const { organizationRef } = request
   const cache = deps.sessionCache
@@ -204,7 +210,7 @@ function actorOfSession(
   { session, user }: CachedSession,
   membership: ActorMembership | null,
   now: Date,
-  request: { requestId?: string },
+  request: RequestContext,
 ): Actor | undefined | Promise<Actor> {
   if (session.expiresAt.getTime() <= now.getTime()) return undefined
   const actor: Actor = {
