@@ -112,6 +112,23 @@ describe.each(databases)('members and roles on %s', (databaseName) => {
       expect(underscore.body.items).toEqual([])
     })
 
+    it('never matches a term across the end of a name and the start of an email', async () => {
+      const owner = await signUp(app(), { name: 'Searcher' })
+      const org = await createOrganization(app(), owner, 'Boundaries')
+      const grace = await addMember(portico, org.id, ['member'], 'Grace Hopper')
+      const search = async (q: string) =>
+        (
+          await call(app(), 'GET', `/v1/organizations/${org.id}/members?q=${encodeURIComponent(q)}`, {
+            token: owner.token,
+          })
+        ).body.items.map((m: { name: string }) => m.name)
+      const emailStart = grace.email
+      expect(await search(emailStart)).toEqual(['Grace Hopper'])
+      for (const separator of [' ', '', '\x1f', '\n']) {
+        expect(await search(`hopper${separator}${emailStart}`)).toEqual([])
+      }
+    })
+
     it('changes a member’s roles to several roles; the very next request sees them; audited', async () => {
       const owner = await signUp(app())
       const org = await createOrganization(app(), owner, 'Promotions')

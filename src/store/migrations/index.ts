@@ -6,6 +6,7 @@ import * as invitations from './0003_invitations.ts'
 import * as portal from './0004_portal.ts'
 import * as memberSearch from './0005_member_search.ts'
 import * as accessEvents from './0006_access_events.ts'
+import * as memberSearchOneIndex from './0007_member_search_one_index.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': identity,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_portal': portal,
   '0005_member_search': memberSearch,
   '0006_access_events': accessEvents,
+  '0007_member_search_one_index': memberSearchOneIndex,
 }
