@@ -1,5 +1,6 @@
 // What every service function receives: explicit dependencies, no module-level state, so the
 // routes, the CLI and the tests call the same code with their own database and clock.
+import type { AccessChange } from '../store/access-changes.ts'
 import type { Executor } from '../store/executor.ts'
 import type { Clock } from './clock.ts'
 import type { SessionCache } from './identity/session-cache.ts'
@@ -28,7 +29,7 @@ export interface ServiceDependencies {
   /** How long an invitation stays valid. */
   invitationTtlMs: number
   /** This instance's API-key verification cache (see credentials/key-verifier.ts). */
-  keyCache: { invalidateOrganization(organizationId: string): void }
+  keyCache: { forget(changes: readonly AccessChange[]): void }
   /** This instance's cache of who is calling (see identity/session-cache.ts). */
   sessionCache: SessionCache
 }

@@ -1,8 +1,8 @@
 // The one transaction helper. Each service call runs in exactly one transaction; effects that must
 // only happen once it has committed (waking the mail dispatcher) are registered with afterCommit.
-// Just before committing it reads which users' and organizations' access the writes changed (the
-// database announces it, migration 0006), so this instance's session cache forgets them before the
-// caller is answered; other instances learn it by NOTIFY.
+// Just before committing it reads which users', organizations' and API keys' access the writes
+// changed (the database announces it, migrations 0006 and 0008), so this instance's caches forget
+// them before the caller is answered; other instances learn it by NOTIFY.
 import { type AccessChange, accessChangesOfTransaction } from '../store/access-changes.ts'
 import type { Executor } from '../store/executor.ts'
 import type { ServiceDependencies } from './dependencies.ts'
@@ -15,7 +15,7 @@ export interface Transaction {
 }
 
 export async function inTransaction<T>(
-  deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache'>,
+  deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache' | 'keyCache'>,
   work: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
   const effects: (() => void)[] = []
@@ -26,7 +26,10 @@ export async function inTransaction<T>(
     accessChanges = await accessChangesOfTransaction(db)
     return value
   })
-  if (accessChanges.length > 0) deps.sessionCache.forget(accessChanges)
+  if (accessChanges.length > 0) {
+    deps.sessionCache.forget(accessChanges)
+    deps.keyCache.forget(accessChanges)
+  }
   for (const effect of effects) effect()
   return result
 }

@@ -1,6 +1,7 @@
-// What the database announces when who-may-act changes (triggers of migration 0006): keys of the
-// form `user:<id>`, `organization:<id>` or `*` (everything), on a NOTIFY channel for every
-// instance and in a transaction-local setting for the transaction that made the change.
+// What the database announces when who may act, or what a key verification answers, changes
+// (triggers of migrations 0006 and 0008): keys of the form `user:<id>`, `organization:<id>`,
+// `keys:<organization id>` or `*` (everything), on a NOTIFY channel for every instance and in a
+// transaction-local setting for the transaction that made the change.
 import { sql } from 'kysely'
 import type { Executor } from './executor.ts'
 
@@ -9,12 +10,15 @@ export const ACCESS_CHANNEL = 'portico_access'
 export type AccessChange =
   | { kind: 'user'; id: string }
   | { kind: 'organization'; id: string }
+  /** The API keys of the organization `id` may verify differently. */
+  | { kind: 'keys'; id: string }
   | { kind: 'all' }
 
 /** Reads one announced key; unknown shapes count as everything (safe: the cache just refills). */
 export function parseAccessChange(key: string): AccessChange {
   if (key.startsWith('user:')) return { kind: 'user', id: key.slice('user:'.length) }
   if (key.startsWith('organization:')) return { kind: 'organization', id: key.slice('organization:'.length) }
+  if (key.startsWith('keys:')) return { kind: 'keys', id: key.slice('keys:'.length) }
   return { kind: 'all' }
 }
 

@@ -209,11 +209,6 @@ async function listenOnPostgres(
   }
 }
 
-/** Sends a notification on `channel`; inside a transaction it is delivered when that commits. */
-export async function notify(db: Kysely<Tables>, channel: string, payload: string): Promise<void> {
-  await sql`select pg_notify(${channel}, ${payload})`.execute(db)
-}
-
 export function openDatabase(options: {
   databaseUrl: string | undefined
   dataDir: string

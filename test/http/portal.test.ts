@@ -1,5 +1,6 @@
 // Black-box tests of API.md "Developer-portal resources" and key verification, on PGlite and
 // PostgreSQL: happy paths, errors, the role matrix, and cross-organization security.
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RoleName } from '../../src/domain/permissions.ts'
 import { databases } from '../helpers/databases.ts'
@@ -443,15 +444,38 @@ describe.each(databases)('developer-portal resources on %s', (databaseName) => {
       const shop = await application(app(), owner.token, org.id)
       const key = await apiKey(app(), owner.token, org.id, shop.id)
       const inFlight = portico.keyVerifier.verify(key.secret)
-      portico.keyVerifier.invalidateOrganization(org.id)
+      portico.keyVerifier.forget([{ kind: 'keys', id: org.id }])
       expect((await inFlight).valid).toBe(true)
-      // Revoked behind the cache's back (no invalidation): only a fresh lookup can tell.
+      // Revoked behind the cache's back (its trigger off, so nothing is announced): only a fresh
+      // lookup can tell.
+      await portico.database.db.transaction().execute(async (tx) => {
+        await sql`alter table api_keys disable trigger api_keys_update_keys`.execute(tx)
+        await tx
+          .updateTable('api_keys')
+          .set({ revoked_at: new Date(portico.clock.now().getTime() - 1000) })
+          .where('id', '=', key.id)
+          .execute()
+        await sql`alter table api_keys enable trigger api_keys_update_keys`.execute(tx)
+      })
+      expect(await portico.keyVerifier.verify(key.secret)).toEqual({ valid: false, code: 'revoked' })
+    })
+
+    it('stops verifying a key an operator revokes with SQL: the database announces it', async () => {
+      const { owner, org } = await owned()
+      const shop = await application(app(), owner.token, org.id)
+      const key = await apiKey(app(), owner.token, org.id, shop.id)
+      expect((await verify({ key: key.secret })).body.valid).toBe(true)
       await portico.database.db
         .updateTable('api_keys')
         .set({ revoked_at: new Date(portico.clock.now().getTime() - 1000) })
         .where('id', '=', key.id)
         .execute()
-      expect(await portico.keyVerifier.verify(key.secret)).toEqual({ valid: false, code: 'revoked' })
+      let answer = (await verify({ key: key.secret })).body
+      for (let waited = 0; answer.valid && waited < 1_000; waited += 5) {
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        answer = (await verify({ key: key.secret })).body
+      }
+      expect(answer).toEqual({ valid: false, code: 'revoked' })
     })
 
     it('expires keys by the clock, cached or not', async () => {

@@ -1,6 +1,7 @@
-// The database announces every change to who may act (migration 0006): each kind of write names
-// exactly the user or organization it touched, in the transaction and by NOTIFY; bulk writes say
-// "everything". On PGlite and PostgreSQL.
+// The database announces every change to who may act (migration 0006) and to what a key
+// verification answers (migration 0008): each kind of write names exactly the user or
+// organization it touched, in the transaction and by NOTIFY; bulk writes say "everything". On
+// PGlite and PostgreSQL.
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -130,6 +131,101 @@ describe.each(databases)('access changes announced by %s', (databaseName) => {
     ).toEqual([])
     // Inserting a user or an organization changes nobody's access.
     expect(await announced((db) => user(db))).toEqual([])
+  })
+
+  /** An organization with an environment, an API, an application subscribed to it, and one key. */
+  async function keyOfApplication() {
+    const org = await organization()
+    const now = new Date()
+    const insert = async (table: 'environments' | 'apis' | 'applications', values: object) =>
+      (
+        await database.db
+          .insertInto(table)
+          .values({ organization_id: org, created_at: now, ...values } as never)
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id
+    const environment = await insert('environments', { name: `env-${serial}` })
+    const api = await insert('apis', {
+      name: 'Weather',
+      version: 'v1',
+      base_path: '/weather',
+      status: 'draft',
+    })
+    const application = await insert('applications', { name: 'App' })
+    await database.db
+      .insertInto('subscriptions')
+      .values({ organization_id: org, application_id: application, api_id: api, created_at: now })
+      .execute()
+    const key = await database.db
+      .insertInto('api_keys')
+      .values({
+        organization_id: org,
+        application_id: application,
+        environment_id: environment,
+        name: 'Key',
+        prefix: 'pk_test',
+        last4: 'abcd',
+        key_hash: `key-hash-${org}`,
+        created_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    return { org, environment, api, application, key: key.id }
+  }
+
+  it('names the organization whose keys verify differently: revoked, re-dated or deleted keys', async () => {
+    const { org, key } = await keyOfApplication()
+    const keys = [{ kind: 'keys', id: org }]
+    const keyRow = (db: Executor) =>
+      db.updateTable('api_keys').where('organization_id', '=', org).where('id', '=', key)
+    expect(await announced((db) => keyRow(db).set({ revoked_at: new Date() }).execute())).toEqual(keys)
+    expect(await announced((db) => keyRow(db).set({ expires_at: new Date() }).execute())).toEqual(keys)
+    // Recording use changes no answer: nothing is announced, every minute, for every key.
+    expect(await announced((db) => keyRow(db).set({ last_used_at: new Date() }).execute())).toEqual([])
+    expect(await announced((db) => keyRow(db).set({ name: 'Renamed key' }).execute())).toEqual([])
+    expect(
+      await announced((db) => db.deleteFrom('api_keys').where('organization_id', '=', org).execute()),
+    ).toEqual(keys)
+  })
+
+  it('names the organization when a subscription is made or ended, or an environment renamed', async () => {
+    const { org, environment, api, application } = await keyOfApplication()
+    const keys = [{ kind: 'keys', id: org }]
+    expect(
+      await announced((db) =>
+        db.updateTable('environments').set({ name: 'staging-2' }).where('id', '=', environment).execute(),
+      ),
+    ).toEqual(keys)
+    expect(
+      await announced((db) => db.deleteFrom('subscriptions').where('organization_id', '=', org).execute()),
+    ).toEqual(keys)
+    expect(
+      await announced((db) =>
+        db
+          .insertInto('subscriptions')
+          .values({ organization_id: org, application_id: application, api_id: api, created_at: new Date() })
+          .execute(),
+      ),
+    ).toEqual(keys)
+  })
+
+  it('names the organization’s keys when its application, or the organization itself, is deleted', async () => {
+    const first = await keyOfApplication()
+    expect(
+      await announced((db) =>
+        db.deleteFrom('applications').where('organization_id', '=', first.org).execute(),
+      ),
+    ).toEqual([{ kind: 'keys', id: first.org }])
+    const second = await keyOfApplication()
+    expect(
+      new Set(await announced((db) => db.deleteFrom('organizations').where('id', '=', second.org).execute())),
+    ).toEqual(
+      new Set([
+        { kind: 'organization', id: second.org },
+        { kind: 'keys', id: second.org },
+      ]),
+    )
   })
 
   it('says "everything" for a statement touching more than 100 users, so bulk loads stay cheap', async () => {

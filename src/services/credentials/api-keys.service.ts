@@ -17,7 +17,6 @@ import { recordAudit } from '../audit.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { requireApplication } from '../portal/applications.service.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
-import { invalidateKeyCache } from './key-verifier.ts'
 
 export interface CreatedKey {
   key: ApiKey
@@ -140,7 +139,6 @@ export async function rotateApiKey(
       const expiresAt = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd
       await updateApiKey(tx.db, organization.id, keyId, { expiresAt })
     }
-    await invalidateKeyCache(deps, tx, organization.id)
     await recordAudit(tx, actor, {
       organizationId: organization.id,
       action: 'key.rotated',
@@ -164,7 +162,6 @@ export async function revokeApiKey(
     const key = await findApiKey(tx.db, organization.id, applicationId, keyId, true)
     if (!key || key.revokedAt) throw new DomainError('not_found', 'no such key')
     await updateApiKey(tx.db, organization.id, keyId, { revokedAt: tx.now })
-    await invalidateKeyCache(deps, tx, organization.id)
     await recordAudit(tx, actor, {
       organizationId: organization.id,
       action: 'key.revoked',

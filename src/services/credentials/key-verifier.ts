@@ -1,24 +1,21 @@
 // Verifies API keys for gateways: the hottest path in the system. A key seen recently is answered
-// from memory, without the database. This class owns that cache; it has one invalidation path:
-// a NOTIFY on KEY_CACHE_CHANNEL naming an organization, sent in the transaction of any change that
-// alters a verification answer (revoke, rotate, application or subscription deleted, subscription
-// created, environment renamed, organization deleted), drops that organization's entries on every
-// instance once the change commits. Expiry needs no event: it is checked against the clock at
-// every verification. Entries also age out after a minute, and all go when the listener reports
-// a gap; a lookup that raced an invalidation is not kept. `lastUsedAt` is recorded in batches, at most once a minute per key.
+// from memory, without the database. This class owns that cache. Its one invalidation path cannot
+// be forgotten by a service: the database announces `keys:<organization>` for any write that
+// alters a verification answer (a key revoked, re-dated or deleted, a subscription made or ended,
+// an environment renamed or deleted, an application or organization deleted; migration 0008),
+// which the transaction helper hands to this instance just before answering and NOTIFY to every
+// other. Expiry needs no event: it is checked against the clock at every verification. Entries
+// also age out after a minute, and all go when the listener reports a gap; a lookup that raced an
+// invalidation is not kept. `lastUsedAt` is recorded in batches, at most once a minute per key.
 import { hashApiKey, parseApiKey } from '../../domain/api-keys.ts'
+import { ACCESS_CHANNEL, type AccessChange, parseAccessChange } from '../../store/access-changes.ts'
 import {
   findKeyForVerification,
   type KeyVerificationFacts,
   recordKeysUsed,
 } from '../../store/api-keys.repository.ts'
 import type { Database } from '../../store/database.ts'
-import { notify } from '../../store/database.ts'
 import type { Clock } from '../clock.ts'
-import type { ServiceDependencies } from '../dependencies.ts'
-import type { Transaction } from '../transaction.ts'
-
-export const KEY_CACHE_CHANNEL = 'portico_key_cache'
 
 export type Verification =
   | { valid: true; organizationId: string; applicationId: string; environment: string; keyId: string }
@@ -28,20 +25,6 @@ interface CachedKey {
   facts: KeyVerificationFacts
   subscribed: ReadonlySet<string>
   cachedAt: number
-}
-
-/**
- * Tells every instance's verifier that an organization's keys may answer differently once this
- * transaction commits: by NOTIFY to all instances, and directly to this one right after the commit
- * (so the caller's next request sees its own change, without waiting for the notification).
- */
-export async function invalidateKeyCache(
-  deps: Pick<ServiceDependencies, 'keyCache'>,
-  tx: Transaction,
-  organizationId: string,
-): Promise<void> {
-  await notify(tx.db, KEY_CACHE_CHANNEL, organizationId)
-  tx.afterCommit(() => deps.keyCache.invalidateOrganization(organizationId))
 }
 
 export class KeyVerifier {
@@ -66,8 +49,8 @@ export class KeyVerifier {
 
   async start(): Promise<void> {
     this.#stopListening = await this.#database.listen(
-      KEY_CACHE_CHANNEL,
-      (organizationId) => this.invalidateOrganization(organizationId),
+      ACCESS_CHANNEL,
+      (key) => this.forget([parseAccessChange(key)]),
       () => this.clear(),
     )
     this.#flushTimer = setInterval(() => void this.flushUses().catch(() => {}), this.#usePeriodMs)
@@ -115,10 +98,18 @@ export class KeyVerifier {
     }
   }
 
-  invalidateOrganization(organizationId: string): void {
-    this.#generation++
-    for (const hash of this.#keysOfOrganization.get(organizationId) ?? []) this.#cache.delete(hash)
-    this.#keysOfOrganization.delete(organizationId)
+  /** Drops what the announced changes may have made wrong; who-may-act changes are not its concern. */
+  forget(changes: readonly AccessChange[]): void {
+    if (changes.some((change) => change.kind === 'all')) {
+      this.clear()
+      return
+    }
+    for (const change of changes) {
+      if (change.kind !== 'keys') continue
+      this.#generation++
+      for (const hash of this.#keysOfOrganization.get(change.id) ?? []) this.#cache.delete(hash)
+      this.#keysOfOrganization.delete(change.id)
+    }
   }
 
   clear(): void {

@@ -95,12 +95,15 @@ export class SessionCache {
   }
 
   forget(changes: readonly AccessChange[]): void {
+    // Changes to API keys are the key cache's (credentials/key-verifier.ts), not who is calling.
+    const relevant = changes.filter((change) => change.kind !== 'keys')
+    if (relevant.length === 0) return
     this.#generation++
-    if (changes.some((change) => change.kind === 'all')) {
+    if (relevant.some((change) => change.kind === 'all')) {
       this.clear()
       return
     }
-    for (const change of changes) {
+    for (const change of relevant) {
       if (change.kind === 'all') continue
       const index = change.kind === 'user' ? this.#keysOfUser : this.#keysOfOrganization
       for (const key of index.get(change.id) ?? []) this.#drop(key)

@@ -33,7 +33,6 @@ import {
   requirePermission,
 } from '../access.ts'
 import { recordAudit } from '../audit.ts'
-import { invalidateKeyCache } from '../credentials/key-verifier.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
@@ -176,7 +175,6 @@ export async function deleteOrganization(deps: ServiceDependencies, actor: Actor
       before: { handle: organization.handle, name: organization.name },
     })
     await deleteOrganizationRow(tx.db, organization.id)
-    await invalidateKeyCache(deps, tx, organization.id)
   })
 }
 

@@ -13,7 +13,6 @@ import {
 } from '../../store/apis.repository.ts'
 import { type Actor, type ActorMembership, requirePermission } from '../access.ts'
 import { recordAudit } from '../audit.ts'
-import { invalidateKeyCache } from '../credentials/key-verifier.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
@@ -141,7 +140,6 @@ export async function deleteApi(deps: ServiceDependencies, actor: Actor, id: str
     const subscriptions = await countSubscriptionsOfApi(tx.db, organization.id, id)
     enforce(checkApiDeletable(api, subscriptions))
     await deleteApiRow(tx.db, organization.id, id)
-    if (subscriptions > 0) await invalidateKeyCache(deps, tx, organization.id)
     await recordAudit(tx, actor, {
       organizationId: organization.id,
       action: 'api.deleted',

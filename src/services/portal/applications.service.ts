@@ -16,7 +16,6 @@ import {
 import type { Executor } from '../../store/executor.ts'
 import { type Actor, requirePermission } from '../access.ts'
 import { recordAudit } from '../audit.ts'
-import { invalidateKeyCache } from '../credentials/key-verifier.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
 import { inTransaction } from '../transaction.ts'
@@ -113,7 +112,6 @@ export async function deleteApplication(deps: ServiceDependencies, actor: Actor,
   await inTransaction(deps, async (tx) => {
     const application = await requireApplication(tx.db, organization.id, id)
     await deleteApplicationRow(tx.db, organization.id, id)
-    await invalidateKeyCache(deps, tx, organization.id)
     await recordAudit(tx, actor, {
       organizationId: organization.id,
       action: 'application.deleted',
@@ -163,7 +161,6 @@ export async function subscribe(
       now: tx.now,
     })
     if (!subscription) throw new DomainError('conflict', 'this application is already subscribed to this API')
-    await invalidateKeyCache(deps, tx, organization.id)
     await recordAudit(tx, actor, {
       organizationId: organization.id,
       action: 'subscription.created',
@@ -187,7 +184,6 @@ export async function unsubscribe(
     if (!(await deleteSubscription(tx.db, organization.id, applicationId, subscriptionId))) {
       throw new DomainError('not_found', 'no such subscription')
     }
-    await invalidateKeyCache(deps, tx, organization.id)
     await recordAudit(tx, actor, {
       organizationId: organization.id,
       action: 'subscription.deleted',

@@ -12,7 +12,6 @@ import {
 } from '../../store/environments.repository.ts'
 import { type Actor, requirePermission } from '../access.ts'
 import { recordAudit } from '../audit.ts'
-import { invalidateKeyCache } from '../credentials/key-verifier.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { inTransaction } from '../transaction.ts'
 
@@ -55,8 +54,6 @@ export async function renameEnvironment(
     if (!before) throw new DomainError('not_found', 'no such environment')
     const environment = await renameEnvironmentRow(tx.db, organization.id, id, name)
     if (!environment) throw taken(name)
-    // Verification answers name the environment of a key.
-    await invalidateKeyCache(deps, tx, organization.id)
     await recordAudit(tx, actor, {
       organizationId: organization.id,
       action: 'environment.renamed',

@@ -7,6 +7,7 @@ import * as portal from './0004_portal.ts'
 import * as memberSearch from './0005_member_search.ts'
 import * as accessEvents from './0006_access_events.ts'
 import * as memberSearchOneIndex from './0007_member_search_one_index.ts'
+import * as keyEvents from './0008_key_events.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': identity,
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005_member_search': memberSearch,
   '0006_access_events': accessEvents,
   '0007_member_search_one_index': memberSearchOneIndex,
+  '0008_key_events': keyEvents,
 }
