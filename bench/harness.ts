@@ -1,10 +1,18 @@
 // Shared by the benchmarks: waiting for a process to answer, stopping it, its RSS, and load from
 // autocannon in a separate process (bounded by BENCH_SECONDS).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+
+/** The arguments `npm start` gives Node (its flags, then src/server.ts): benchmarks run the same. */
+export const serverArguments: string[] = (
+  JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start as string
+)
+  .split(' ')
+  .slice(1)
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 
 export interface AutocannonResult {

@@ -8,7 +8,7 @@ import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { newApiKey } from '../src/domain/api-keys.ts'
-import { type AutocannonResult, autocannon, rssMiB, stop, waitFor } from './harness.ts'
+import { type AutocannonResult, autocannon, rssMiB, serverArguments, stop, waitFor } from './harness.ts'
 import { benchmarkPermissionChecks } from './permissions.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -130,11 +130,11 @@ async function main() {
   }
   // The first start creates the embedded cluster; the one measured is a restart, as in production.
   if (!process.env.DATABASE_URL) {
-    const init = spawn(process.execPath, ['src/server.ts'], { cwd: root, env, stdio: 'inherit' })
+    const init = spawn(process.execPath, serverArguments, { cwd: root, env, stdio: 'inherit' })
     await waitFor(`${base}/readyz`, init)
     await stop(init)
   }
-  const server = spawn(process.execPath, ['src/server.ts'], { cwd: root, env, stdio: 'inherit' })
+  const server = spawn(process.execPath, serverArguments, { cwd: root, env, stdio: 'inherit' })
   const startupMs = await waitFor(`${base}/readyz`, server)
   const rows: Row[] = []
   let ceilingProcess: ChildProcess | undefined

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { autocannon, rssMiB, stop, waitFor } from './harness.ts'
+import { autocannon, rssMiB, serverArguments, stop, waitFor } from './harness.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const minutes = Number(process.argv[2] ?? 10)
@@ -14,7 +14,7 @@ const port = Number(process.env.BENCH_PORT ?? 3920)
 const base = `http://127.0.0.1:${port}`
 if (!process.env.DATABASE_URL) throw new Error('set DATABASE_URL (the soak runs on PostgreSQL)')
 
-const server = spawn(process.execPath, ['src/server.ts'], {
+const server = spawn(process.execPath, serverArguments, {
   cwd: root,
   env: {
     ...process.env,
@@ -79,12 +79,26 @@ const mix = [
     }),
 ]
 
+/** V8's heap (reserved and used) and memory outside it, from the server's own /metrics. */
+async function heapMiB(): Promise<{ heapTotal: number; heapUsed: number; external: number }> {
+  const text = await (await fetch(`${base}/metrics`)).text()
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? 0) / 2 ** 20
+  return {
+    heapTotal: gauge('nodejs_heap_size_total_bytes'),
+    heapUsed: gauge('nodejs_heap_size_used_bytes'),
+    external: gauge('nodejs_external_memory_bytes'),
+  }
+}
+
 const started = performance.now()
-const samples: { minute: number; rss: number }[] = []
-const sampler = setInterval(() => {
-  samples.push({ minute: (performance.now() - started) / 60_000, rss: rssMiB(server.pid) })
-  const last = samples.at(-1)
-  if (last) console.log(`soak: ${last.minute.toFixed(1)} min, RSS ${last.rss.toFixed(0)} MiB`)
+const samples: { minute: number; rss: number; heapTotal: number; heapUsed: number; external: number }[] = []
+const sampler = setInterval(async () => {
+  const minute = (performance.now() - started) / 60_000
+  const sample = { minute, rss: rssMiB(server.pid), ...(await heapMiB()) }
+  samples.push(sample)
+  console.log(
+    `soak: ${minute.toFixed(1)} min, RSS ${sample.rss.toFixed(0)} MiB, V8 heap ${sample.heapUsed.toFixed(0)} used of ${sample.heapTotal.toFixed(0)} MiB, external ${sample.external.toFixed(0)} MiB`,
+  )
 }, 30_000)
 let requests = 0
 for (let i = 0; performance.now() - started < minutes * 60_000; i++) {
@@ -104,6 +118,10 @@ const section = [
   `\`bench/soak.ts\` on ${new Date().toISOString().slice(0, 10)}: ~${Math.round(requests).toLocaleString('en')} requests in rotation (organization, members, /v1/me, key verification, permission check; 20 connections). RSS after the first minute **${afterFirstMinute.toFixed(0)} MiB**, at the end **${end.toFixed(0)} MiB** (${change >= 0 ? '+' : ''}${change.toFixed(1)} %; goal within 10 %).`,
   '',
   `RSS (MiB) every 30 s: ${samples.map((sample) => sample.rss.toFixed(0)).join(', ')}`,
+  '',
+  `V8 heap reserved (MiB): ${samples.map((sample) => sample.heapTotal.toFixed(0)).join(', ')}`,
+  '',
+  `V8 heap used (MiB): ${samples.map((sample) => sample.heapUsed.toFixed(0)).join(', ')}`,
   '<!-- /bench:soak -->',
 ].join('\n')
 console.log(section)
