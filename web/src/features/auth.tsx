@@ -5,6 +5,31 @@ import { ApiError, api } from '../api/client.ts'
 import { navigate } from '../router.ts'
 import { ErrorMessage, Field, Form, Link, useDocumentTitle } from '../ui.tsx'
 
+/** The account's email, as every form here asks for it (browsers fill it in). */
+function EmailField(props: { value: string; onChange: (value: string) => void; error?: string }) {
+  return <Field label="Email" name="email" type="email" required autoComplete="email" {...props} />
+}
+
+/** A password being chosen: the server's rule (10 characters) said up front. */
+function NewPasswordField(props: {
+  label: string
+  value: string
+  onChange: (value: string) => void
+  error?: string
+}) {
+  return (
+    <Field
+      name="password"
+      type="password"
+      required
+      minLength={10}
+      autoComplete="new-password"
+      hint="At least 10 characters."
+      {...props}
+    />
+  )
+}
+
 /** Where to go after signing in: back to an invitation, or home. */
 function nextPath(): string {
   const next = new URLSearchParams(location.search).get('next')
@@ -27,15 +52,7 @@ export function SignInPage() {
     <main className="auth">
       <h1>Sign in to Portico</h1>
       <Form onSubmit={() => signIn.mutate()}>
-        <Field
-          label="Email"
-          name="email"
-          type="email"
-          value={email}
-          onChange={setEmail}
-          required
-          autoComplete="email"
-        />
+        <EmailField value={email} onChange={setEmail} />
         <Field
           label="Password"
           name="password"
@@ -87,26 +104,11 @@ export function SignUpPage() {
           autoComplete="name"
           error={error?.field('/name')}
         />
-        <Field
-          label="Email"
-          name="email"
-          type="email"
-          value={email}
-          onChange={setEmail}
-          required
-          autoComplete="email"
-          error={error?.field('/email')}
-        />
-        <Field
+        <EmailField value={email} onChange={setEmail} error={error?.field('/email')} />
+        <NewPasswordField
           label="Password"
-          name="password"
-          type="password"
           value={password}
           onChange={setPassword}
-          required
-          minLength={10}
-          autoComplete="new-password"
-          hint="At least 10 characters."
           error={error?.field('/password')}
         />
         <ErrorMessage error={error?.problem.errors ? undefined : signUp.error} />
@@ -132,15 +134,7 @@ export function ForgotPasswordPage() {
         <p role="status">If an account uses {email}, a link to choose a new password is on its way.</p>
       ) : (
         <Form onSubmit={() => request.mutate()}>
-          <Field
-            label="Email"
-            name="email"
-            type="email"
-            value={email}
-            onChange={setEmail}
-            required
-            autoComplete="email"
-          />
+          <EmailField value={email} onChange={setEmail} />
           <ErrorMessage error={request.error} />
           <button type="submit" disabled={request.isPending}>
             Send the link
@@ -167,17 +161,7 @@ export function ResetPasswordPage({ token }: { token: string }) {
         </p>
       ) : (
         <Form onSubmit={() => reset.mutate()}>
-          <Field
-            label="New password"
-            name="password"
-            type="password"
-            value={password}
-            onChange={setPassword}
-            required
-            minLength={10}
-            autoComplete="new-password"
-            hint="At least 10 characters."
-          />
+          <NewPasswordField label="New password" value={password} onChange={setPassword} />
           <ErrorMessage error={reset.error} />
           <button type="submit" disabled={reset.isPending}>
             Set password
