@@ -2,19 +2,18 @@
 // from memory, without the database. This class owns that cache. Its one invalidation path cannot
 // be forgotten by a service: the database announces `keys:<organization>` for any write that
 // alters a verification answer (a key revoked, re-dated or deleted, a subscription made or ended,
-// an environment renamed or deleted, an application or organization deleted; migration 0008),
-// which the transaction helper hands to this instance just before answering and NOTIFY to every
-// other. Expiry needs no event: it is checked against the clock at every verification. Entries
-// also age out after a minute, and all go when the listener reports a gap; a lookup that raced an
-// invalidation is not kept. `lastUsedAt` is recorded in batches, at most once a minute per key.
+// an environment renamed or deleted, an application or organization deleted; migration 0008; see
+// ../announced-cache.ts). Expiry needs no event: it is checked against the clock at every
+// verification. `lastUsedAt` is recorded in batches, at most once a minute per key.
 import { hashApiKey, parseApiKey } from '../../domain/api-keys.ts'
-import { ACCESS_CHANNEL, type AccessChange, parseAccessChange } from '../../store/access-changes.ts'
+import type { AccessChange } from '../../store/access-changes.ts'
 import {
   findKeyForVerification,
   type KeyVerificationFacts,
   recordKeysUsed,
 } from '../../store/api-keys.repository.ts'
 import type { Database } from '../../store/database.ts'
+import { AnnouncedCache } from '../announced-cache.ts'
 import type { Clock } from '../clock.ts'
 
 export type Verification =
@@ -24,42 +23,34 @@ export type Verification =
 interface CachedKey {
   facts: KeyVerificationFacts
   subscribed: ReadonlySet<string>
-  cachedAt: number
 }
 
 export class KeyVerifier {
   readonly #database: Database
   readonly #clock: Clock
-  readonly #ttlMs: number
   readonly #usePeriodMs: number
-  readonly #cache = new Map<string, CachedKey>()
-  readonly #keysOfOrganization = new Map<string, Set<string>>()
+  /** Keyed by key hash, tagged with the key's organization. */
+  readonly #cache: AnnouncedCache<CachedKey>
   readonly #lastRecordedUse = new Map<string, number>()
-  #generation = 0
   #pendingUses = new Map<string, { organizationId: string; keyId: string; at: Date }>()
-  #stopListening: (() => Promise<void>) | undefined
   #flushTimer: NodeJS.Timeout | undefined
 
   constructor(options: { database: Database; clock: Clock; ttlMs?: number; usePeriodMs?: number }) {
     this.#database = options.database
     this.#clock = options.clock
-    this.#ttlMs = options.ttlMs ?? 60_000
+    this.#cache = new AnnouncedCache({ clock: options.clock, kinds: ['keys'], ttlMs: options.ttlMs })
     this.#usePeriodMs = options.usePeriodMs ?? 60_000
   }
 
   async start(): Promise<void> {
-    this.#stopListening = await this.#database.listen(
-      ACCESS_CHANNEL,
-      (key) => this.forget([parseAccessChange(key)]),
-      () => this.clear(),
-    )
+    await this.#cache.start(this.#database)
     this.#flushTimer = setInterval(() => void this.flushUses().catch(() => {}), this.#usePeriodMs)
     this.#flushTimer.unref()
   }
 
   async stop(): Promise<void> {
     clearInterval(this.#flushTimer)
-    await this.#stopListening?.()
+    await this.#cache.stop()
     await this.flushUses().catch(() => {})
   }
 
@@ -69,17 +60,17 @@ export class KeyVerifier {
     if (!parseApiKey(key)) return { valid: false, code: 'unknown' }
     const now = this.#clock.now().getTime()
     const hash = hashApiKey(key)
-    const cached = this.#cache.get(hash)
-    if (cached && now - cached.cachedAt < this.#ttlMs) return this.#answer(cached, apiId, now)
+    const cached = this.#cache.get(hash, now)
+    if (cached) return this.#answer(cached, apiId, now)
     return this.#load(hash, apiId, now)
   }
 
   async #load(hash: string, apiId: string | undefined, now: number): Promise<Verification> {
-    const generation = this.#generation
+    const generation = this.#cache.generation
     const facts = await findKeyForVerification(this.#database.db, hash)
     if (!facts) return { valid: false, code: 'unknown' }
-    const cached = { facts, subscribed: new Set(facts.subscribedApiIds), cachedAt: now }
-    this.#remember(hash, cached, generation)
+    const cached = { facts, subscribed: new Set(facts.subscribedApiIds) }
+    this.#cache.set(hash, cached, [`keys:${facts.organizationId}`], generation)
     return this.#answer(cached, apiId, now)
   }
 
@@ -100,22 +91,11 @@ export class KeyVerifier {
 
   /** Drops what the announced changes may have made wrong; who-may-act changes are not its concern. */
   forget(changes: readonly AccessChange[]): void {
-    if (changes.some((change) => change.kind === 'all')) {
-      this.clear()
-      return
-    }
-    for (const change of changes) {
-      if (change.kind !== 'keys') continue
-      this.#generation++
-      for (const hash of this.#keysOfOrganization.get(change.id) ?? []) this.#cache.delete(hash)
-      this.#keysOfOrganization.delete(change.id)
-    }
+    this.#cache.forget(changes)
   }
 
   clear(): void {
-    this.#generation++
     this.#cache.clear()
-    this.#keysOfOrganization.clear()
   }
 
   /** Writes the uses noted since the last flush, in one statement. */
@@ -124,17 +104,6 @@ export class KeyVerifier {
     const uses = [...this.#pendingUses.values()]
     this.#pendingUses = new Map()
     await recordKeysUsed(this.#database.db, uses)
-  }
-
-  #remember(hash: string, cached: CachedKey, generation: number): void {
-    // A lookup that raced an invalidation may hold what it was about (a revoked key): not kept.
-    if (generation !== this.#generation) return
-    // Bounded: a flood of distinct valid keys cannot grow memory without end.
-    if (this.#cache.size >= 100_000) this.clear()
-    this.#cache.set(hash, cached)
-    const keys = this.#keysOfOrganization.get(cached.facts.organizationId) ?? new Set<string>()
-    keys.add(hash)
-    this.#keysOfOrganization.set(cached.facts.organizationId, keys)
   }
 
   #noteUse(facts: KeyVerificationFacts, now: number): void {
