@@ -6,7 +6,12 @@
 // when the listener reports a gap or the bound is reached, and a load that raced an announcement
 // is not kept: it may hold what the announcement was about. The session cache and the key verifier
 // are built on it.
-import { ACCESS_CHANNEL, type AccessChange, parseAccessChange } from '../store/access-changes.ts'
+import {
+  ACCESS_CHANNEL,
+  type AccessChange,
+  announcedKey,
+  parseAccessChange,
+} from '../store/access-changes.ts'
 import type { Database } from '../store/database.ts'
 import type { Clock } from './clock.ts'
 
@@ -94,7 +99,7 @@ export class AnnouncedCache<V> {
         this.clear()
         return
       }
-      const tag = `${change.kind}:${change.id}`
+      const tag = announcedKey(change)
       for (const key of this.#keysOfTag.get(tag) ?? []) this.#drop(key)
       this.#keysOfTag.delete(tag)
     }

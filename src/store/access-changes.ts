@@ -14,6 +14,11 @@ export type AccessChange =
   | { kind: 'keys'; id: string }
   | { kind: 'all' }
 
+/** The key the database announces for a change (the inverse of parseAccessChange). */
+export function announcedKey(change: Exclude<AccessChange, { kind: 'all' }>): string {
+  return `${change.kind}:${change.id}`
+}
+
 /** Reads one announced key; unknown shapes count as everything (safe: the cache just refills). */
 export function parseAccessChange(key: string): AccessChange {
   if (key.startsWith('user:')) return { kind: 'user', id: key.slice('user:'.length) }

@@ -6,7 +6,7 @@
 // ../announced-cache.ts). Expiry needs no event: it is checked against the clock at every
 // verification. `lastUsedAt` is recorded in batches, at most once a minute per key.
 import { hashApiKey, parseApiKey } from '../../domain/api-keys.ts'
-import type { AccessChange } from '../../store/access-changes.ts'
+import { type AccessChange, announcedKey } from '../../store/access-changes.ts'
 import {
   findKeyForVerification,
   type KeyVerificationFacts,
@@ -70,7 +70,7 @@ export class KeyVerifier {
     const facts = await findKeyForVerification(this.#database.db, hash)
     if (!facts) return { valid: false, code: 'unknown' }
     const cached = { facts, subscribed: new Set(facts.subscribedApiIds) }
-    this.#cache.set(hash, cached, [`keys:${facts.organizationId}`], generation)
+    this.#cache.set(hash, cached, [announcedKey({ kind: 'keys', id: facts.organizationId })], generation)
     return this.#answer(cached, apiId, now)
   }
 

@@ -6,6 +6,7 @@
 // request.
 
 import type { User } from '../../domain/users.ts'
+import { announcedKey } from '../../store/access-changes.ts'
 import type { Session } from '../../store/sessions.repository.ts'
 import type { ActorMembership } from '../access.ts'
 import { AnnouncedCache } from '../announced-cache.ts'
@@ -36,7 +37,7 @@ export class SessionCache extends AnnouncedCache<CachedSession | ActorMembership
   }
 
   rememberSession(tokenHash: string, value: CachedSession, generation: number): void {
-    this.set(`s ${tokenHash}`, value, [`user:${value.user.id}`], generation)
+    this.set(`s ${tokenHash}`, value, [announcedKey({ kind: 'user', id: value.user.id })], generation)
   }
 
   rememberMembership(
@@ -45,7 +46,8 @@ export class SessionCache extends AnnouncedCache<CachedSession | ActorMembership
     value: ActorMembership | null,
     generation: number,
   ): void {
-    const tags = value ? [`user:${userId}`, `organization:${value.organization.id}`] : [`user:${userId}`]
+    const user = announcedKey({ kind: 'user', id: userId })
+    const tags = value ? [user, announcedKey({ kind: 'organization', id: value.organization.id })] : [user]
     this.set(membershipKey(userId, organizationRef), value, tags, generation)
   }
 }
