@@ -17,6 +17,8 @@ export interface Config {
   invitationTtlHours: number
   rateLimit: boolean
   gatewayTokens: string[]
+  /** Unset: /metrics is open to whoever reaches the listening address. */
+  metricsToken: string | undefined
 }
 
 export class ConfigError extends Error {
@@ -106,5 +108,6 @@ export function readConfig(env: Env = process.env): Config {
     invitationTtlHours,
     rateLimit: rateLimitRaw === 'on',
     gatewayTokens,
+    metricsToken: value(env, 'METRICS_TOKEN'),
   }
 }

@@ -28,6 +28,7 @@ import { registerMemberRoutes } from './routes/members.routes.ts'
 import { registerOperationsRoutes } from './routes/operations.routes.ts'
 import { registerOrganizationRoutes } from './routes/organizations.routes.ts'
 import { registerPortalRoutes } from './routes/portal.routes.ts'
+import { securityHeaders } from './security-headers.ts'
 
 export interface AppDependencies {
   config: Config
@@ -122,8 +123,10 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     done()
   })
   // Per-request hooks are callback style: an async hook costs a promise on every request.
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  const setSecurityHeaders = securityHeaders(config.publicUrl)
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')
+    setSecurityHeaders(request, reply)
     done(null, payload)
   })
 
@@ -151,7 +154,16 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
       security: [{ bearer: [] }, { cookie: [] }],
     },
   })
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    // The reference page may not be framed, like the console (clickjacking).
+    uiHooks: {
+      onRequest: (_request, reply, done) => {
+        reply.header('x-frame-options', 'DENY').header('content-security-policy', "frame-ancestors 'none'")
+        done()
+      },
+    },
+  })
 
   const clientLimits = config.rateLimit
     ? {
@@ -169,7 +181,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   )
   registerPortalRoutes(app, services)
   registerKeyRoutes(app, services, deps.keyVerifier, config.gatewayTokens)
-  registerOperationsRoutes(app, database, metrics)
+  registerOperationsRoutes(app, database, metrics, config.metricsToken)
   await registerConsoleRoutes(app)
 
   await app.ready()

@@ -1,7 +1,7 @@
 // Who is calling. Every route under /v1/ needs a session unless its config says `public: true`:
 // the token comes from `Authorization: Bearer` or, for the console, the session cookie. A write
-// authenticated by the cookie must come from our own origin (CSRF); a bearer token cannot be sent
-// by a foreign page, so bearer calls need no such check.
+// authenticated by the cookie must show it comes from our own origin (CSRF: see isOwnOrigin); a
+// bearer token cannot be sent by a foreign page, so bearer calls need no such check.
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { DomainError } from '../domain/errors.ts'
 import type { Actor } from '../services/access.ts'
@@ -29,14 +29,25 @@ function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1] ?? ''
 }
 
+/**
+ * Did this request come from a page of our own origin? A browser sends `Origin` on every write
+ * it makes (fetch and forms alike) except in old or odd cases, where `Referer` or Fetch
+ * Metadata's `Sec-Fetch-Site` still tell: a same-origin `Origin` decides; without one, a
+ * same-origin `Referer` or `Sec-Fetch-Site: same-origin` will do, unless the other one points
+ * elsewhere. A request that tells nothing at all is refused: it can only be a non-browser
+ * client with a cookie, and those send `Authorization: Bearer` instead.
+ */
 function isOwnOrigin(request: FastifyRequest, publicUrl: string): boolean {
+  const ours = (origin: string) =>
+    origin === new URL(publicUrl).origin || origin === `${request.protocol}://${request.host}`
   const origin = request.headers.origin
-  if (origin === undefined) {
-    // No Origin: not a browser (browsers send it on every cross-site write), unless Fetch Metadata says otherwise.
-    const site = request.headers['sec-fetch-site']
-    return site === undefined || site === 'same-origin' || site === 'none'
-  }
-  return origin === new URL(publicUrl).origin || origin === `${request.protocol}://${request.host}`
+  if (origin !== undefined) return ours(origin)
+  const referer = request.headers.referer
+  const site = request.headers['sec-fetch-site']
+  const refererIsOurs = referer !== undefined && URL.canParse(referer) && ours(new URL(referer).origin)
+  if (referer !== undefined && !refererIsOurs) return false
+  if (site !== undefined && site !== 'same-origin') return false
+  return refererIsOurs || site === 'same-origin'
 }
 
 export function sessionCookieOptions(publicUrl: string) {

@@ -15,6 +15,7 @@ describe('configuration', () => {
       invitationTtlHours: 168,
       rateLimit: true,
       gatewayTokens: [],
+      metricsToken: undefined,
     })
   })
 
@@ -32,6 +33,7 @@ describe('configuration', () => {
         INVITATION_TTL_HOURS: '0.5',
         RATE_LIMIT: 'off',
         GATEWAY_TOKEN: ' one, two ,,',
+        METRICS_TOKEN: ' scrape ',
       }),
     ).toEqual({
       port: 8080,
@@ -45,6 +47,7 @@ describe('configuration', () => {
       invitationTtlHours: 0.5,
       rateLimit: false,
       gatewayTokens: ['one', 'two'],
+      metricsToken: 'scrape',
     })
   })
 

@@ -2,6 +2,7 @@
 // when needed). Its assets are served with immutable caching (their names carry a content hash);
 // every other GET outside the API answers the console's page, so its client-side routes load
 // directly (history-API fallback). The page forbids framing and anything not from this origin.
+// No source maps are served.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -24,6 +25,9 @@ export async function registerConsoleRoutes(app: App) {
       decorateReply: false,
       immutable: true,
       maxAge: '365d',
+      // Source maps are not built (web/vite.config.ts); one left in dist by an older build is
+      // not served either: they would show anyone the server code the console imports.
+      allowedPath: (pathName) => !pathName.endsWith('.map'),
     })
   }
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {

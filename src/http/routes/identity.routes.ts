@@ -53,7 +53,7 @@ export function registerIdentityRoutes(
   app.post(
     '/v1/auth/sign-up',
     {
-      config: { public: true },
+      config: { public: true, carriesSecret: true },
       schema: {
         tags,
         summary: 'Create an account and sign in',
@@ -71,7 +71,7 @@ export function registerIdentityRoutes(
   app.post(
     '/v1/auth/sign-in',
     {
-      config: { public: true },
+      config: { public: true, carriesSecret: true },
       preHandler: perClient(clientLimits?.signInPerClient),
       schema: {
         tags,

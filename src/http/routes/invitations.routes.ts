@@ -132,7 +132,7 @@ export function registerInvitationRoutes(
   app.get(
     '/v1/invitations/:token',
     {
-      config: { public: true },
+      config: { public: true, carriesSecret: true },
       preHandler: async (request: FastifyRequest) => previewPerClient?.take(request.ip),
       schema: {
         tags,
@@ -162,6 +162,7 @@ export function registerInvitationRoutes(
   app.post(
     '/v1/invitations/:token/accept',
     {
+      config: { carriesSecret: true },
       schema: {
         tags,
         summary: 'Accept, signed in with the invited email: you become a member with the invited roles',
@@ -176,6 +177,7 @@ export function registerInvitationRoutes(
   app.post(
     '/v1/invitations/:token/decline',
     {
+      config: { carriesSecret: true },
       schema: {
         tags,
         summary: 'Decline, signed in with the invited email',

@@ -1,7 +1,4 @@
 // API key routes (API.md "Credentials") and the gateway's key verification.
-import { hash, timingSafeEqual } from 'node:crypto'
-import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import { DomainError } from '../../domain/errors.ts'
 import {
   createApiKey,
   listApiKeys,
@@ -12,6 +9,7 @@ import type { KeyVerifier } from '../../services/credentials/key-verifier.ts'
 import type { ServiceDependencies } from '../../services/dependencies.ts'
 import type { App } from '../app-instance.ts'
 import { actorOf } from '../auth.ts'
+import { requireBearerToken } from '../bearer-tokens.ts'
 import { NoContent, problems } from './common.schemas.ts'
 import { listOf } from './organizations.schemas.ts'
 import {
@@ -26,28 +24,12 @@ import {
   VerifyKeyBody,
 } from './portal.schemas.ts'
 
-const digest = (text: string) => hash('sha256', text, 'buffer')
-
-/** Refuses a caller without one of the configured gateway tokens, comparing in constant time. */
-function gatewayCheck(gatewayTokens: string[]) {
-  const expected = gatewayTokens.map(digest)
-  // Callback style, not async: this runs on every verification, the hottest path.
-  return (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    if (expected.length === 0)
-      return done(
-        new DomainError('unauthenticated', 'key verification is off: no GATEWAY_TOKEN is configured'),
-      )
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
-    const presented = digest(match?.[1] ?? '')
-    let ok = false
-    for (const token of expected) ok = timingSafeEqual(token, presented) || ok
-    if (!ok)
-      return done(
-        new DomainError('unauthenticated', 'present a gateway token: Authorization: Bearer <GATEWAY_TOKEN>'),
-      )
-    done()
-  }
-}
+/** Refuses a caller without one of the configured gateway tokens. */
+const gatewayCheck = (gatewayTokens: string[]) =>
+  requireBearerToken(gatewayTokens, {
+    whenNone: 'key verification is off: no GATEWAY_TOKEN is configured',
+    whenWrong: 'present a gateway token: Authorization: Bearer <GATEWAY_TOKEN>',
+  })
 
 export function registerKeyRoutes(
   app: App,
@@ -77,6 +59,7 @@ export function registerKeyRoutes(
   app.post(
     base,
     {
+      config: { carriesSecret: true },
       schema: {
         tags,
         summary: 'Create a key for an environment; the secret is in this answer only',
@@ -94,6 +77,7 @@ export function registerKeyRoutes(
   app.post(
     `${base}/:keyId/rotate`,
     {
+      config: { carriesSecret: true },
       // The body is optional: none means no grace period.
       preValidation: async (request) => {
         request.body ??= {}
