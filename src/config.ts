@@ -6,6 +6,11 @@ export interface Config {
   host: string
   /** Unset: the embedded PGlite database in dataDir. */
   databaseUrl: string | undefined
+  /**
+   * A direct (not pooled) connection to the same database, for what needs a session of its own
+   * (listening for changes, migrating); unset: databaseUrl.
+   */
+  databaseDirectUrl: string | undefined
   dataDir: string
   /** Base of links in mails, without a trailing slash. */
   publicUrl: string
@@ -14,6 +19,8 @@ export interface Config {
   mailFrom: string
   /** 0 means no limit. */
   orgCreationLimit: number
+  /** Pending invitations one organization may hold at once. */
+  pendingInvitationLimit: number
   invitationTtlHours: number
   rateLimit: boolean
   gatewayTokens: string[]
@@ -66,6 +73,10 @@ export function readConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 3000, 0, 65535)
   const host = value(env, 'HOST') ?? '127.0.0.1'
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], true)
+  const databaseDirectUrl = url(env, 'DATABASE_DIRECT_URL', ['postgres:', 'postgresql:'], true)
+  if (databaseDirectUrl !== undefined && databaseUrl === undefined) {
+    throw new ConfigError('DATABASE_DIRECT_URL', 'needs DATABASE_URL (the pooled connection) set too')
+  }
   const dataDir = value(env, 'DATA_DIR') ?? './data'
   const publicUrl = (
     url(env, 'PUBLIC_URL', ['http:', 'https:'], false) ?? `http://localhost:${port}`
@@ -76,6 +87,7 @@ export function readConfig(env: Env = process.env): Config {
     throw new ConfigError('MAIL_FROM', `must be one address, such as "Portico <no-reply@example.com>"`)
   }
   const orgCreationLimit = integer(env, 'ORG_CREATION_LIMIT', 1, 0, 1_000_000)
+  const pendingInvitationLimit = integer(env, 'PENDING_INVITATION_LIMIT', 500, 1, Number.MAX_SAFE_INTEGER)
 
   const ttlRaw = value(env, 'INVITATION_TTL_HOURS')
   const invitationTtlHours = ttlRaw === undefined ? 168 : Number(ttlRaw)
@@ -100,11 +112,13 @@ export function readConfig(env: Env = process.env): Config {
     port,
     host,
     databaseUrl,
+    databaseDirectUrl,
     dataDir,
     publicUrl,
     smtpUrl,
     mailFrom,
     orgCreationLimit,
+    pendingInvitationLimit,
     invitationTtlHours,
     rateLimit: rateLimitRaw === 'on',
     gatewayTokens,

@@ -22,9 +22,6 @@ export interface Invitation {
   expiresAt: Date
 }
 
-/** Pending invitations an organization may hold at once. */
-export const MAX_PENDING_INVITATIONS = 500
-
 export function statusAt(invitation: Pick<Invitation, 'status' | 'expiresAt'>, now: Date): InvitationStatus {
   return invitation.status === 'pending' && invitation.expiresAt <= now ? 'expired' : invitation.status
 }

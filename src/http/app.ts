@@ -107,6 +107,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     publicUrl: config.publicUrl,
     limits: accountLimits(clock, config.rateLimit),
     orgCreationLimit: config.orgCreationLimit,
+    pendingInvitationLimit: config.pendingInvitationLimit,
     invitationTtlMs: config.invitationTtlHours * 3600 * 1000,
     keyCache: deps.keyVerifier,
     sessionCache: deps.sessionCache,

@@ -26,6 +26,8 @@ export interface ServiceDependencies {
   limits: AccountLimits
   /** Organizations one user may create; 0 means no limit. */
   orgCreationLimit: number
+  /** Pending invitations one organization may hold at once (PENDING_INVITATION_LIMIT). */
+  pendingInvitationLimit: number
   /** How long an invitation stays valid. */
   invitationTtlMs: number
   /** This instance's API-key verification cache (see credentials/key-verifier.ts). */

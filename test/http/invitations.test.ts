@@ -688,6 +688,45 @@ describe('invitation limits', () => {
     }
   })
 
+  it('caps pending invitations at PENDING_INVITATION_LIMIT; expired ones and answered ones do not count', async () => {
+    const portico = await startTestPortico('pglite', {
+      env: { RATE_LIMIT: 'off', PENDING_INVITATION_LIMIT: '2' },
+    })
+    try {
+      const owner = (await signUp(portico.app)) as Person
+      const org = await createOrganization(portico.app, owner, 'Small Cap Org')
+      const invite = (email: string) =>
+        call(portico.app, 'POST', `/v1/organizations/${org.id}/invitations`, {
+          token: owner.token,
+          body: { email, roles: ['member'] },
+        })
+      const first = await invite('small-0@example.com')
+      expect(first.status).toBe(201)
+      expect((await invite('small-1@example.com')).status).toBe(201)
+      const capped = await invite('small-2@example.com')
+      expect(capped.status).toBe(409)
+      expect(capped.body).toMatchObject({
+        code: 'conflict',
+        detail: 'this organization has 2 pending invitations; revoke some first',
+      })
+      expect(
+        (
+          await call(portico.app, 'DELETE', `/v1/organizations/${org.id}/invitations/${first.body.id}`, {
+            token: owner.token,
+          })
+        ).status,
+      ).toBe(204)
+      expect((await invite('small-2@example.com')).status).toBe(201)
+      // Once both pending ones have expired, they no longer count.
+      portico.clock.advance(169 * 3600 * 1000)
+      expect((await invite('small-3@example.com')).status).toBe(201)
+      expect((await invite('small-4@example.com')).status).toBe(201)
+      expect((await invite('small-5@example.com')).status).toBe(409)
+    } finally {
+      await portico.close()
+    }
+  })
+
   it('lifts the per-organization and per-client limits with RATE_LIMIT=off', async () => {
     const portico = await startTestPortico('pglite', { env: { RATE_LIMIT: 'off' } })
     try {

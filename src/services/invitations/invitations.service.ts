@@ -11,7 +11,6 @@ import {
   type Invitation,
   type InvitationStatus,
   isInvitedEmail,
-  MAX_PENDING_INVITATIONS,
   statusAt,
 } from '../../domain/invitation-policy.ts'
 import { canAssignRoles } from '../../domain/membership-policy.ts'
@@ -116,10 +115,11 @@ export async function inviteMember(
     }
     // An expired invitation to the same email gives way to the new one.
     if (pending) await updateInvitation(tx.db, organization.id, pending.id, { status: 'expired' })
-    if ((await countPendingInvitations(tx.db, organization.id, tx.now)) >= MAX_PENDING_INVITATIONS) {
+    const limit = deps.pendingInvitationLimit
+    if ((await countPendingInvitations(tx.db, organization.id, tx.now)) >= limit) {
       throw new DomainError(
         'conflict',
-        `this organization has ${MAX_PENDING_INVITATIONS} pending invitations; revoke some first`,
+        `this organization has ${limit} pending invitation${limit === 1 ? '' : 's'}; revoke some first`,
       )
     }
     const token = newToken()
