@@ -35,7 +35,7 @@ export async function startPortico(config: Config, options: StartOptions = {}): 
   const clock = options.clock ?? systemClock
   const database = options.database ?? (await openDatabase(config))
   try {
-    const applied = await migrateToLatest(database.db)
+    const applied = await database.direct((db) => migrateToLatest(db))
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
     const transport =
       options.transport ??

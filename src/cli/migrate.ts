@@ -7,7 +7,7 @@ try {
   const config = readConfig()
   const database = await openDatabase(config)
   try {
-    const applied = await migrateToLatest(database.db)
+    const applied = await database.direct((db) => migrateToLatest(db))
     console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'the database is up to date')
   } finally {
     await database.close()

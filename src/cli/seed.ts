@@ -33,7 +33,7 @@ try {
   }
   const database = await openDatabase(readConfig())
   try {
-    await migrateToLatest(database.db)
+    await database.direct((db) => migrateToLatest(db))
     const started = performance.now()
     // Every seeded user shares this password: "seeded password".
     await seed(database.db, size, await hash('seeded password'), (line) => console.log(`seed: ${line}`))

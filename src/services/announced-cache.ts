@@ -2,9 +2,10 @@
 // announcement keys it depends on (`user:<id>`, `organization:<id>`, `keys:<organization id>`;
 // migrations 0006 and 0008), and an announcement of one of them drops every entry tagged with it.
 // The transaction helper hands this instance's own announcements over just before it answers;
-// other instances' (and direct SQL's) arrive by NOTIFY. Entries also age out after `ttlMs`, all go
-// when the listener reports a gap or the bound is reached, and a load that raced an announcement
-// is not kept: it may hold what the announcement was about. The session cache and the key verifier
+// other instances' (and direct SQL's) are read from the database a few times a second
+// (store/announcements.ts). Entries also age out after `ttlMs`, all go when the reader reports a
+// gap or the bound is reached, and a load that raced an announcement is not kept: it may hold what
+// the announcement was about. The session cache and the key verifier
 // are built on it.
 import {
   ACCESS_CHANNEL,

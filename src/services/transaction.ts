@@ -2,7 +2,7 @@
 // only happen once it has committed (waking the mail dispatcher) are registered with afterCommit.
 // Just before committing it reads which users', organizations' and API keys' access the writes
 // changed (the database announces it, migrations 0006 and 0008), so this instance's caches forget
-// them before the caller is answered; other instances learn it by NOTIFY.
+// them before the caller is answered; other instances read it from the database (migration 0012).
 import { type AccessChange, accessChangesOfTransaction } from '../store/access-changes.ts'
 import type { Executor } from '../store/executor.ts'
 import type { ServiceDependencies } from './dependencies.ts'

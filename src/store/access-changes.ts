@@ -1,7 +1,7 @@
 // What the database announces when who may act, or what a key verification answers, changes
 // (triggers of migrations 0006 and 0008): keys of the form `user:<id>`, `organization:<id>`,
-// `keys:<organization id>` or `*` (everything), on a NOTIFY channel for every instance and in a
-// transaction-local setting for the transaction that made the change.
+// `keys:<organization id>` or `*` (everything), as rows every instance reads (migration 0012,
+// announcements.ts) and in a transaction-local setting for the transaction that made the change.
 import { sql } from 'kysely'
 import type { Executor } from './executor.ts'
 

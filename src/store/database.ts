@@ -1,12 +1,20 @@
 // Opens the one database Portico runs on: a pg pool when DATABASE_URL is set, otherwise PGlite
 // persisted in DATA_DIR. PGlite is a single-process database, so DATA_DIR is locked by a pid file:
 // a second process on the same directory is refused instead of corrupting it.
+//
+// DATABASE_URL may go through a pooler in transaction mode (PgBouncer): nothing here keeps state
+// in a session between transactions. Announcements are read by polling (announcements.ts), not
+// LISTEN; the migration lock is transaction-scoped (migrate.ts); pg sends unnamed statements.
+// DATABASE_DIRECT_URL, when set, is used only to migrate.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
-import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
+import { Kysely, PGliteDialect, PostgresAdapter, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
+import { ACCESS_CHANNEL } from './access-changes.ts'
+import { AnnouncementFollower } from './announcements.ts'
+import { MIGRATION_LOCK_ID } from './migrate.ts'
 import type { Tables } from './tables.ts'
 
 export type DatabaseKind = 'pglite' | 'postgres'
@@ -25,16 +33,47 @@ export interface Database {
   /** Resolves when the database answers a query. */
   ping(): Promise<void>
   /**
-   * Calls `onMessage` for every NOTIFY on `channel` (from any instance, after its transaction
-   * commits), and `onGap` when messages may have been missed (a lost connection). Resolves with
-   * the function that stops listening.
+   * Calls `onMessage` for every key announced on `channel` (ACCESS_CHANNEL, the only one) by any
+   * instance's write once it commits (read within ANNOUNCEMENT_POLL_MS), and `onGap` when keys may
+   * have been missed (the database did not answer for a while). Resolves with the function that
+   * stops listening.
    */
   listen(
     channel: string,
     onMessage: (payload: string) => void,
     onGap: () => void,
   ): Promise<() => Promise<void>>
+  /**
+   * Runs `work` on the direct connection (DATABASE_DIRECT_URL) when one is configured, else on
+   * the pool: for migrating.
+   */
+  direct<T>(work: (db: Kysely<Tables>) => Promise<T>): Promise<T>
   close(): Promise<void>
+}
+
+/**
+ * Kysely's migrator takes a session-level advisory lock; through a pooler in transaction mode a
+ * session lock stays on whichever server connection took it. Portico migrates in one transaction
+ * under a transaction-scoped lock instead (migrate.ts), so the migrator's own lock is that lock.
+ */
+class TransactionLockAdapter extends PostgresAdapter {
+  override async acquireMigrationLock(db: Kysely<unknown>): Promise<void> {
+    await sql`select pg_advisory_xact_lock(${sql.lit(MIGRATION_LOCK_ID)})`.execute(db)
+  }
+  override async releaseMigrationLock(): Promise<void> {}
+}
+
+class PorticoPostgresDialect extends PostgresDialect {
+  override createAdapter(): PostgresAdapter {
+    return new TransactionLockAdapter()
+  }
+}
+
+function listenTo(follower: AnnouncementFollower): Database['listen'] {
+  return (channel, onMessage, onGap) => {
+    if (channel !== ACCESS_CHANNEL) throw new Error(`no announcements on ${channel}`)
+    return follower.subscribe(onMessage, onGap)
+  }
 }
 
 export class DatabaseUnavailableError extends Error {
@@ -93,6 +132,7 @@ export async function openPGlite(dataDir: string | undefined): Promise<Database>
     throw new DatabaseUnavailableError(`could not open the embedded database: ${(error as Error).message}`)
   }
   const db = new Kysely<Tables>({ dialect: new PGliteDialect({ pglite }) })
+  const follower = new AnnouncementFollower(db)
   return {
     db,
     kind: 'pglite',
@@ -100,9 +140,10 @@ export async function openPGlite(dataDir: string | undefined): Promise<Database>
     ping: async () => {
       await sql`select 1`.execute(db)
     },
-    // PGlite is one process: its notifications never get lost, so there is no gap to report.
-    listen: async (channel, onMessage) => pglite.listen(channel, onMessage),
+    listen: listenTo(follower),
+    direct: (work) => work(db),
     close: async () => {
+      await follower.stop()
       await db.destroy()
       unlock()
     },
@@ -111,14 +152,20 @@ export async function openPGlite(dataDir: string | undefined): Promise<Database>
 
 export async function openPostgres(
   connectionString: string,
-  options: { max?: number; onQuery?: (sql: string, parameters: readonly unknown[]) => void } = {},
+  options: {
+    max?: number
+    onQuery?: (sql: string, parameters: readonly unknown[]) => void
+    /** DATABASE_DIRECT_URL: for migrating when connectionString goes through a pooler. */
+    directUrl?: string
+  } = {},
 ): Promise<Database> {
   const pool = new pg.Pool({ connectionString, max: options.max ?? 10, connectionTimeoutMillis: 5_000 })
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
   const onQuery = options.onQuery
+  const directUrl = options.directUrl
   const db = new Kysely<Tables>({
-    dialect: new PostgresDialect({ pool }),
+    dialect: new PorticoPostgresDialect({ pool }),
     // Only tests observe queries (to check their plans); production passes no observer.
     log: onQuery
       ? (event) => {
@@ -126,7 +173,7 @@ export async function openPostgres(
         }
       : undefined,
   })
-  const listeners = new Set<() => Promise<void>>()
+  const follower = new AnnouncementFollower(db)
   const database: Database = {
     db,
     kind: 'postgres',
@@ -134,16 +181,22 @@ export async function openPostgres(
     ping: async () => {
       await sql`select 1`.execute(db)
     },
-    listen: async (channel, onMessage, onGap) => {
-      const stop = await listenOnPostgres(connectionString, channel, onMessage, onGap)
-      listeners.add(stop)
-      return async () => {
-        listeners.delete(stop)
-        await stop()
+    listen: listenTo(follower),
+    direct: async (work) => {
+      if (directUrl === undefined) return work(db)
+      const directDb = new Kysely<Tables>({
+        dialect: new PorticoPostgresDialect({
+          pool: new pg.Pool({ connectionString: directUrl, max: 1, connectionTimeoutMillis: 5_000 }),
+        }),
+      })
+      try {
+        return await work(directDb)
+      } finally {
+        await directDb.destroy()
       }
     },
     close: async () => {
-      await Promise.all([...listeners].map((stop) => stop()))
+      await follower.stop()
       await db.destroy()
     },
   }
@@ -164,54 +217,12 @@ export async function openPostgres(
   return database
 }
 
-/**
- * LISTEN on a dedicated connection (a pooled one would be handed to queries). When it drops, it
- * reconnects and reports a gap, since notifications sent meanwhile are lost.
- */
-async function listenOnPostgres(
-  connectionString: string,
-  channel: string,
-  onMessage: (payload: string) => void,
-  onGap: () => void,
-): Promise<() => Promise<void>> {
-  let stopped = false
-  let client: pg.Client | undefined
-  const connect = async (): Promise<void> => {
-    const next = new pg.Client({ connectionString })
-    next.on('notification', (message) => {
-      if (message.channel === channel) onMessage(message.payload ?? '')
-    })
-    next.on('error', () => {
-      if (stopped) return
-      void next.end().catch(() => {})
-      onGap()
-      setTimeout(() => void reconnect(), 500).unref()
-    })
-    await next.connect()
-    await next.query(`listen ${pg.escapeIdentifier(channel)}`)
-    client = next
-  }
-  const reconnect = async (): Promise<void> => {
-    while (!stopped) {
-      try {
-        await connect()
-        onGap()
-        return
-      } catch {
-        await new Promise((resolve) => setTimeout(resolve, 1_000).unref())
-      }
-    }
-  }
-  await connect()
-  return async () => {
-    stopped = true
-    await client?.end().catch(() => {})
-  }
-}
-
 export function openDatabase(options: {
   databaseUrl: string | undefined
+  databaseDirectUrl?: string | undefined
   dataDir: string
 }): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPGlite(options.dataDir)
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, { directUrl: options.databaseDirectUrl })
+    : openPGlite(options.dataDir)
 }

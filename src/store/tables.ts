@@ -147,6 +147,21 @@ export interface ApiKeysTable extends TenantRow {
   revoked_at: Date | null
 }
 
+/** One key a write announced (migration 0012); `xact` is the writing transaction's id (xid8, as text). */
+export interface AccessAnnouncementsTable {
+  id: Generated<string>
+  xact: Generated<string>
+  key: string
+  at: Generated<Date>
+}
+
+/** Pending invitations per organization, spread over shards (migration 0012); kept by a trigger. */
+export interface InvitationTalliesTable {
+  organization_id: string
+  shard: number
+  pending: number
+}
+
 export interface Tables {
   users: UsersTable
   sessions: SessionsTable
@@ -162,4 +177,6 @@ export interface Tables {
   applications: ApplicationsTable
   subscriptions: SubscriptionsTable
   api_keys: ApiKeysTable
+  access_announcements: AccessAnnouncementsTable
+  invitation_tallies: InvitationTalliesTable
 }

@@ -9,7 +9,7 @@ import { databases } from '../helpers/databases.ts'
 import { type Answer, call, signUp } from '../helpers/http.ts'
 import { addMember, createOrganization } from '../helpers/organizations.ts'
 import { startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
-import { startTwoInstances, type TwoInstances } from '../helpers/two-instances.ts'
+import { connections, startTwoInstances, type TwoInstances } from '../helpers/two-instances.ts'
 
 /** Polls until `done` holds of the answer (at most 5 s); the time it took, in ms. */
 async function within(ask: () => Promise<Answer>, done: (answer: Answer) => boolean): Promise<number> {
@@ -158,45 +158,48 @@ describe.each(databases)('the session cache on %s', (databaseName) => {
   })
 })
 
-describe.runIf(databases.includes('postgres'))('the session cache across instances on PostgreSQL', () => {
-  let instances: TwoInstances
-  let a: Portico
-  beforeAll(async () => {
-    instances = await startTwoInstances()
-    a = instances.a
-  })
-  afterAll(async () => {
-    await instances?.close()
-  })
+describe.runIf(databases.includes('postgres')).each(connections)(
+  'the session cache across instances on PostgreSQL, connected %s',
+  (connection) => {
+    let instances: TwoInstances
+    let a: Portico
+    beforeAll(async () => {
+      instances = await startTwoInstances({}, connection)
+      a = instances.a
+    })
+    afterAll(async () => {
+      await instances?.close()
+    })
 
-  it('stops answering a removed member and a signed-out session on the other instance within 1 s', async () => {
-    const owner = await signUp(a.app)
-    const org = await createOrganization(a.app, owner, 'Two Instances')
-    const figures: number[] = []
-    for (let round = 0; round < 5; round++) {
-      const member = await signUp(a.app)
-      await verifyEmail(a, member)
-      const invitation = await call(a.app, 'POST', `/v1/organizations/${org.id}/invitations`, {
-        token: owner.token,
-        body: { email: member.email, roles: ['admin'] },
-      })
-      await call(a.app, 'POST', `/v1/me/invitations/${invitation.body.id}/accept`, { token: member.token })
-      const readOnB = () =>
-        call(instances.b.app, 'GET', `/v1/organizations/${org.id}`, { token: member.token })
-      await within(readOnB, (answer) => answer.status === 200)
-      expect((await readOnB()).status).toBe(200)
-      await call(a.app, 'DELETE', `/v1/organizations/${org.id}/members/${member.user.id}`, {
-        token: owner.token,
-      })
-      const removal = await within(readOnB, (answer) => answer.status === 404)
-      await call(a.app, 'POST', '/v1/auth/sign-out', { token: member.token })
-      const signOut = await within(readOnB, (answer) => answer.status === 401)
-      figures.push(removal, signOut)
-      expect(removal).toBeLessThan(1_000)
-      expect(signOut).toBeLessThan(1_000)
-    }
-    console.log(
-      `removal and sign-out seen by the other instance after ${figures.map((ms) => ms.toFixed(1)).join(', ')} ms`,
-    )
-  })
-})
+    it('stops answering a removed member and a signed-out session on the other instance within 1 s', async () => {
+      const owner = await signUp(a.app)
+      const org = await createOrganization(a.app, owner, 'Two Instances')
+      const figures: number[] = []
+      for (let round = 0; round < 5; round++) {
+        const member = await signUp(a.app)
+        await verifyEmail(a, member)
+        const invitation = await call(a.app, 'POST', `/v1/organizations/${org.id}/invitations`, {
+          token: owner.token,
+          body: { email: member.email, roles: ['admin'] },
+        })
+        await call(a.app, 'POST', `/v1/me/invitations/${invitation.body.id}/accept`, { token: member.token })
+        const readOnB = () =>
+          call(instances.b.app, 'GET', `/v1/organizations/${org.id}`, { token: member.token })
+        await within(readOnB, (answer) => answer.status === 200)
+        expect((await readOnB()).status).toBe(200)
+        await call(a.app, 'DELETE', `/v1/organizations/${org.id}/members/${member.user.id}`, {
+          token: owner.token,
+        })
+        const removal = await within(readOnB, (answer) => answer.status === 404)
+        await call(a.app, 'POST', '/v1/auth/sign-out', { token: member.token })
+        const signOut = await within(readOnB, (answer) => answer.status === 401)
+        figures.push(removal, signOut)
+        expect(removal).toBeLessThan(1_000)
+        expect(signOut).toBeLessThan(1_000)
+      }
+      console.log(
+        `removal and sign-out seen by the other instance after ${figures.map((ms) => ms.toFixed(1)).join(', ')} ms`,
+      )
+    })
+  },
+)

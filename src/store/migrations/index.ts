@@ -8,6 +8,7 @@ import * as memberSearch from './0005_member_search.ts'
 import * as accessEvents from './0006_access_events.ts'
 import * as memberSearchOneIndex from './0007_member_search_one_index.ts'
 import * as keyEvents from './0008_key_events.ts'
+import * as announcementsAndTallies from './0012_announcements_and_tallies.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': identity,
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006_access_events': accessEvents,
   '0007_member_search_one_index': memberSearchOneIndex,
   '0008_key_events': keyEvents,
+  '0012_announcements_and_tallies': announcementsAndTallies,
 }
