@@ -1,10 +1,12 @@
 import { defineConfig } from 'vitest/config'
 
-// Browser tests: playwright-core driving Debian's Chromium (/usr/bin/chromium) against a real
-// Portico process. Part of `npm test`; `npm run test:e2e` runs them alone.
+// Browser tests: playwright-core driving Chromium (found by test/helpers/chromium.ts: CHROMIUM_PATH,
+// Debian's /usr/bin/chromium, an installed Chrome, else the bundled @sparticuz/chromium) against a
+// real Portico process. Part of `npm test`; `npm run test:e2e` runs them alone.
 export default defineConfig({
   test: {
     include: ['test/e2e/**/*.test.ts'],
+    globalSetup: ['test/helpers/postgres-setup.ts', 'test/helpers/chromium-setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 120_000,

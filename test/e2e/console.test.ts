@@ -1,23 +1,19 @@
 /// <reference lib="dom" />
-// The console in a real browser (playwright-core driving Debian's Chromium) against a real Portico
-// process on PGlite with a real SMTP server catching mail: the seeds' flows, step by step as they
-// are written. Screenshots of the main pages go to docs/screenshots/.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+// The console in a real browser (playwright-core driving the Chromium that test/helpers/chromium.ts
+// finds) against a real Portico process on PGlite with a real SMTP server catching mail: the seeds'
+// flows, step by step as they are written. Screenshots of the main pages go to docs/screenshots/.
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from '../helpers/chromium.ts'
 import { images } from '../helpers/images.ts'
 import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
 import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
 const screenshots = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-
-if (!existsSync(CHROMIUM)) {
-  throw new Error(`browser tests need Debian's Chromium at ${CHROMIUM}: apt-get install -y chromium`)
-}
 
 describe('the console', () => {
   let server: ServerProcess
@@ -40,19 +36,7 @@ describe('the console', () => {
       RATE_LIMIT: 'off',
     })
     await waitUntilReady(server)
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    })
+    browser = await launchChromium()
   })
 
   afterAll(async () => {

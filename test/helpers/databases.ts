@@ -1,14 +1,18 @@
 // The databases every storage suite runs on: PGlite always, and PostgreSQL unless
-// TEST_DATABASE_URL=off. Each test file gets a fresh database of its own (PGlite in memory, or a
-// new PostgreSQL database dropped afterwards), so files run in parallel without sharing rows.
+// TEST_DATABASE_URL=off. Which PostgreSQL is found once per run by test/helpers/postgres-setup.ts
+// (TEST_DATABASE_URL, else the one at 127.0.0.1:5432, else an embedded one). Each test file gets a
+// fresh database of its own (PGlite in memory, or a new PostgreSQL database dropped afterwards), so
+// files run in parallel without sharing rows.
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import { inject } from 'vitest'
 import { type Database, openPGlite, openPostgres } from '../../src/store/database.ts'
 
 export type DatabaseName = 'pglite' | 'postgres'
 
-const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
-const postgresUrl = process.env.TEST_DATABASE_URL ?? DEFAULT_POSTGRES_URL
+// Outside a run with postgres-setup.ts as globalSetup nothing is provided: fall back to the variable.
+const postgresUrl =
+  inject('postgresUrl') ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
 export const databases: DatabaseName[] = postgresUrl === 'off' ? ['pglite'] : ['pglite', 'postgres']
 
@@ -24,7 +28,7 @@ async function createPostgresDatabase(): Promise<{ url: string; drop: () => Prom
     await admin.connect()
   } catch (error) {
     throw new Error(
-      `PostgreSQL is not reachable at ${postgresUrl} (${(error as Error).message}); start it, point TEST_DATABASE_URL at one, or set TEST_DATABASE_URL=off`,
+      `PostgreSQL is not reachable at ${postgresUrl} (${(error as Error).message}); it was found at the start of the run by test/helpers/postgres-setup.ts`,
     )
   }
   await admin.query(`create database ${name}`)
