@@ -1,8 +1,9 @@
 // A PgBouncer in transaction mode in front of the test PostgreSQL, for the tests that run Portico
 // through a pooler: its own process on a free port with a generated configuration, stopped by
-// `close`. Needs the `pgbouncer` binary (`apt-get install pgbouncer`; .ci/run installs it).
+// `close`. Needs the `pgbouncer` binary (`apt-get install pgbouncer`; .ci/run installs it); where
+// it is missing, two-instances.ts leaves the through-PgBouncer variants out and the run says so.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { accessSync, chmodSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,15 +15,31 @@ export interface PgBouncer {
   close(): Promise<void>
 }
 
-function pgbouncerBinary(): string {
+/** The pgbouncer binary of this machine, or undefined where it is not installed (npm ships none). */
+export function findPgBouncer(): string | undefined {
   for (const candidate of ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer']) {
-    if (existsSync(candidate)) return candidate
+    if (isExecutableFile(candidate)) return candidate
   }
   try {
-    return execFileSync('sh', ['-c', 'command -v pgbouncer'], { encoding: 'utf8' }).trim()
+    return execFileSync('sh', ['-c', 'command -v pgbouncer'], { encoding: 'utf8' }).trim() || undefined
   } catch {
-    throw new Error('pgbouncer is not installed (apt-get install -y pgbouncer)')
+    return undefined
   }
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK)
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
+function pgbouncerBinary(): string {
+  const binary = findPgBouncer()
+  if (!binary) throw new Error('pgbouncer is not installed (apt-get install -y pgbouncer)')
+  return binary
 }
 
 async function freePort(): Promise<number> {

@@ -11,6 +11,7 @@ import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import type { TestProject } from 'vitest/node'
+import { findPgBouncer } from './pgbouncer.ts'
 import { freePort } from './server-process.ts'
 
 declare module 'vitest' {
@@ -26,6 +27,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const chosen = await choosePostgres()
   project.provide('postgresUrl', chosen.url)
   console.log(`PostgreSQL for the storage suites: ${chosen.description}`)
+  if (chosen.url !== 'off') {
+    const pgbouncer = findPgBouncer()
+    console.log(
+      pgbouncer
+        ? `PgBouncer for the multi-instance tests through a pooler: ${pgbouncer}`
+        : 'PgBouncer: not installed, so the multi-instance tests run directly only (apt-get install pgbouncer adds the variants through a pooler)',
+    )
+  }
   return chosen.stop
 }
 

@@ -8,7 +8,7 @@ import { createLogger } from '../../src/http/logging.ts'
 import { type Portico, startPortico } from '../../src/portico.ts'
 import { openPostgres } from '../../src/store/database.ts'
 import { openTestDatabase } from './databases.ts'
-import { startPgBouncer } from './pgbouncer.ts'
+import { findPgBouncer, startPgBouncer } from './pgbouncer.ts'
 
 export interface TwoInstances {
   a: Portico
@@ -16,9 +16,10 @@ export interface TwoInstances {
   close(): Promise<void>
 }
 
-/** How the instances reach PostgreSQL, for `describe.each`. */
-export const connections = ['directly', 'through PgBouncer in transaction mode'] as const
-export type Connection = (typeof connections)[number]
+/** How the instances reach PostgreSQL, for `describe.each`: through PgBouncer where it is installed. */
+const allConnections = ['directly', 'through PgBouncer in transaction mode'] as const
+export type Connection = (typeof allConnections)[number]
+export const connections: readonly Connection[] = findPgBouncer() ? allConnections : ['directly']
 
 export async function startTwoInstances(
   env: Record<string, string> = {},
