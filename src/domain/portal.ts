@@ -1,5 +1,6 @@
 // Developer-portal resources: APIs and their status, environments, applications.
 import { allowed, type Decision, refused } from './errors.ts'
+import { isPortalOnly, type RoleName } from './permissions.ts'
 
 export type ApiStatus = 'draft' | 'published' | 'deprecated'
 
@@ -84,4 +85,35 @@ export function checkApiDeletable(api: Pick<Api, 'status'>, subscriptions: numbe
     return refused('conflict', 'this API has subscriptions: deprecate it before deleting it')
   }
   return allowed
+}
+
+interface MemberRoles {
+  userId: string
+  roles: readonly RoleName[]
+}
+
+/**
+ * Whose applications a member works with: a portal-only member (an external API subscriber)
+ * only with the applications they created — others' are not found, so they never learn of them
+ * — and anyone else with all of the organization's.
+ */
+export function applicationScopeOf(member: MemberRoles): { createdBy?: string } {
+  return isPortalOnly(member.roles) ? { createdBy: member.userId } : {}
+}
+
+/** Which live keys go when a membership ends (removal or leave). */
+export interface KeysEndingWithMembership {
+  /** Every key the member created, on any application. */
+  createdByMember: boolean
+  /** Every key of the applications the member created, whoever made it. */
+  ofMembersApplications: boolean
+}
+
+/**
+ * Keys belong to the organization's applications and outlive their maker, unless the remover
+ * asks (`revokeKeys`) to revoke the keys the member created. A portal-only member's applications
+ * are theirs alone (see applicationScopeOf): their keys always end with the membership.
+ */
+export function keysEndingWithMembership(member: MemberRoles, revokeKeys: boolean): KeysEndingWithMembership {
+  return { createdByMember: revokeKeys, ofMembersApplications: isPortalOnly(member.roles) }
 }

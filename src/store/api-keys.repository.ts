@@ -146,6 +146,66 @@ export async function updateApiKey(
     .execute()
 }
 
+/**
+ * The live keys (neither revoked nor expired at `now`) of a member, newest first: those they
+ * created, those of the applications they created, or both, as `which` says.
+ */
+export async function listLiveKeysOfMember(
+  db: Executor,
+  organizationId: string,
+  userId: string,
+  which: { createdByMember: boolean; ofMembersApplications: boolean },
+  now: Date,
+): Promise<ApiKey[]> {
+  if (!which.createdByMember && !which.ofMembersApplications) return []
+  const rows = await selectKeys(db)
+    .where('api_keys.organization_id', '=', organizationId)
+    .where('api_keys.revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('api_keys.expires_at', 'is', null), eb('api_keys.expires_at', '>', now)]))
+    .where((eb) =>
+      eb.or([
+        ...(which.createdByMember ? [eb('api_keys.created_by', '=', userId)] : []),
+        ...(which.ofMembersApplications
+          ? [
+              eb(
+                'api_keys.application_id',
+                'in',
+                eb
+                  .selectFrom('applications')
+                  .select('applications.id')
+                  .where('applications.organization_id', '=', organizationId)
+                  .where('applications.created_by', '=', userId),
+              ),
+            ]
+          : []),
+      ]),
+    )
+    .orderBy('api_keys.created_at', 'desc')
+    .orderBy('api_keys.id', 'desc')
+    .execute()
+  return rows.map(keyRowToApiKey)
+}
+
+/**
+ * Revokes these keys at `now`, in one statement: the database announces it once to every
+ * instance's key cache (migration 0008). Keys already revoked keep their time.
+ */
+export async function revokeApiKeys(
+  db: Executor,
+  organizationId: string,
+  ids: string[],
+  now: Date,
+): Promise<void> {
+  if (ids.length === 0) return
+  await db
+    .updateTable('api_keys')
+    .set({ revoked_at: now })
+    .where('organization_id', '=', organizationId)
+    .where('id', 'in', ids)
+    .where('revoked_at', 'is', null)
+    .execute()
+}
+
 /** What a gateway's verification needs to know of a key, and the APIs its application subscribes to. */
 export interface KeyVerificationFacts {
   organizationId: string

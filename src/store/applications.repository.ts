@@ -43,17 +43,24 @@ export async function insertApplication(
   return row && applicationRowToApplication(row)
 }
 
+/** Which applications a query may see: with `createdBy`, only those that user created. */
+export interface ApplicationScope {
+  createdBy?: string
+}
+
 export async function findApplication(
   db: Executor,
   organizationId: string,
   id: string,
+  scope: ApplicationScope = {},
 ): Promise<Application | undefined> {
-  const row = await db
+  let select = db
     .selectFrom('applications')
     .select(columns)
     .where('organization_id', '=', organizationId)
     .where('id', '=', id)
-    .executeTakeFirst()
+  if (scope.createdBy !== undefined) select = select.where('created_by', '=', scope.createdBy)
+  const row = await select.executeTakeFirst()
   return row && applicationRowToApplication(row)
 }
 
@@ -61,11 +68,29 @@ export async function listApplications(
   db: Executor,
   organizationId: string,
   page: { limit: number; after?: { at: Date; id: string } },
+  scope: ApplicationScope = {},
 ): Promise<Application[]> {
   let select = db.selectFrom('applications').select(columns).where('organization_id', '=', organizationId)
+  if (scope.createdBy !== undefined) select = select.where('created_by', '=', scope.createdBy)
   if (page.after) select = select.where(createdAfter('applications', page.after))
   const rows = await select.orderBy('created_at').orderBy('id').limit(page.limit).execute()
   return rows.map(applicationRowToApplication)
+}
+
+/** The id and name of every application the user created in the organization, oldest first. */
+export async function listApplicationNamesCreatedBy(
+  db: Executor,
+  organizationId: string,
+  userId: string,
+): Promise<{ id: string; name: string }[]> {
+  return db
+    .selectFrom('applications')
+    .select(['id', 'name'])
+    .where('organization_id', '=', organizationId)
+    .where('created_by', '=', userId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
 }
 
 /** Applies a change; undefined when the new name is taken. */

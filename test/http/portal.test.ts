@@ -823,9 +823,12 @@ describe.each(databases)('developer-portal resources on %s', (databaseName) => {
       '%s may do exactly what its permissions say',
       async (role, allowed) => {
         const { owner, org } = await owned(`Matrix ${role}`)
+        const person = await addMember(portico, org.id, [role as RoleName])
+        // An external API subscriber works with the applications they created only.
+        const creator = role === 'external-api-subscriber' ? person : owner
         const api = await publishedApi(app(), owner.token, org.id)
         const draft = await draftApi(app(), owner.token, org.id, 'Draft', '/draft')
-        const shop = await application(app(), owner.token, org.id)
+        const shop = await application(app(), creator.token, org.id)
         const key = await apiKey(app(), owner.token, org.id, shop.id)
         const subscription = await subscribe(app(), owner.token, org.id, shop.id, api.id)
         const environment = await must(
@@ -837,7 +840,7 @@ describe.each(databases)('developer-portal resources on %s', (databaseName) => {
         )
         const spareApi = await publishedApi(app(), owner.token, org.id)
         const spareDraft = await draftApi(app(), owner.token, org.id, 'Spare', '/spare')
-        const spareApp = await application(app(), owner.token, org.id)
+        const spareApp = await application(app(), creator.token, org.id)
         const ctx: Context = {
           orgId: org.id,
           apiId: api.id,
@@ -850,7 +853,6 @@ describe.each(databases)('developer-portal resources on %s', (databaseName) => {
           spareDraftApiId: spareDraft.id,
           spareAppId: spareApp.id,
         }
-        const person = await addMember(portico, org.id, [role as RoleName])
         for (const action of actions) {
           const status = await action.run(ctx, person.token)
           if (allowed.includes(action.permission))

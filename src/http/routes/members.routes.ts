@@ -5,6 +5,7 @@ import {
   checkPermissions,
   listMembers,
   listRoles,
+  removalImpact,
   removeMember,
 } from '../../services/members/members.service.ts'
 import { DEFAULT_PAGE_SIZE } from '../../services/pagination.ts'
@@ -21,8 +22,10 @@ import {
   OrganizationParams,
   PermissionCheckBody,
   PermissionCheckSchema,
+  RemoveMemberQuery,
   RoleSchema,
 } from './organizations.schemas.ts'
+import { keyBody, RemovalImpactSchema } from './portal.schemas.ts'
 
 const tags = ['members']
 
@@ -68,14 +71,37 @@ export function registerMemberRoutes(app: App, deps: ServiceDependencies) {
     {
       schema: {
         tags,
-        summary: 'Remove a member, or leave when the id is your own',
+        summary:
+          'Remove a member, or leave when the id is your own; `revokeKeys=true` also revokes every live key they created',
+        description:
+          'An external API subscriber’s applications are theirs alone: their keys are revoked when the membership ends, asked or not.',
         params: MemberParams,
-        response: { 204: NoContent, ...problems(401, 403, 404, 409) },
+        querystring: RemoveMemberQuery,
+        response: { 204: NoContent, ...problems(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
-      await removeMember(deps, actorOf(request), request.params.userId)
+      await removeMember(deps, actorOf(request), request.params.userId, {
+        revokeKeys: request.query.revokeKeys,
+      })
       return reply.code(204).send()
+    },
+  )
+
+  app.get(
+    '/v1/organizations/:org/members/:userId/removal-impact',
+    {
+      schema: {
+        tags,
+        summary:
+          'What removing this member takes: the live keys they created (what revokeKeys=true revokes, with those that go anyway) and the applications they created',
+        params: MemberParams,
+        response: { 200: RemovalImpactSchema, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const impact = await removalImpact(deps, actorOf(request), request.params.userId)
+      return { keys: impact.keys.map(keyBody), applications: impact.applications }
     },
   )
 

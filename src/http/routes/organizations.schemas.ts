@@ -30,6 +30,12 @@ export const PageQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })),
   cursor: Type.Optional(Type.String({ maxLength: 512 })),
 })
+export const RemoveMemberQuery = Type.Object({
+  revokeKeys: Type.Optional(
+    Type.Boolean({ default: false, description: 'also revoke every live key the member created' }),
+  ),
+})
+
 export const MembersQuery = Type.Object({
   ...PageQuery.properties,
   q: Type.Optional(Type.String({ maxLength: 200, description: 'matches names and emails' })),

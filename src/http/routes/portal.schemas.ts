@@ -88,6 +88,11 @@ export const KeySchema = Type.Object({
   lastUsedAt: Type.Union([Timestamp, Type.Null()]),
   expiresAt: Type.Union([Timestamp, Type.Null()]),
 })
+/** What a member's removal takes of the portal (API.md "Members and roles", removal-impact). */
+export const RemovalImpactSchema = Type.Object({
+  keys: Type.Array(KeySchema),
+  applications: Type.Array(Type.Object({ id: Uuid, name: Type.String() })),
+})
 export const KeyWithSecretSchema = Type.Object({
   ...KeySchema.properties,
   secret: Type.String({ description: 'shown once, never again' }),

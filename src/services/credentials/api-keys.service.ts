@@ -1,17 +1,22 @@
 // API keys of an application, per environment. The secret is returned once, on create and rotate;
 // only its SHA-256 is stored. Keys belong to the organization, not to whoever created them, so a
-// member's removal leaves them working.
+// member's removal leaves them working, unless the remover asks to revoke them or the member was
+// portal-only (their applications' keys end with them): revokeKeysAtMembershipEnd.
 
 import { displayPartsOf, hashApiKey, MAX_ROTATION_GRACE_SECONDS, newApiKey } from '../../domain/api-keys.ts'
 import { DomainError, invalidField } from '../../domain/errors.ts'
-import type { ApiKey } from '../../domain/portal.ts'
+import type { RoleName } from '../../domain/permissions.ts'
+import { type ApiKey, keysEndingWithMembership } from '../../domain/portal.ts'
 import {
   findApiKey,
   insertApiKey,
   listApiKeys as listKeyRows,
+  listLiveKeysOfMember,
+  revokeApiKeys,
   updateApiKey,
 } from '../../store/api-keys.repository.ts'
 import { findEnvironment } from '../../store/environments.repository.ts'
+import type { Executor } from '../../store/executor.ts'
 import { type Actor, requirePermission } from '../access.ts'
 import { recordAudit } from '../audit.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
@@ -29,7 +34,7 @@ export async function listApiKeys(
   applicationId: string,
 ): Promise<ApiKey[]> {
   const { organization } = requirePermission(actor, 'credential:read')
-  await requireApplication(deps.db, organization.id, applicationId)
+  await requireApplication(deps.db, actor, applicationId)
   return listKeyRows(deps.db, organization.id, applicationId)
 }
 
@@ -66,7 +71,7 @@ export async function createApiKey(
 ): Promise<CreatedKey> {
   const { organization } = requirePermission(actor, 'credential:create')
   return inTransaction(deps, async (tx) => {
-    await requireApplication(tx.db, organization.id, applicationId)
+    await requireApplication(tx.db, actor, applicationId)
     const environment = await findEnvironment(tx.db, organization.id, { name: input.environment })
     if (!environment) throw invalidField('/environment', `names no environment of this organization`)
     const expiresAt = input.expiresAt === undefined ? null : new Date(input.expiresAt)
@@ -118,7 +123,7 @@ export async function rotateApiKey(
     )
   }
   return inTransaction(deps, async (tx) => {
-    await requireApplication(tx.db, organization.id, applicationId)
+    await requireApplication(tx.db, actor, applicationId)
     const old = await findApiKey(tx.db, organization.id, applicationId, keyId, true)
     if (!old || old.revokedAt) throw new DomainError('not_found', 'no such key')
     const created = await issueKey(
@@ -158,7 +163,7 @@ export async function revokeApiKey(
 ): Promise<void> {
   const { organization } = requirePermission(actor, 'credential:revoke')
   await inTransaction(deps, async (tx) => {
-    await requireApplication(tx.db, organization.id, applicationId)
+    await requireApplication(tx.db, actor, applicationId)
     const key = await findApiKey(tx.db, organization.id, applicationId, keyId, true)
     if (!key || key.revokedAt) throw new DomainError('not_found', 'no such key')
     await updateApiKey(tx.db, organization.id, keyId, { revokedAt: tx.now })
@@ -170,4 +175,57 @@ export async function revokeApiKey(
       before: { prefix: key.prefix, name: key.name },
     })
   })
+}
+
+/**
+ * The live keys a membership's end would revoke (see keysEndingWithMembership): what the console
+ * shows the remover before they confirm.
+ */
+export function keysEndingWith(
+  db: Executor,
+  organizationId: string,
+  member: { userId: string; roles: readonly RoleName[] },
+  revokeKeys: boolean,
+  now: Date,
+): Promise<ApiKey[]> {
+  return listLiveKeysOfMember(
+    db,
+    organizationId,
+    member.userId,
+    keysEndingWithMembership(member, revokeKeys),
+    now,
+  )
+}
+
+/**
+ * The one place where keys are revoked because a membership ended (removed or left), in that
+ * change's transaction: with `revokeKeys`, every live key the member created; for a portal-only
+ * member, every live key of the applications they created. Each is audited as `key.revoked`;
+ * the database announces the revocation to every instance's key cache, which drops it at once.
+ */
+export async function revokeKeysAtMembershipEnd(
+  tx: Transaction,
+  actor: Actor,
+  organizationId: string,
+  member: { userId: string; roles: readonly RoleName[] },
+  revokeKeys: boolean,
+): Promise<ApiKey[]> {
+  const keys = await keysEndingWith(tx.db, organizationId, member, revokeKeys, tx.now)
+  await revokeApiKeys(
+    tx.db,
+    organizationId,
+    keys.map((key) => key.id),
+    tx.now,
+  )
+  for (const key of keys) {
+    await recordAudit(tx, actor, {
+      organizationId,
+      action: 'key.revoked',
+      targetType: 'key',
+      targetId: key.id,
+      before: { prefix: key.prefix, name: key.name },
+      after: { reason: 'membership_ended', userId: member.userId },
+    })
+  }
+  return keys.map((key) => ({ ...key, revokedAt: tx.now }))
 }

@@ -1,5 +1,6 @@
-// Members and roles: list and search, change roles, remove, leave, the role catalog, and the
-// permission check other services ask. Role changes and removals lock the organization's row and
+// Members and roles: list and search, change roles, remove, leave (with the keys that end with
+// the membership), what a removal would take, the role catalog, and the permission check other
+// services ask. Role changes and removals lock the organization's row and
 // re-read both sides' roles inside the transaction, so two concurrent demotions cannot leave an
 // organization without an owner, and a just-demoted actor cannot act on stale rights.
 import { authorize } from '../../domain/authorization.ts'
@@ -13,6 +14,8 @@ import {
   type Role,
   type RoleName,
 } from '../../domain/permissions.ts'
+import type { ApiKey } from '../../domain/portal.ts'
+import { listApplicationNamesCreatedBy } from '../../store/applications.repository.ts'
 import {
   countOwners,
   deleteMembership,
@@ -24,6 +27,7 @@ import {
 import { clearActiveOrganization } from '../../store/sessions.repository.ts'
 import { type Actor, lockNamedOrganization, requireMembership, requirePermission } from '../access.ts'
 import { recordAudit } from '../audit.ts'
+import { keysEndingWith, revokeKeysAtMembershipEnd } from '../credentials/api-keys.service.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
@@ -89,8 +93,16 @@ export async function changeMemberRoles(
   })
 }
 
-/** Removes a member, or lets the caller leave when `userId` is their own. */
-export async function removeMember(deps: ServiceDependencies, actor: Actor, userId: string): Promise<void> {
+/**
+ * Removes a member, or lets the caller leave when `userId` is their own. The keys that end with the
+ * membership (see revokeKeysAtMembershipEnd) are revoked in the same transaction.
+ */
+export async function removeMember(
+  deps: ServiceDependencies,
+  actor: Actor,
+  userId: string,
+  options: { revokeKeys?: boolean } = {},
+): Promise<void> {
   const { organization } = requireMembership(actor)
   const leaving = userId === actor.user.id
   if (!leaving) requirePermission(actor, 'member:remove')
@@ -108,7 +120,31 @@ export async function removeMember(deps: ServiceDependencies, actor: Actor, user
       targetId: userId,
       before: { roles: target.roles, email: target.email },
     })
+    await revokeKeysAtMembershipEnd(tx, actor, organization.id, target, options.revokeKeys === true)
   })
+}
+
+export interface RemovalImpact {
+  /** The live keys `revokeKeys=true` would revoke, with those that go anyway (portal-only member). */
+  keys: ApiKey[]
+  /** The applications the member created. */
+  applications: { id: string; name: string }[]
+}
+
+/** What removing this member would take with it, for the remover to confirm. */
+export async function removalImpact(
+  deps: ServiceDependencies,
+  actor: Actor,
+  userId: string,
+): Promise<RemovalImpact> {
+  const { organization } = requirePermission(actor, 'member:remove')
+  const target = await findMember(deps.db, organization.id, userId)
+  if (!target) throw new DomainError('not_found', 'no such member in this organization')
+  const [keys, applications] = await Promise.all([
+    keysEndingWith(deps.db, organization.id, target, true, deps.clock.now()),
+    listApplicationNamesCreatedBy(deps.db, organization.id, userId),
+  ])
+  return { keys, applications }
 }
 
 export function listRoles(actor: Actor): readonly Role[] {

@@ -1,7 +1,14 @@
-// Applications and their subscriptions to the organization's published APIs.
+// Applications and their subscriptions to the organization's published APIs. A portal-only member
+// (external API subscriber) sees and acts on the applications they created only: every path to an
+// application goes through requireApplication or the scoped list, which apply applicationScopeOf.
 import { DomainError, enforce } from '../../domain/errors.ts'
 import { isPortalOnly } from '../../domain/permissions.ts'
-import { type Application, checkSubscribable, type Subscription } from '../../domain/portal.ts'
+import {
+  type Application,
+  applicationScopeOf,
+  checkSubscribable,
+  type Subscription,
+} from '../../domain/portal.ts'
 import { findApi } from '../../store/apis.repository.ts'
 import {
   deleteApplication as deleteApplicationRow,
@@ -14,7 +21,7 @@ import {
   updateApplication,
 } from '../../store/applications.repository.ts'
 import type { Executor } from '../../store/executor.ts'
-import { type Actor, requirePermission } from '../access.ts'
+import { type Actor, type ActorMembership, requireMembership, requirePermission } from '../access.ts'
 import { recordAudit } from '../audit.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
@@ -22,13 +29,17 @@ import { inTransaction } from '../transaction.ts'
 
 const nameTaken = (name: string) => new DomainError('conflict', `an application named ${name} exists`)
 
-/** The application, in this organization: an id from another organization is simply not found. */
-export async function requireApplication(
-  db: Executor,
-  organizationId: string,
-  id: string,
-): Promise<Application> {
-  const application = await findApplication(db, organizationId, id)
+const scopeOf = (actor: Actor, membership: ActorMembership) =>
+  applicationScopeOf({ userId: actor.user.id, roles: membership.access.roles })
+
+/**
+ * The application, in the organization the actor acts in and within what they may see: an id
+ * from another organization, or another developer's application for a portal-only member, is
+ * simply not found.
+ */
+export async function requireApplication(db: Executor, actor: Actor, id: string): Promise<Application> {
+  const membership = requireMembership(actor)
+  const application = await findApplication(db, membership.organization.id, id, scopeOf(actor, membership))
   if (!application) throw new DomainError('not_found', 'no such application')
   return application
 }
@@ -38,9 +49,14 @@ export async function listApplications(
   actor: Actor,
   page: { limit: number; cursor?: string },
 ): Promise<Page<Application>> {
-  const { organization } = requirePermission(actor, 'application:read')
+  const membership = requirePermission(actor, 'application:read')
   const after = page.cursor ? decodeDatedCursor(page.cursor) : undefined
-  const rows = await listApplicationRows(deps.db, organization.id, { limit: page.limit + 1, after })
+  const rows = await listApplicationRows(
+    deps.db,
+    membership.organization.id,
+    { limit: page.limit + 1, after },
+    scopeOf(actor, membership),
+  )
   return pageOf(rows, page.limit, (application) => [application.createdAt.toISOString(), application.id])
 }
 
@@ -49,8 +65,8 @@ export async function getApplication(
   actor: Actor,
   id: string,
 ): Promise<Application> {
-  const { organization } = requirePermission(actor, 'application:read')
-  return requireApplication(deps.db, organization.id, id)
+  requirePermission(actor, 'application:read')
+  return requireApplication(deps.db, actor, id)
 }
 
 export async function createApplication(
@@ -88,7 +104,7 @@ export async function updateApplicationDetails(
 ): Promise<Application> {
   const { organization } = requirePermission(actor, 'application:update')
   return inTransaction(deps, async (tx) => {
-    const before = await requireApplication(tx.db, organization.id, id)
+    const before = await requireApplication(tx.db, actor, id)
     const application = await updateApplication(tx.db, organization.id, id, {
       ...change,
       name: change.name?.trim(),
@@ -110,7 +126,7 @@ export async function updateApplicationDetails(
 export async function deleteApplication(deps: ServiceDependencies, actor: Actor, id: string): Promise<void> {
   const { organization } = requirePermission(actor, 'application:delete')
   await inTransaction(deps, async (tx) => {
-    const application = await requireApplication(tx.db, organization.id, id)
+    const application = await requireApplication(tx.db, actor, id)
     await deleteApplicationRow(tx.db, organization.id, id)
     await recordAudit(tx, actor, {
       organizationId: organization.id,
@@ -129,7 +145,7 @@ export async function listSubscriptions(
   page: { limit: number; cursor?: string },
 ): Promise<Page<Subscription>> {
   const { organization } = requirePermission(actor, 'subscription:read')
-  await requireApplication(deps.db, organization.id, applicationId)
+  await requireApplication(deps.db, actor, applicationId)
   const after = page.cursor ? decodeDatedCursor(page.cursor) : undefined
   const rows = await listSubscriptionRows(deps.db, organization.id, applicationId, {
     limit: page.limit + 1,
@@ -147,7 +163,7 @@ export async function subscribe(
   const membership = requirePermission(actor, 'subscription:create')
   const { organization } = membership
   return inTransaction(deps, async (tx) => {
-    await requireApplication(tx.db, organization.id, applicationId)
+    await requireApplication(tx.db, actor, applicationId)
     const api = await findApi(tx.db, organization.id, apiId, true)
     // A portal-only member cannot learn of an API that is not published.
     if (!api || (isPortalOnly(membership.access.roles) && api.status !== 'published')) {
@@ -180,7 +196,7 @@ export async function unsubscribe(
 ): Promise<void> {
   const { organization } = requirePermission(actor, 'subscription:delete')
   await inTransaction(deps, async (tx) => {
-    await requireApplication(tx.db, organization.id, applicationId)
+    await requireApplication(tx.db, actor, applicationId)
     if (!(await deleteSubscription(tx.db, organization.id, applicationId, subscriptionId))) {
       throw new DomainError('not_found', 'no such subscription')
     }
