@@ -1,8 +1,9 @@
 // The permission catalog and the built-in roles, as data. A permission is `resource:action`;
 // a misspelt one does not compile. A member's permissions are the union of their roles'.
 //
-// Internally a set of permissions is a bitmask (the catalog has fewer than 32 permissions), so
-// "may these roles do P" is an OR per role and one AND: millions of checks a second.
+// Internally a set of permissions is a bit set over as many 32-bit words as the catalog needs (no
+// ceiling: the catalog grows), so "may these roles do P" is an OR per role and word and one AND:
+// millions of checks a second. A single role's set is built once and shared.
 
 export const catalog = {
   organization: ['read', 'update', 'delete'],
@@ -16,6 +17,7 @@ export const catalog = {
   component: ['read', 'manage'],
   billing: ['read', 'manage'],
   audit: ['read'],
+  webhook: ['read', 'manage'],
 } as const
 
 type Catalog = typeof catalog
@@ -27,26 +29,29 @@ export const allPermissions: readonly Permission[] = (Object.keys(catalog) as Re
   (resource) => catalog[resource].map((action) => `${resource}:${action}` as Permission),
 )
 
-if (allPermissions.length > 31) throw new Error('the permission catalog outgrew its 31-bit mask')
+/** How many 32-bit words a set of the whole catalog takes. */
+const WORDS = Math.ceil(allPermissions.length / 32)
 
-const bitOf = new Map<string, number>(allPermissions.map((permission, index) => [permission, 1 << index]))
+const indexOf = new Map<string, number>(allPermissions.map((permission, index) => [permission, index]))
 
 export function isPermission(value: string): value is Permission {
-  return bitOf.has(value)
+  return indexOf.has(value)
 }
 
-function maskOf(grants: readonly Grant[]): number {
-  let mask = 0
-  for (const grant of grants) {
-    if (grant === '*') return allPermissions.reduce((all, p) => all | (bitOf.get(p) ?? 0), 0)
-    if (grant.endsWith(':*')) {
-      const resource = grant.slice(0, -2) as Resource
-      for (const action of catalog[resource]) mask |= bitOf.get(`${resource}:${action}`) ?? 0
-    } else {
-      mask |= bitOf.get(grant) ?? 0
-    }
+function wordsOf(grants: readonly Grant[]): number[] {
+  const words = new Array<number>(WORDS).fill(0)
+  const add = (permission: string) => {
+    const index = indexOf.get(permission)
+    if (index !== undefined) words[index >>> 5] = (words[index >>> 5] ?? 0) | (1 << (index & 31))
   }
-  return mask
+  for (const grant of grants) {
+    if (grant === '*') allPermissions.forEach(add)
+    else if (grant.endsWith(':*')) {
+      const resource = grant.slice(0, -2) as Resource
+      for (const action of catalog[resource]) add(`${resource}:${action}`)
+    } else add(grant)
+  }
+  return words
 }
 
 interface RoleDefinition {
@@ -80,6 +85,7 @@ const roleDefinitions = {
       'component:*',
       'billing:*',
       'audit:*',
+      'webhook:*',
     ],
   },
   member: {
@@ -163,23 +169,26 @@ export function isRoleName(value: string): value is RoleName {
   return Object.hasOwn(roleDefinitions, value)
 }
 
-const roleMasks = new Map<string, number>(
-  roleNames.map((name) => [name, maskOf(roleDefinitions[name].grants)]),
-)
-
-/** A set of permissions: what some roles grant together. */
+/** A set of permissions: what some roles grant together. Never changed once built. */
 export class PermissionSet {
-  readonly mask: number
+  /** Bit i of word i >>> 5 is allPermissions[i]. */
+  readonly #words: readonly number[]
   #list: Permission[] | undefined
-  constructor(mask: number) {
-    this.mask = mask
+  constructor(words: readonly number[]) {
+    this.#words = words
   }
   has(permission: Permission): boolean {
-    return (this.mask & (bitOf.get(permission) ?? 0)) !== 0
+    const index = indexOf.get(permission)
+    return index !== undefined && ((this.#words[index >>> 5] ?? 0) & (1 << (index & 31))) !== 0
   }
   /** Every permission of `other` is also in this set. */
   covers(other: PermissionSet): boolean {
-    return (other.mask & ~this.mask) === 0
+    for (let i = 0; i < WORDS; i++) if (((other.#words[i] ?? 0) & ~(this.#words[i] ?? 0)) !== 0) return false
+    return true
+  }
+  /** ORs this set into `words` (building a union). */
+  addTo(words: number[]): void {
+    for (let i = 0; i < WORDS; i++) words[i] = (words[i] ?? 0) | (this.#words[i] ?? 0)
   }
   /** Listed once per set (sets never change), frozen: answers repeat it on every request. */
   list(): Permission[] {
@@ -188,10 +197,21 @@ export class PermissionSet {
   }
 }
 
+const noPermissions = new PermissionSet(new Array<number>(WORDS).fill(0))
+
+const roleSets = new Map<string, PermissionSet>(
+  roleNames.map((name) => [name, new PermissionSet(wordsOf(roleDefinitions[name].grants))]),
+)
+
 export function permissionsOf(roles: readonly RoleName[]): PermissionSet {
-  let mask = 0
-  for (const role of roles) mask |= roleMasks.get(role) ?? 0
-  return new PermissionSet(mask)
+  // Most members hold one role: its set is shared, nothing is allocated.
+  if (roles.length === 1) return roleSets.get(roles[0] as RoleName) ?? noPermissions
+  const words = new Array<number>(WORDS).fill(0)
+  for (const role of roles) {
+    const set = roleSets.get(role)
+    if (set) set.addTo(words)
+  }
+  return new PermissionSet(words)
 }
 
 export interface Role {

@@ -179,12 +179,21 @@ export async function deleteSubscription(
   organizationId: string,
   applicationId: string,
   id: string,
-): Promise<boolean> {
-  const result = await db
+): Promise<{ apiId: string; apiName: string } | undefined> {
+  const row = await db
     .deleteFrom('subscriptions')
     .where('organization_id', '=', organizationId)
     .where('application_id', '=', applicationId)
     .where('id', '=', id)
+    .returning((eb) => [
+      'api_id',
+      eb
+        .selectFrom('apis')
+        .select('apis.name')
+        .whereRef('apis.organization_id', '=', 'subscriptions.organization_id')
+        .whereRef('apis.id', '=', 'subscriptions.api_id')
+        .as('api_name'),
+    ])
     .executeTakeFirst()
-  return Number(result.numDeletedRows) > 0
+  return row && { apiId: row.api_id, apiName: row.api_name ?? '' }
 }

@@ -91,17 +91,28 @@ export interface OrganizationLogosTable {
 }
 
 export interface AuditEventsTable {
-  id: Generated<string>
-  seq: Generated<string>
   organization_id: string
-  actor_user_id: string | null
-  action: string
+  /** bigint: strings from the driver. */
+  seq: string | number
+  id: string
+  type: string
+  occurred_at: Date
+  actor_type: string
+  actor_id: string | null
+  actor_name: string
   target_type: string
-  target_id: string | null
-  before: unknown
-  after: unknown
+  target_id: string
+  /** jsonb: written as JSON text, read back parsed. */
+  data: unknown
   request_id: string | null
-  created_at: Date
+  hash: string
+}
+
+export interface AuditChainHeadsTable {
+  organization_id: string
+  seq: string | number
+  hash: string
+  deleted_at: Date | null
 }
 
 interface TenantRow {
@@ -171,6 +182,7 @@ export interface Tables {
   memberships: MembershipsTable
   organization_logos: OrganizationLogosTable
   audit_events: AuditEventsTable
+  audit_chain_heads: AuditChainHeadsTable
   invitations: InvitationsTable
   apis: ApisTable
   environments: EnvironmentsTable

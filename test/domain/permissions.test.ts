@@ -44,6 +44,8 @@ const catalog: Permission[] = [
   'billing:read',
   'billing:manage',
   'audit:read',
+  'webhook:read',
+  'webhook:manage',
 ]
 
 const portalCrud: Permission[] = [

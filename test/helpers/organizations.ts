@@ -37,12 +37,13 @@ export async function addMember(
   return person
 }
 
-export async function auditActions(db: Executor, organizationId: string): Promise<string[]> {
+/** The types of the organization's events, oldest first. */
+export async function eventTypes(db: Executor, organizationId: string): Promise<string[]> {
   const rows = await db
     .selectFrom('audit_events')
-    .select('action')
+    .select('type')
     .where('organization_id', '=', organizationId)
     .orderBy('seq')
     .execute()
-  return rows.map((row) => row.action)
+  return rows.map((row) => row.type)
 }

@@ -5,7 +5,7 @@ import { databases } from '../helpers/databases.ts'
 import { call, PASSWORD, signUp, uniqueEmail } from '../helpers/http.ts'
 import { images } from '../helpers/images.ts'
 import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
-import { addMember, auditActions, createOrganization, type Person } from '../helpers/organizations.ts'
+import { addMember, createOrganization, eventTypes, type Person } from '../helpers/organizations.ts'
 import { PUBLIC_URL, startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
 
 const tokenOf = (link: string) => link.slice(link.lastIndexOf('/') + 1)
@@ -68,7 +68,11 @@ describe.each(databases)('invitations on %s', (databaseName) => {
       const link = linkIn(mailed, `${PUBLIC_URL}/invitations/`)
       expect(mailed.html).toContain(link)
       expect(mailed.html).toContain('<strong>Mailing Co</strong>')
-      expect(await auditActions(db(), org.id)).toEqual(['organization.created', 'invitation.created'])
+      expect(await eventTypes(db(), org.id)).toEqual([
+        'organization.created',
+        'member.added',
+        'invitation.created',
+      ])
     })
 
     it('previews an invitation without a session from the token in the mail', async () => {
@@ -135,10 +139,12 @@ describe.each(databases)('invitations on %s', (databaseName) => {
         token: owner.token,
       })
       expect(listed.body.items[0]).toMatchObject({ email, status: 'accepted' })
-      expect(await auditActions(db(), org.id)).toEqual([
+      expect(await eventTypes(db(), org.id)).toEqual([
         'organization.created',
+        'member.added',
         'invitation.created',
         'invitation.accepted',
+        'member.added',
       ])
     })
 
@@ -171,7 +177,7 @@ describe.each(databases)('invitations on %s', (databaseName) => {
         404,
       )
       expect((await call(app(), 'GET', `/v1/invitations/${token}`)).body.status).toBe('declined')
-      expect(await auditActions(db(), org.id)).toContain('invitation.declined')
+      expect(await eventTypes(db(), org.id)).toContain('invitation.declined')
     })
 
     it('revokes: 204, the link stops working, the list shows it revoked', async () => {
@@ -193,7 +199,7 @@ describe.each(databases)('invitations on %s', (databaseName) => {
         token: owner.token,
       })
       expect(revoked.body.items.map((i: { id: string }) => i.id)).toEqual([invitation.id])
-      expect(await auditActions(db(), org.id)).toContain('invitation.revoked')
+      expect(await eventTypes(db(), org.id)).toContain('invitation.revoked')
     })
 
     it('resends with a new token and expiry: the old link stops working, the new one works', async () => {
@@ -224,11 +230,13 @@ describe.each(databases)('invitations on %s', (databaseName) => {
       expect(
         (await call(app(), 'POST', `/v1/invitations/${second}/accept`, { token: invitee.token })).status,
       ).toBe(200)
-      expect(await auditActions(db(), org.id)).toEqual([
+      expect(await eventTypes(db(), org.id)).toEqual([
         'organization.created',
+        'member.added',
         'invitation.created',
         'invitation.resent',
         'invitation.accepted',
+        'member.added',
       ])
     })
 

@@ -6,7 +6,7 @@ import type { RoleName } from '../../src/domain/permissions.ts'
 import type { Portico } from '../../src/portico.ts'
 import { databases } from '../helpers/databases.ts'
 import { call, signUp } from '../helpers/http.ts'
-import { addMember, auditActions, createOrganization, type Person } from '../helpers/organizations.ts'
+import { addMember, createOrganization, eventTypes, type Person } from '../helpers/organizations.ts'
 import { apiKey, application, must, publishedApi, subscribe } from '../helpers/portal.ts'
 import { startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
 import { startTwoInstances, type TwoInstances } from '../helpers/two-instances.ts'
@@ -142,7 +142,7 @@ describe.each(databases)('what a membership’s end takes, on %s', (databaseName
       expect(
         (await keysOf(org.id, ownersApp.id, owner.token)).body.items.map((k: { id: string }) => k.id),
       ).toEqual([ownersKey.id])
-      const actions = await auditActions(portico.database.db, org.id)
+      const actions = await eventTypes(portico.database.db, org.id)
       expect(actions.slice(-3)).toEqual(['member.removed', 'key.revoked', 'key.revoked'])
     })
 

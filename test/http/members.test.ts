@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { roleNames } from '../../src/domain/permissions.ts'
 import { databases } from '../helpers/databases.ts'
 import { call, PASSWORD, signUp } from '../helpers/http.ts'
-import { addMember, auditActions, createOrganization } from '../helpers/organizations.ts'
+import { addMember, createOrganization, eventTypes } from '../helpers/organizations.ts'
 import { startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
 
 describe.each(databases)('members and roles on %s', (databaseName) => {
@@ -161,16 +161,23 @@ describe.each(databases)('members and roles on %s', (databaseName) => {
           })
         ).body,
       ).toEqual({ allowed: { 'api:publish': true } })
-      const audit = await db()
+      const event = await db()
         .selectFrom('audit_events')
-        .select(['before', 'after', 'target_id'])
+        .select(['data', 'target_type', 'target_id', 'actor_id'])
         .where('organization_id', '=', org.id)
-        .where('action', '=', 'member.roles_changed')
+        .where('type', '=', 'member.updated')
         .executeTakeFirstOrThrow()
-      expect(audit).toEqual({
-        before: { roles: ['member'] },
-        after: { roles: ['api-publisher', 'developer'] },
+      expect(event).toEqual({
+        data: {
+          userId: dev.user.id,
+          name: 'Member',
+          email: dev.email,
+          before: { roles: ['member'] },
+          after: { roles: ['api-publisher', 'developer'] },
+        },
+        target_type: 'member',
         target_id: dev.user.id,
+        actor_id: owner.user.id,
       })
     })
 
@@ -222,7 +229,11 @@ describe.each(databases)('members and roles on %s', (databaseName) => {
       const me = await call(app(), 'GET', '/v1/me', { token: member.token })
       expect(me.body.activeOrganizationId).toBeNull()
       expect(me.body.organizations).toEqual([])
-      expect(await auditActions(db(), org.id)).toEqual(['organization.created', 'member.removed'])
+      expect(await eventTypes(db(), org.id)).toEqual([
+        'organization.created',
+        'member.added',
+        'member.removed',
+      ])
     })
 
     it('lets a member leave by removing themself, with no permission needed', async () => {
@@ -237,7 +248,11 @@ describe.each(databases)('members and roles on %s', (databaseName) => {
         ).status,
       ).toBe(204)
       expect(await rolesOf(org.id, member.user.id)).toBeUndefined()
-      expect(await auditActions(db(), org.id)).toEqual(['organization.created', 'member.left'])
+      expect(await eventTypes(db(), org.id)).toEqual([
+        'organization.created',
+        'member.added',
+        'member.removed',
+      ])
     })
 
     it('lists the nine built-in roles with titles, descriptions and permissions', async () => {

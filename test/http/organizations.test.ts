@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { databases } from '../helpers/databases.ts'
 import { call, signUp } from '../helpers/http.ts'
 import { images } from '../helpers/images.ts'
-import { addMember, auditActions, createOrganization } from '../helpers/organizations.ts'
+import { addMember, createOrganization, eventTypes } from '../helpers/organizations.ts'
 import { PUBLIC_URL, startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
 
 describe.each(databases)('organizations on %s', (databaseName) => {
@@ -34,7 +34,7 @@ describe.each(databases)('organizations on %s', (databaseName) => {
         roles: ['owner'],
         permissions: expect.arrayContaining(['organization:delete', 'member:invite', 'audit:read']),
       })
-      expect(answer.body.permissions).toHaveLength(30)
+      expect(answer.body.permissions).toHaveLength(32)
       const me = await call(app(), 'GET', '/v1/me', { token: ada.token })
       expect(me.body.activeOrganizationId).toBe(answer.body.id)
       expect(me.body.organizations).toEqual([
@@ -47,7 +47,7 @@ describe.each(databases)('organizations on %s', (databaseName) => {
           joinedAt: portico.clock.now().toISOString(),
         },
       ])
-      expect(await auditActions(db(), answer.body.id)).toEqual(['organization.created'])
+      expect(await eventTypes(db(), answer.body.id)).toEqual(['organization.created', 'member.added'])
     })
 
     it('derives the handle from the name, with a suffix when it is taken', async () => {
@@ -107,17 +107,17 @@ describe.each(databases)('organizations on %s', (databaseName) => {
       })
       expect(answer.status).toBe(200)
       expect(answer.body).toMatchObject({ id: org.id, handle: 'stays-put', name: 'New Name' })
-      const audit = await db()
+      const event = await db()
         .selectFrom('audit_events')
-        .select(['action', 'before', 'after', 'actor_user_id', 'request_id'])
+        .select(['data', 'actor_id', 'actor_name', 'request_id'])
         .where('organization_id', '=', org.id)
-        .where('action', '=', 'organization.renamed')
+        .where('type', '=', 'organization.updated')
         .executeTakeFirstOrThrow()
-      expect(audit).toMatchObject({
-        before: { name: 'Old Name' },
-        after: { name: 'New Name' },
-        actor_user_id: owner.user.id,
-        request_id: expect.any(String),
+      expect(event).toEqual({
+        data: { before: { name: 'Old Name', logo: null }, after: { name: 'New Name', logo: null } },
+        actor_id: owner.user.id,
+        actor_name: owner.user.name,
+        request_id: answer.headers['x-request-id'],
       })
     })
 
@@ -179,11 +179,12 @@ describe.each(databases)('organizations on %s', (databaseName) => {
       ).toBeNull()
       const gone = await call(app(), 'GET', `/v1/organizations/${org.id}/logo`, { token: owner.token })
       expect(gone.status).toBe(404)
-      expect(await auditActions(db(), org.id)).toEqual([
+      expect(await eventTypes(db(), org.id)).toEqual([
         'organization.created',
-        'organization.logo_changed',
-        'organization.logo_changed',
-        'organization.logo_removed',
+        'member.added',
+        'organization.updated',
+        'organization.updated',
+        'organization.updated',
       ])
     })
 
@@ -221,9 +222,10 @@ describe.each(databases)('organizations on %s', (databaseName) => {
         .where('organization_id', '=', org.id)
         .execute()
       expect(logos).toEqual([])
-      expect(await auditActions(db(), org.id)).toEqual([
+      expect(await eventTypes(db(), org.id)).toEqual([
         'organization.created',
-        'organization.logo_changed',
+        'member.added',
+        'organization.updated',
         'organization.deleted',
       ])
     })

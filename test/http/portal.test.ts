@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RoleName } from '../../src/domain/permissions.ts'
 import { databases } from '../helpers/databases.ts'
 import { call, signUp } from '../helpers/http.ts'
-import { addMember, auditActions, createOrganization, type Person } from '../helpers/organizations.ts'
+import { addMember, createOrganization, eventTypes, type Person } from '../helpers/organizations.ts'
 import { apiKey, application, draftApi, must, publishedApi, subscribe } from '../helpers/portal.ts'
 import { startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
 
@@ -75,8 +75,9 @@ describe.each(databases)('developer-portal resources on %s', (databaseName) => {
         (await call(app(), 'GET', `/v1/organizations/${org.id}/apis/${id}`, { token: owner.token })).body
           .status,
       ).toBe('published')
-      expect(await auditActions(db(), org.id)).toEqual([
+      expect(await eventTypes(db(), org.id)).toEqual([
         'organization.created',
+        'member.added',
         'api.created',
         'api.updated',
         'api.published',

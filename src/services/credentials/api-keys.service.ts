@@ -18,14 +18,25 @@ import {
 import { findEnvironment } from '../../store/environments.repository.ts'
 import type { Executor } from '../../store/executor.ts'
 import { type Actor, requirePermission } from '../access.ts'
-import { recordAudit } from '../audit.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
+import { recordEvent } from '../events/events.service.ts'
 import { requireApplication } from '../portal/applications.service.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
 
 export interface CreatedKey {
   key: ApiKey
   secret: string
+}
+
+/** What events tell of a key: never its secret or hash; `prefix` and `last4` are what lists show. */
+export function keyFieldsOf(key: ApiKey) {
+  return {
+    applicationId: key.applicationId,
+    environment: key.environment,
+    name: key.name,
+    prefix: key.prefix,
+    last4: key.last4,
+  }
 }
 
 export async function listApiKeys(
@@ -87,17 +98,11 @@ export async function createApiKey(
       },
       { name: input.name?.trim() || `${environment.name} key`, expiresAt },
     )
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'key.created',
       organizationId: organization.id,
-      action: 'key.created',
-      targetType: 'key',
       targetId: created.key.id,
-      after: {
-        applicationId,
-        environment: environment.name,
-        name: created.key.name,
-        prefix: created.key.prefix,
-      },
+      data: { ...keyFieldsOf(created.key), expiresAt: created.key.expiresAt?.toISOString() ?? null },
     })
     return created
   })
@@ -137,19 +142,24 @@ export async function rotateApiKey(
       },
       { name: old.name, expiresAt: old.expiresAt },
     )
+    let previousKeyExpiresAt = tx.now
     if (gracePeriodSeconds === 0) {
       await updateApiKey(tx.db, organization.id, keyId, { revokedAt: tx.now })
     } else {
       const graceEnd = new Date(tx.now.getTime() + gracePeriodSeconds * 1000)
-      const expiresAt = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd
-      await updateApiKey(tx.db, organization.id, keyId, { expiresAt })
+      previousKeyExpiresAt = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd
+      await updateApiKey(tx.db, organization.id, keyId, { expiresAt: previousKeyExpiresAt })
     }
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'key.rotated',
       organizationId: organization.id,
-      action: 'key.rotated',
-      targetType: 'key',
-      targetId: keyId,
-      after: { newKeyId: created.key.id, gracePeriodSeconds },
+      targetId: created.key.id,
+      data: {
+        ...keyFieldsOf(created.key),
+        previousKeyId: keyId,
+        gracePeriodSeconds,
+        previousKeyExpiresAt: previousKeyExpiresAt.toISOString(),
+      },
     })
     return created
   })
@@ -167,12 +177,11 @@ export async function revokeApiKey(
     const key = await findApiKey(tx.db, organization.id, applicationId, keyId, true)
     if (!key || key.revokedAt) throw new DomainError('not_found', 'no such key')
     await updateApiKey(tx.db, organization.id, keyId, { revokedAt: tx.now })
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'key.revoked',
       organizationId: organization.id,
-      action: 'key.revoked',
-      targetType: 'key',
       targetId: keyId,
-      before: { prefix: key.prefix, name: key.name },
+      data: { ...keyFieldsOf(key), reason: 'revoked' },
     })
   })
 }
@@ -200,7 +209,8 @@ export function keysEndingWith(
 /**
  * The one place where keys are revoked because a membership ended (removed or left), in that
  * change's transaction: with `revokeKeys`, every live key the member created; for a portal-only
- * member, every live key of the applications they created. Each is audited as `key.revoked`;
+ * member, every live key of the applications they created. Each records `key.revoked` (reason
+ * `membership_ended`);
  * the database announces the revocation to every instance's key cache, which drops it at once.
  */
 export async function revokeKeysAtMembershipEnd(
@@ -218,13 +228,11 @@ export async function revokeKeysAtMembershipEnd(
     tx.now,
   )
   for (const key of keys) {
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'key.revoked',
       organizationId,
-      action: 'key.revoked',
-      targetType: 'key',
       targetId: key.id,
-      before: { prefix: key.prefix, name: key.name },
-      after: { reason: 'membership_ended', userId: member.userId },
+      data: { ...keyFieldsOf(key), reason: 'membership_ended' },
     })
   }
   return keys.map((key) => ({ ...key, revokedAt: tx.now }))

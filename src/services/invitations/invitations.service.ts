@@ -39,8 +39,8 @@ import {
   membershipOf,
   requirePermission,
 } from '../access.ts'
-import { recordAudit } from '../audit.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
+import { recordEvent } from '../events/events.service.ts'
 import { queueMail } from '../outbox.ts'
 import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
@@ -136,12 +136,11 @@ export async function inviteMember(
     if (!id)
       throw new DomainError('invitation_pending', 'an invitation to this email is pending; resend it instead')
     await mailInvitation(deps, tx, locked, { email: input.email, roles, expiresAt }, actor.user.name, token)
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'invitation.created',
       organizationId: organization.id,
-      action: 'invitation.created',
-      targetType: 'invitation',
       targetId: id,
-      after: { email: input.email, roles },
+      data: { email: input.email, roles, expiresAt: expiresAt.toISOString() },
     })
     const created = await findInvitation(tx.db, organization.id, id)
     if (!created) throw new DomainError('internal_error', 'the invitation vanished')
@@ -177,12 +176,11 @@ export async function revokeInvitation(deps: ServiceDependencies, actor: Actor, 
     const invitation = await lockInvitation(tx, organization.id, id)
     enforce(checkReopenable(invitation, tx.now))
     await updateInvitation(tx.db, organization.id, id, { status: 'revoked', respondedAt: tx.now })
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'invitation.revoked',
       organizationId: organization.id,
-      action: 'invitation.revoked',
-      targetType: 'invitation',
       targetId: id,
-      before: { email: invitation.email, roles: invitation.roles },
+      data: { email: invitation.email, roles: invitation.roles },
     })
   })
 }
@@ -208,13 +206,11 @@ export async function resendInvitation(
       invitedBy: actor.user.id,
     })
     await mailInvitation(deps, tx, locked, { ...invitation, expiresAt }, actor.user.name, token)
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'invitation.resent',
       organizationId: organization.id,
-      action: 'invitation.resent',
-      targetType: 'invitation',
       targetId: id,
-      before: { expiresAt: invitation.expiresAt },
-      after: { expiresAt },
+      data: { email: invitation.email, roles: invitation.roles, expiresAt: expiresAt.toISOString() },
     })
     return { ...invitation, expiresAt, invitedBy: { userId: actor.user.id, name: actor.user.name } }
   })
@@ -301,12 +297,23 @@ export async function acceptInvitation(
         organization.id,
       )
     }
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'invitation.accepted',
       organizationId: organization.id,
-      action: 'invitation.accepted',
-      targetType: 'invitation',
       targetId: invitation.id,
-      after: { userId: actor.user.id, email: user.email, roles: invitation.roles },
+      data: { email: invitation.email, roles: invitation.roles, userId: user.id, name: user.name },
+    })
+    await recordEvent(tx, actor, {
+      type: 'member.added',
+      organizationId: organization.id,
+      targetId: user.id,
+      data: {
+        userId: user.id,
+        name: user.name,
+        email: user.email,
+        roles: invitation.roles,
+        invitationId: invitation.id,
+      },
     })
     return {
       membership: membershipOf(organization, invitation.roles, tx.now),
@@ -329,12 +336,11 @@ export async function declineInvitation(
   await inTransaction(deps, async (tx) => {
     const { invitation, organization } = await lockForResponse(tx, actor, key)
     await updateInvitation(tx.db, organization.id, invitation.id, { status: 'declined', respondedAt: tx.now })
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'invitation.declined',
       organizationId: organization.id,
-      action: 'invitation.declined',
-      targetType: 'invitation',
       targetId: invitation.id,
-      after: { userId: actor.user.id },
+      data: { email: invitation.email, userId: actor.user.id, name: actor.user.name },
     })
   })
 }

@@ -26,9 +26,9 @@ import {
 } from '../../store/memberships.repository.ts'
 import { clearActiveOrganization } from '../../store/sessions.repository.ts'
 import { type Actor, lockNamedOrganization, requireMembership, requirePermission } from '../access.ts'
-import { recordAudit } from '../audit.ts'
 import { keysEndingWith, revokeKeysAtMembershipEnd } from '../credentials/api-keys.service.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
+import { recordEvent } from '../events/events.service.ts'
 import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
 
@@ -81,13 +81,17 @@ export async function changeMemberRoles(
     enforce(canAssignRoles({ userId: actor.user.id, roles: actorRoles }, target, roles))
     enforce(mustKeepAnOwner(await countOwners(tx.db, organization.id), target, roles))
     await updateMemberRoles(tx.db, organization.id, userId, roles)
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'member.updated',
       organizationId: organization.id,
-      action: 'member.roles_changed',
-      targetType: 'member',
       targetId: userId,
-      before: { roles: target.roles },
-      after: { roles },
+      data: {
+        userId,
+        name: target.name,
+        email: target.email,
+        before: { roles: target.roles },
+        after: { roles },
+      },
     })
     return { ...target, roles }
   })
@@ -113,12 +117,17 @@ export async function removeMember(
     enforce(mustKeepAnOwner(await countOwners(tx.db, organization.id), target, null))
     await deleteMembership(tx.db, organization.id, userId)
     await clearActiveOrganization(tx.db, userId, organization.id)
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'member.removed',
       organizationId: organization.id,
-      action: leaving ? 'member.left' : 'member.removed',
-      targetType: 'member',
       targetId: userId,
-      before: { roles: target.roles, email: target.email },
+      data: {
+        userId,
+        name: target.name,
+        email: target.email,
+        roles: target.roles,
+        reason: leaving ? 'left' : 'removed',
+      },
     })
     await revokeKeysAtMembershipEnd(tx, actor, organization.id, target, options.revokeKeys === true)
   })

@@ -32,8 +32,8 @@ import {
   membershipOf,
   requirePermission,
 } from '../access.ts'
-import { recordAudit } from '../audit.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
+import { recordEvent } from '../events/events.service.ts'
 import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
 
@@ -60,6 +60,19 @@ async function insertWithDerivedHandle(
     if (organization) return organization
   }
   throw new DomainError('handle_taken', 'no free handle could be derived from this name; choose one')
+}
+
+/** A rename or a new or removed logo: the name and the logo's version, before and after. */
+function recordOrganizationUpdate(tx: Transaction, actor: Actor, before: Organization, after: Organization) {
+  return recordEvent(tx, actor, {
+    type: 'organization.updated',
+    organizationId: after.id,
+    targetId: after.id,
+    data: {
+      before: { name: before.name, logo: before.logoEtag },
+      after: { name: after.name, logo: after.logoEtag },
+    },
+  })
 }
 
 /** Creates an organization; the caller becomes its owner and switches to it. */
@@ -108,12 +121,23 @@ export async function createOrganization(
       await insertEnvironment(tx.db, { organizationId: organization.id, name, now: tx.now })
     }
     await setActiveOrganization(tx.db, { sessionId: actor.sessionId, userId: actor.user.id }, organization.id)
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'organization.created',
       organizationId: organization.id,
-      action: 'organization.created',
-      targetType: 'organization',
       targetId: organization.id,
-      after: { handle: organization.handle, name: organization.name },
+      data: { handle: organization.handle, name: organization.name },
+    })
+    await recordEvent(tx, actor, {
+      type: 'member.added',
+      organizationId: organization.id,
+      targetId: actor.user.id,
+      data: {
+        userId: actor.user.id,
+        name: actor.user.name,
+        email: actor.user.email,
+        roles: ['owner'],
+        invitationId: null,
+      },
     })
     return membershipOf(organization, ['owner'], tx.now)
   })
@@ -149,14 +173,7 @@ export async function renameOrganization(
     const before = await lockNamedOrganization(tx, membership.organization.id)
     const organization = await updateOrganization(tx.db, before.id, { name })
     if (before.name !== name) {
-      await recordAudit(tx, actor, {
-        organizationId: organization.id,
-        action: 'organization.renamed',
-        targetType: 'organization',
-        targetId: organization.id,
-        before: { name: before.name },
-        after: { name },
-      })
+      await recordOrganizationUpdate(tx, actor, before, organization)
     }
     return { ...membership, organization }
   })
@@ -167,14 +184,13 @@ export async function deleteOrganization(deps: ServiceDependencies, actor: Actor
   const membership = requirePermission(actor, 'organization:delete')
   await inTransaction(deps, async (tx) => {
     const organization = await lockNamedOrganization(tx, membership.organization.id)
-    await recordAudit(tx, actor, {
-      organizationId: organization.id,
-      action: 'organization.deleted',
-      targetType: 'organization',
-      targetId: organization.id,
-      before: { handle: organization.handle, name: organization.name },
-    })
     await deleteOrganizationRow(tx.db, organization.id)
+    await recordEvent(tx, actor, {
+      type: 'organization.deleted',
+      organizationId: organization.id,
+      targetId: organization.id,
+      data: { handle: organization.handle, name: organization.name },
+    })
   })
 }
 
@@ -196,14 +212,7 @@ export async function setOrganizationLogo(
     const before = await lockNamedOrganization(tx, membership.organization.id)
     await upsertLogo(tx.db, before.id, { contentType: image.type, bytes, etag, now: tx.now })
     const organization = await updateOrganization(tx.db, before.id, { logoEtag: etag })
-    await recordAudit(tx, actor, {
-      organizationId: before.id,
-      action: 'organization.logo_changed',
-      targetType: 'organization',
-      targetId: before.id,
-      before: { logo: before.logoEtag },
-      after: { logo: etag, type: image.type, width: image.width, height: image.height },
-    })
+    await recordOrganizationUpdate(tx, actor, before, organization)
     return { ...membership, organization }
   })
 }
@@ -214,15 +223,8 @@ export async function removeOrganizationLogo(deps: ServiceDependencies, actor: A
   await inTransaction(deps, async (tx) => {
     const before = await lockNamedOrganization(tx, membership.organization.id)
     if (!(await deleteLogo(tx.db, before.id))) return
-    await updateOrganization(tx.db, before.id, { logoEtag: null })
-    await recordAudit(tx, actor, {
-      organizationId: before.id,
-      action: 'organization.logo_removed',
-      targetType: 'organization',
-      targetId: before.id,
-      before: { logo: before.logoEtag },
-      after: { logo: null },
-    })
+    const organization = await updateOrganization(tx.db, before.id, { logoEtag: null })
+    await recordOrganizationUpdate(tx, actor, before, organization)
   })
 }
 

@@ -12,8 +12,8 @@ import {
   updateApi,
 } from '../../store/apis.repository.ts'
 import { type Actor, type ActorMembership, requirePermission } from '../access.ts'
-import { recordAudit } from '../audit.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
+import { recordEvent } from '../events/events.service.ts'
 import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
 
@@ -42,6 +42,13 @@ export async function getApi(deps: ServiceDependencies, actor: Actor, id: string
   return api
 }
 
+const apiFieldsOf = (api: Api) => ({
+  name: api.name,
+  version: api.version,
+  basePath: api.basePath,
+  description: api.description,
+})
+
 const taken = () =>
   new DomainError('conflict', 'an API with this name and version, or this base path and version, exists')
 
@@ -62,12 +69,11 @@ export async function createApi(
       now: tx.now,
     })
     if (!api) throw taken()
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'api.created',
       organizationId: organization.id,
-      action: 'api.created',
-      targetType: 'api',
       targetId: api.id,
-      after: input,
+      data: { ...apiFieldsOf(api), status: api.status },
     })
     return api
   })
@@ -90,18 +96,11 @@ export async function updateApiDetails(
     const before = await lockApi(tx, organization.id, id)
     const api = await updateApi(tx.db, organization.id, id, { ...change, name: change.name?.trim() })
     if (!api) throw taken()
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'api.updated',
       organizationId: organization.id,
-      action: 'api.updated',
-      targetType: 'api',
       targetId: id,
-      before: {
-        name: before.name,
-        version: before.version,
-        basePath: before.basePath,
-        description: before.description,
-      },
-      after: change,
+      data: { before: apiFieldsOf(before), after: apiFieldsOf(api) },
     })
     return api
   })
@@ -120,13 +119,11 @@ export async function changeApiStatus(
     enforce(checkApiTransition(before.status, status))
     const api = (await updateApi(tx.db, organization.id, id, { status })) ?? before
     if (before.status !== status) {
-      await recordAudit(tx, actor, {
+      await recordEvent(tx, actor, {
+        type: status === 'published' ? 'api.published' : 'api.deprecated',
         organizationId: organization.id,
-        action: status === 'published' ? 'api.published' : 'api.deprecated',
-        targetType: 'api',
         targetId: id,
-        before: { status: before.status },
-        after: { status },
+        data: { name: api.name, version: api.version, previousStatus: before.status },
       })
     }
     return api
@@ -140,12 +137,11 @@ export async function deleteApi(deps: ServiceDependencies, actor: Actor, id: str
     const subscriptions = await countSubscriptionsOfApi(tx.db, organization.id, id)
     enforce(checkApiDeletable(api, subscriptions))
     await deleteApiRow(tx.db, organization.id, id)
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'api.deleted',
       organizationId: organization.id,
-      action: 'api.deleted',
-      targetType: 'api',
       targetId: id,
-      before: { name: api.name, version: api.version, subscriptions },
+      data: { name: api.name, version: api.version, basePath: api.basePath },
     })
   })
 }

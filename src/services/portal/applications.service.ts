@@ -22,8 +22,8 @@ import {
 } from '../../store/applications.repository.ts'
 import type { Executor } from '../../store/executor.ts'
 import { type Actor, type ActorMembership, requireMembership, requirePermission } from '../access.ts'
-import { recordAudit } from '../audit.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
+import { recordEvent } from '../events/events.service.ts'
 import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
 import { inTransaction } from '../transaction.ts'
 
@@ -85,12 +85,11 @@ export async function createApplication(
       now: tx.now,
     })
     if (!application) throw nameTaken(name)
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'application.created',
       organizationId: organization.id,
-      action: 'application.created',
-      targetType: 'application',
       targetId: application.id,
-      after: input,
+      data: { name: application.name, description: application.description },
     })
     return application
   })
@@ -110,13 +109,14 @@ export async function updateApplicationDetails(
       name: change.name?.trim(),
     })
     if (!application) throw nameTaken(change.name ?? '')
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'application.updated',
       organizationId: organization.id,
-      action: 'application.updated',
-      targetType: 'application',
       targetId: id,
-      before: { name: before.name, description: before.description },
-      after: change,
+      data: {
+        before: { name: before.name, description: before.description },
+        after: { name: application.name, description: application.description },
+      },
     })
     return application
   })
@@ -128,12 +128,11 @@ export async function deleteApplication(deps: ServiceDependencies, actor: Actor,
   await inTransaction(deps, async (tx) => {
     const application = await requireApplication(tx.db, actor, id)
     await deleteApplicationRow(tx.db, organization.id, id)
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'application.deleted',
       organizationId: organization.id,
-      action: 'application.deleted',
-      targetType: 'application',
       targetId: id,
-      before: { name: application.name },
+      data: { name: application.name },
     })
   })
 }
@@ -163,7 +162,7 @@ export async function subscribe(
   const membership = requirePermission(actor, 'subscription:create')
   const { organization } = membership
   return inTransaction(deps, async (tx) => {
-    await requireApplication(tx.db, actor, applicationId)
+    const application = await requireApplication(tx.db, actor, applicationId)
     const api = await findApi(tx.db, organization.id, apiId, true)
     // A portal-only member cannot learn of an API that is not published.
     if (!api || (isPortalOnly(membership.access.roles) && api.status !== 'published')) {
@@ -177,12 +176,11 @@ export async function subscribe(
       now: tx.now,
     })
     if (!subscription) throw new DomainError('conflict', 'this application is already subscribed to this API')
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'subscription.created',
       organizationId: organization.id,
-      action: 'subscription.created',
-      targetType: 'subscription',
       targetId: subscription.id,
-      after: { applicationId, apiId },
+      data: { applicationId, applicationName: application.name, apiId, apiName: api.name },
     })
     return subscription
   })
@@ -196,16 +194,14 @@ export async function unsubscribe(
 ): Promise<void> {
   const { organization } = requirePermission(actor, 'subscription:delete')
   await inTransaction(deps, async (tx) => {
-    await requireApplication(tx.db, actor, applicationId)
-    if (!(await deleteSubscription(tx.db, organization.id, applicationId, subscriptionId))) {
-      throw new DomainError('not_found', 'no such subscription')
-    }
-    await recordAudit(tx, actor, {
+    const application = await requireApplication(tx.db, actor, applicationId)
+    const deleted = await deleteSubscription(tx.db, organization.id, applicationId, subscriptionId)
+    if (!deleted) throw new DomainError('not_found', 'no such subscription')
+    await recordEvent(tx, actor, {
+      type: 'subscription.deleted',
       organizationId: organization.id,
-      action: 'subscription.deleted',
-      targetType: 'subscription',
       targetId: subscriptionId,
-      before: { applicationId },
+      data: { applicationId, applicationName: application.name, ...deleted },
     })
   })
 }

@@ -11,8 +11,8 @@ import {
   renameEnvironment as renameEnvironmentRow,
 } from '../../store/environments.repository.ts'
 import { type Actor, requirePermission } from '../access.ts'
-import { recordAudit } from '../audit.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
+import { recordEvent } from '../events/events.service.ts'
 import { inTransaction } from '../transaction.ts'
 
 const taken = (name: string) => new DomainError('conflict', `an environment named ${name} exists`)
@@ -31,12 +31,11 @@ export async function createEnvironment(
   return inTransaction(deps, async (tx) => {
     const environment = await insertEnvironment(tx.db, { organizationId: organization.id, name, now: tx.now })
     if (!environment) throw taken(name)
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'environment.created',
       organizationId: organization.id,
-      action: 'environment.created',
-      targetType: 'environment',
       targetId: environment.id,
-      after: { name },
+      data: { name },
     })
     return environment
   })
@@ -54,13 +53,11 @@ export async function renameEnvironment(
     if (!before) throw new DomainError('not_found', 'no such environment')
     const environment = await renameEnvironmentRow(tx.db, organization.id, id, name)
     if (!environment) throw taken(name)
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'environment.updated',
       organizationId: organization.id,
-      action: 'environment.renamed',
-      targetType: 'environment',
       targetId: id,
-      before: { name: before.name },
-      after: { name },
+      data: { before: { name: before.name }, after: { name } },
     })
     return environment
   })
@@ -75,12 +72,11 @@ export async function deleteEnvironment(deps: ServiceDependencies, actor: Actor,
       throw new DomainError('conflict', 'this environment has API keys: revoke them before deleting it')
     }
     await deleteEnvironmentRow(tx.db, organization.id, id)
-    await recordAudit(tx, actor, {
+    await recordEvent(tx, actor, {
+      type: 'environment.deleted',
       organizationId: organization.id,
-      action: 'environment.deleted',
-      targetType: 'environment',
       targetId: id,
-      before: { name: environment.name },
+      data: { name: environment.name },
     })
   })
 }

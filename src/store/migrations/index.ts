@@ -9,6 +9,7 @@ import * as accessEvents from './0006_access_events.ts'
 import * as memberSearchOneIndex from './0007_member_search_one_index.ts'
 import * as keyEvents from './0008_key_events.ts'
 import * as announcementsAndTallies from './0012_announcements_and_tallies.ts'
+import * as auditChain from './0013_audit_chain.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': identity,
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007_member_search_one_index': memberSearchOneIndex,
   '0008_key_events': keyEvents,
   '0012_announcements_and_tallies': announcementsAndTallies,
+  '0013_audit_chain': auditChain,
 }
