@@ -22,6 +22,8 @@ export interface Config {
   /** Pending invitations one organization may hold at once. */
   pendingInvitationLimit: number
   invitationTtlHours: number
+  /** How long a deleted organization's audit events are kept, in days. */
+  orgAuditRetentionDays: number
   rateLimit: boolean
   gatewayTokens: string[]
   /** Unset: /metrics is open to whoever reaches the listening address. */
@@ -98,6 +100,8 @@ export function readConfig(env: Env = process.env): Config {
     )
   }
 
+  const orgAuditRetentionDays = integer(env, 'ORG_AUDIT_RETENTION_DAYS', 365, 0, 100_000)
+
   const rateLimitRaw = (value(env, 'RATE_LIMIT') ?? 'on').toLowerCase()
   if (!['on', 'off'].includes(rateLimitRaw)) {
     throw new ConfigError('RATE_LIMIT', `must be "on" or "off" (got "${rateLimitRaw}")`)
@@ -120,6 +124,7 @@ export function readConfig(env: Env = process.env): Config {
     orgCreationLimit,
     pendingInvitationLimit,
     invitationTtlHours,
+    orgAuditRetentionDays,
     rateLimit: rateLimitRaw === 'on',
     gatewayTokens,
     metricsToken: value(env, 'METRICS_TOKEN'),

@@ -8,6 +8,7 @@ import { createLogger } from './http/logging.ts'
 import { logTransport, MailDispatcher, type MailTransport, smtpTransport } from './mail/dispatcher.ts'
 import { type Clock, systemClock } from './services/clock.ts'
 import { KeyVerifier } from './services/credentials/key-verifier.ts'
+import { AuditRetentionSweep } from './services/events/audit-retention.ts'
 import { SessionCache } from './services/identity/session-cache.ts'
 import { type Database, openDatabase } from './store/database.ts'
 import { migrateToLatest } from './store/migrate.ts'
@@ -18,6 +19,7 @@ export interface Portico {
   dispatcher: MailDispatcher
   keyVerifier: KeyVerifier
   sessionCache: SessionCache
+  auditRetention: AuditRetentionSweep
   /** Stops taking requests, finishes those in flight, stops the mailer, closes the database. */
   close(): Promise<void>
 }
@@ -54,16 +56,24 @@ export async function startPortico(config: Config, options: StartOptions = {}): 
       sessionCache,
       logger,
     })
+    const auditRetention = new AuditRetentionSweep({
+      deps: { db: database.db, clock, sessionCache, keyCache: keyVerifier },
+      retentionDays: config.orgAuditRetentionDays,
+      logger,
+    })
     dispatcher.start()
+    auditRetention.start()
     return {
       app,
       database,
       dispatcher,
       keyVerifier,
       sessionCache,
+      auditRetention,
       close: async () => {
         await app.close()
         await dispatcher.stop()
+        await auditRetention.stop()
         await keyVerifier.stop()
         await sessionCache.stop()
         await database.close()

@@ -20,6 +20,7 @@ import { authenticationHook } from './auth.ts'
 import { registerErrorHandling } from './error-handler.ts'
 import { DeferredChildLogger } from './logging.ts'
 import { createMetrics } from './metrics.ts'
+import { registerAuditEventRoutes } from './routes/audit-events.routes.ts'
 import { registerConsoleRoutes } from './routes/console.routes.ts'
 import { registerIdentityRoutes } from './routes/identity.routes.ts'
 import { registerInvitationRoutes } from './routes/invitations.routes.ts'
@@ -181,6 +182,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     config.rateLimit ? new RateLimiter({ limit: 60, windowMs: 60_000, clock }) : undefined,
   )
   registerPortalRoutes(app, services)
+  registerAuditEventRoutes(app, services)
   registerKeyRoutes(app, services, deps.keyVerifier, config.gatewayTokens)
   registerOperationsRoutes(app, database, metrics, config.metricsToken)
   await registerConsoleRoutes(app)
