@@ -101,6 +101,14 @@ export function applicationScopeOf(member: MemberRoles): { createdBy?: string } 
   return isPortalOnly(member.roles) ? { createdBy: member.userId } : {}
 }
 
+/**
+ * Who made a resource, as a member may see it: a portal-only member never learns who else in
+ * the organization built what (null), only that they made their own.
+ */
+export function creatorAsSeenBy(viewer: MemberRoles, createdBy: string | null): string | null {
+  return createdBy === viewer.userId || !isPortalOnly(viewer.roles) ? createdBy : null
+}
+
 /** Which live keys go when a membership ends (removal or leave). */
 export interface KeysEndingWithMembership {
   /** Every key the member created, on any application. */

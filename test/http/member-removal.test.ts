@@ -323,6 +323,41 @@ describe.each(databases)('what a membership’s end takes, on %s', (databaseName
       ).toBe(201)
       expect((await call(app(), 'DELETE', `${base}/${mine.id}`, { token: person.token })).status).toBe(204)
     })
+
+    it('never learns who else built what', async () => {
+      // guards: an external subscriber learning the organization's people from createdBy
+      const { owner, org, person } = await organizationWith('Who Built', 'external-api-subscriber')
+      const api = await publishedApi(app(), owner.token, org.id)
+      const mine = await application(app(), person.token, org.id)
+      const ownersKey = await apiKey(app(), owner.token, org.id, mine.id)
+      portico.clock.advance(1000)
+      const myKey = await apiKey(app(), person.token, org.id, mine.id)
+      const base = `/v1/organizations/${org.id}`
+      const apis = await call(app(), 'GET', `${base}/apis`, { token: person.token })
+      expect(apis.body.items.map((a: { createdBy: string | null }) => a.createdBy)).toEqual([null])
+      expect(
+        (await call(app(), 'GET', `${base}/apis/${api.id}`, { token: person.token })).body.createdBy,
+      ).toBeNull()
+      const keys = await keysOf(org.id, mine.id, person.token)
+      expect(
+        keys.body.items.map((k: { id: string; createdBy: string | null }) => [k.id, k.createdBy]),
+      ).toEqual([
+        [myKey.id, person.user.id],
+        [ownersKey.id, null],
+      ])
+      expect(
+        (await call(app(), 'GET', `${base}/applications/${mine.id}`, { token: person.token })).body.createdBy,
+      ).toBe(person.user.id)
+      // Everyone else still sees who made what.
+      expect(
+        (await call(app(), 'GET', `${base}/apis/${api.id}`, { token: owner.token })).body.createdBy,
+      ).toBe(owner.user.id)
+      expect(
+        (await keysOf(org.id, mine.id, owner.token)).body.items.map(
+          (k: { createdBy: string }) => k.createdBy,
+        ),
+      ).toEqual([person.user.id, owner.user.id])
+    })
   })
 })
 

@@ -6,7 +6,7 @@
 import { displayPartsOf, hashApiKey, MAX_ROTATION_GRACE_SECONDS, newApiKey } from '../../domain/api-keys.ts'
 import { DomainError, invalidField } from '../../domain/errors.ts'
 import type { RoleName } from '../../domain/permissions.ts'
-import { type ApiKey, keysEndingWithMembership } from '../../domain/portal.ts'
+import { type ApiKey, creatorAsSeenBy, keysEndingWithMembership } from '../../domain/portal.ts'
 import {
   findApiKey,
   insertApiKey,
@@ -44,9 +44,15 @@ export async function listApiKeys(
   actor: Actor,
   applicationId: string,
 ): Promise<ApiKey[]> {
-  const { organization } = requirePermission(actor, 'credential:read')
+  const { organization, access } = requirePermission(actor, 'credential:read')
   await requireApplication(deps.db, actor, applicationId)
-  return listKeyRows(deps.db, organization.id, applicationId)
+  const keys = await listKeyRows(deps.db, organization.id, applicationId)
+  // A portal-only member does not learn who else made keys for their applications.
+  const viewer = { userId: actor.user.id, roles: access.roles }
+  return keys.map((key) => {
+    const createdBy = creatorAsSeenBy(viewer, key.createdBy)
+    return createdBy === key.createdBy ? key : { ...key, createdBy }
+  })
 }
 
 async function issueKey(

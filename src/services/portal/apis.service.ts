@@ -2,7 +2,13 @@
 // them all, while portal-only members (external API subscribers) see published ones only.
 import { DomainError, enforce } from '../../domain/errors.ts'
 import { isPortalOnly } from '../../domain/permissions.ts'
-import { type Api, type ApiStatus, checkApiDeletable, checkApiTransition } from '../../domain/portal.ts'
+import {
+  type Api,
+  type ApiStatus,
+  checkApiDeletable,
+  checkApiTransition,
+  creatorAsSeenBy,
+} from '../../domain/portal.ts'
 import {
   countSubscriptionsOfApi,
   deleteApi as deleteApiRow,
@@ -20,6 +26,12 @@ import { inTransaction, type Transaction } from '../transaction.ts'
 const sees = (membership: ActorMembership, api: Api) =>
   !isPortalOnly(membership.access.roles) || api.status === 'published'
 
+/** The API as this actor may see it: a portal-only member does not learn who made it. */
+const asSeenBy = (actor: Actor, membership: ActorMembership, api: Api): Api => {
+  const createdBy = creatorAsSeenBy({ userId: actor.user.id, roles: membership.access.roles }, api.createdBy)
+  return createdBy === api.createdBy ? api : { ...api, createdBy }
+}
+
 export async function listApis(
   deps: ServiceDependencies,
   actor: Actor,
@@ -32,14 +44,15 @@ export async function listApis(
     after,
     onlyStatus: isPortalOnly(membership.access.roles) ? 'published' : undefined,
   })
-  return pageOf(rows, page.limit, (api) => [api.createdAt.toISOString(), api.id])
+  const found = pageOf(rows, page.limit, (api) => [api.createdAt.toISOString(), api.id])
+  return { ...found, items: found.items.map((api) => asSeenBy(actor, membership, api)) }
 }
 
 export async function getApi(deps: ServiceDependencies, actor: Actor, id: string): Promise<Api> {
   const membership = requirePermission(actor, 'api:read')
   const api = await findApi(deps.db, membership.organization.id, id)
   if (!api || !sees(membership, api)) throw new DomainError('not_found', 'no such API')
-  return api
+  return asSeenBy(actor, membership, api)
 }
 
 const apiFieldsOf = (api: Api) => ({
