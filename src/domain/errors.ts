@@ -24,6 +24,14 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
+  // A gateway's key checks (API.md "Gateways"); rate_limited above is one of them too.
+  | 'key_missing'
+  | 'unknown'
+  | 'revoked'
+  | 'expired'
+  | 'no_api'
+  | 'not_subscribed'
+  | 'wrong_environment'
   | 'internal_error'
   | 'service_unavailable'
 

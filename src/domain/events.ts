@@ -76,7 +76,8 @@ export const eventCatalog = {
   'invitation.revoked': { target: 'invitation', data: { email: 'string', roles: 'roles' } },
 
   'api.created': { target: 'api', data: { ...apiFields, status: ['draft', 'published', 'deprecated'] } },
-  'api.updated': { target: 'api', data: { before: apiFields, after: apiFields } },
+  /** Also a change of the API's plans: `plans` then lists them as they became (null otherwise). */
+  'api.updated': { target: 'api', data: { before: apiFields, after: apiFields, plans: 'string?' } },
   'api.published': {
     target: 'api',
     data: { name: 'string', version: 'string', previousStatus: ['draft', 'published', 'deprecated'] },
@@ -104,7 +105,13 @@ export const eventCatalog = {
 
   'subscription.created': {
     target: 'subscription',
-    data: { applicationId: 'string', applicationName: 'string', apiId: 'string', apiName: 'string' },
+    data: {
+      applicationId: 'string',
+      applicationName: 'string',
+      apiId: 'string',
+      apiName: 'string',
+      plan: 'string',
+    },
   },
   'subscription.deleted': {
     target: 'subscription',

@@ -36,6 +36,8 @@ export interface Subscription {
   id: string
   applicationId: string
   apiId: string
+  /** The name of one of the API's plans. */
+  plan: string
   createdAt: Date
 }
 

@@ -1,5 +1,6 @@
 // buildApp wires everything explicitly: validation, errors, logging, authentication, metrics,
 // OpenAPI and every route. It opens nothing itself: the database and the mailer are handed in.
+import { createServer } from 'node:http'
 import fastifyCookie from '@fastify/cookie'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
@@ -18,10 +19,12 @@ import type { Database } from '../store/database.ts'
 import type { App } from './app-instance.ts'
 import { authenticationHook } from './auth.ts'
 import { registerErrorHandling } from './error-handler.ts'
+import { GatewayTokens, leanGatewayHandler } from './gateway.ts'
 import { DeferredChildLogger } from './logging.ts'
 import { createMetrics } from './metrics.ts'
 import { registerAuditEventRoutes } from './routes/audit-events.routes.ts'
 import { registerConsoleRoutes } from './routes/console.routes.ts'
+import { registerGatewayRoutes } from './routes/gateway.routes.ts'
 import { registerIdentityRoutes } from './routes/identity.routes.ts'
 import { registerInvitationRoutes } from './routes/invitations.routes.ts'
 import { registerKeyRoutes } from './routes/keys.routes.ts'
@@ -70,7 +73,17 @@ function accountLimits(clock: Clock, rateLimit: boolean): AccountLimits {
 
 export async function buildApp(deps: AppDependencies): Promise<App> {
   const { config, database, clock } = deps
+  const gatewayTokens = new GatewayTokens(config.gatewayTokens)
   const app = Fastify({
+    // Gateways' GET /v1/gateway/authorize is answered before Fastify's pipeline (./gateway.ts).
+    serverFactory: (handler) => {
+      const lean = leanGatewayHandler(deps.keyVerifier, gatewayTokens, (error) =>
+        deps.logger.error({ err: error }, 'gateway check failed'),
+      )
+      return createServer((request, response) => {
+        if (!lean(request, response)) handler(request, response)
+      })
+    },
     loggerInstance: deps.logger as FastifyBaseLogger,
     childLoggerFactory: (logger, bindings, options) =>
       new DeferredChildLogger(logger as Logger, bindings, options) as unknown as FastifyBaseLogger,
@@ -151,6 +164,12 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
           bearer: { type: 'http', scheme: 'bearer' },
           cookie: { type: 'apiKey', in: 'cookie', name: 'portico_session' },
           gateway: { type: 'http', scheme: 'bearer', description: 'a GATEWAY_TOKEN' },
+          gatewayHeader: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Gateway-Token',
+            description: 'a GATEWAY_TOKEN',
+          },
         },
       },
       security: [{ bearer: [] }, { cookie: [] }],
@@ -184,6 +203,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerPortalRoutes(app, services)
   registerAuditEventRoutes(app, services)
   registerKeyRoutes(app, services, deps.keyVerifier, config.gatewayTokens)
+  registerGatewayRoutes(app, services, deps.keyVerifier, gatewayTokens)
   registerOperationsRoutes(app, database, metrics, config.metricsToken)
   await registerConsoleRoutes(app)
 

@@ -28,6 +28,13 @@ export const statusOf: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  key_missing: 401,
+  unknown: 401,
+  revoked: 401,
+  expired: 401,
+  no_api: 403,
+  not_subscribed: 403,
+  wrong_environment: 403,
   internal_error: 500,
   service_unavailable: 503,
 }

@@ -206,7 +206,7 @@ export async function revokeApiKeys(
     .execute()
 }
 
-/** What a gateway's verification needs to know of a key, and the APIs its application subscribes to. */
+/** What a gateway's verification needs to know of a key, and the plan of each API its application subscribes to. */
 export interface KeyVerificationFacts {
   organizationId: string
   applicationId: string
@@ -214,7 +214,7 @@ export interface KeyVerificationFacts {
   environment: string
   expiresAt: Date | null
   revokedAt: Date | null
-  subscribedApiIds: string[]
+  subscriptions: { apiId: string; requestsPerMinute: number | null; requestsPerDay: number | null }[]
 }
 
 export async function findKeyForVerification(
@@ -237,16 +237,27 @@ export async function findKeyForVerification(
       'environments.name as environment',
       eb
         .selectFrom('subscriptions')
-        .select((sub) =>
-          sub.fn.coalesce(sub.fn('array_agg', ['subscriptions.api_id']), sub.val([])).as('ids'),
+        .leftJoin('plans', (join) =>
+          join
+            .onRef('plans.organization_id', '=', 'subscriptions.organization_id')
+            .onRef('plans.api_id', '=', 'subscriptions.api_id')
+            .onRef('plans.name', '=', 'subscriptions.plan'),
+        )
+        .select(
+          sql<
+            string | null
+          >`json_agg(json_build_array(subscriptions.api_id, plans.requests_per_minute, plans.requests_per_day))::text`.as(
+            'subscriptions',
+          ),
         )
         .whereRef('subscriptions.organization_id', '=', 'api_keys.organization_id')
         .whereRef('subscriptions.application_id', '=', 'api_keys.application_id')
-        .as('subscribed_api_ids'),
+        .as('subscriptions'),
     ])
     .where('api_keys.key_hash', '=', keyHash)
     .executeTakeFirst()
   if (!row) return undefined
+  const subscriptions = JSON.parse(row.subscriptions ?? '[]') as [string, number | null, number | null][]
   return {
     organizationId: row.organization_id,
     applicationId: row.application_id,
@@ -254,7 +265,11 @@ export async function findKeyForVerification(
     environment: row.environment,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
-    subscribedApiIds: (row.subscribed_api_ids as string[] | null) ?? [],
+    subscriptions: subscriptions.map(([apiId, requestsPerMinute, requestsPerDay]) => ({
+      apiId,
+      requestsPerMinute,
+      requestsPerDay,
+    })),
   }
 }
 

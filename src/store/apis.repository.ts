@@ -136,3 +136,17 @@ export async function countSubscriptionsOfApi(
     .executeTakeFirstOrThrow()
   return Number(row.count)
 }
+
+/** The APIs an organization's gateways route to (published or deprecated), by base path and version. */
+export async function listServedApis(
+  db: Executor,
+  organizationId: string,
+): Promise<{ id: string; basePath: string; version: string }[]> {
+  const rows = await db
+    .selectFrom('apis')
+    .select(['id', 'base_path', 'version'])
+    .where('organization_id', '=', organizationId)
+    .where('status', 'in', ['published', 'deprecated'])
+    .execute()
+  return rows.map((row) => ({ id: row.id, basePath: row.base_path, version: row.version }))
+}

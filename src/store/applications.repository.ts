@@ -127,21 +127,28 @@ export async function deleteApplication(db: Executor, organizationId: string, id
     .execute()
 }
 
-const subscriptionColumns = ['id', 'application_id', 'api_id', 'created_at'] as const
+const subscriptionColumns = ['id', 'application_id', 'api_id', 'plan', 'created_at'] as const
 
 function subscriptionRowToSubscription(row: {
   id: string
   application_id: string
   api_id: string
+  plan: string
   created_at: Date
 }): Subscription {
-  return { id: row.id, applicationId: row.application_id, apiId: row.api_id, createdAt: row.created_at }
+  return {
+    id: row.id,
+    applicationId: row.application_id,
+    apiId: row.api_id,
+    plan: row.plan,
+    createdAt: row.created_at,
+  }
 }
 
 /** Subscribes; undefined when the application is already subscribed to the API. */
 export async function insertSubscription(
   db: Executor,
-  subscription: { organizationId: string; applicationId: string; apiId: string; now: Date },
+  subscription: { organizationId: string; applicationId: string; apiId: string; plan: string; now: Date },
 ): Promise<Subscription | undefined> {
   const row = await db
     .insertInto('subscriptions')
@@ -149,6 +156,7 @@ export async function insertSubscription(
       organization_id: subscription.organizationId,
       application_id: subscription.applicationId,
       api_id: subscription.apiId,
+      plan: subscription.plan,
       created_at: subscription.now,
     })
     .onConflict((oc) => oc.doNothing())

@@ -143,6 +143,43 @@ export interface ApplicationsTable extends TenantRow {
 export interface SubscriptionsTable extends TenantRow {
   application_id: string
   api_id: string
+  plan: Generated<string>
+}
+
+export interface PlansTable {
+  organization_id: string
+  api_id: string
+  name: string
+  title: string
+  requests_per_minute: number | null
+  requests_per_day: number | null
+  position: Generated<number>
+}
+
+export interface PlanCountersTable {
+  organization_id: string
+  application_id: string
+  api_id: string
+  window_kind: 'minute' | 'day'
+  window_start: Date
+  count: ColumnType<string, number, number>
+}
+
+interface UsageRow {
+  organization_id: string
+  application_id: string
+  api_id: string | null
+  key_id: string
+  outcome: string
+  count: ColumnType<string, number, number>
+}
+
+export interface UsageHourlyTable extends UsageRow {
+  hour: Date
+}
+
+export interface UsageDailyTable extends UsageRow {
+  day: Date
 }
 
 export interface ApiKeysTable extends TenantRow {
@@ -191,4 +228,8 @@ export interface Tables {
   api_keys: ApiKeysTable
   access_announcements: AccessAnnouncementsTable
   invitation_tallies: InvitationTalliesTable
+  plans: PlansTable
+  plan_counters: PlanCountersTable
+  usage_hourly: UsageHourlyTable
+  usage_daily: UsageDailyTable
 }

@@ -10,6 +10,7 @@ import type { ServiceDependencies } from '../../services/dependencies.ts'
 import type { App } from '../app-instance.ts'
 import { actorOf } from '../auth.ts'
 import { requireBearerToken } from '../bearer-tokens.ts'
+import { verificationBody } from '../gateway.ts'
 import { NoContent, problems } from './common.schemas.ts'
 import { listOf } from './organizations.schemas.ts'
 import {
@@ -132,6 +133,12 @@ export function registerKeyRoutes(
         response: { 200: VerificationSchema, ...problems(400, 401) },
       },
     },
-    (request) => keyVerifier.verify(request.body.key, request.body.apiId),
+    (request) => {
+      const access = keyVerifier.verify(request.body.key, {
+        apiId: request.body.apiId,
+        environment: request.body.environment,
+      })
+      return access instanceof Promise ? access.then(verificationBody) : verificationBody(access)
+    },
   )
 }

@@ -324,7 +324,9 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
       reply
         .code(201)
         .send(
-          subscriptionBody(await subscribe(deps, actorOf(request), request.params.id, request.body.apiId)),
+          subscriptionBody(
+            await subscribe(deps, actorOf(request), request.params.id, request.body.apiId, request.body.plan),
+          ),
         ),
   )
   app.delete(

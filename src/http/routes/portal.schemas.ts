@@ -11,6 +11,7 @@ import {
   type Environment,
   type Subscription,
 } from '../../domain/portal.ts'
+import { PlanName, RateLimitSchema } from './gateway.schemas.ts'
 import { OrganizationParams } from './organizations.schemas.ts'
 
 const Uuid = Type.String({ format: 'uuid' })
@@ -73,9 +74,13 @@ export const SubscriptionSchema = Type.Object({
   id: Uuid,
   applicationId: Uuid,
   apiId: Uuid,
+  plan: Type.String(),
   createdAt: Timestamp,
 })
-export const SubscribeBody = Type.Object({ apiId: Uuid }, { additionalProperties: false })
+export const SubscribeBody = Type.Object(
+  { apiId: Uuid, plan: Type.Optional(PlanName) },
+  { additionalProperties: false },
+)
 
 export const KeySchema = Type.Object({
   id: Uuid,
@@ -107,21 +112,32 @@ export const RotateKeyBody = Type.Object(
 )
 
 export const VerifyKeyBody = Type.Object(
-  { key: Type.String({ maxLength: API_KEY_MAX_LENGTH * 10 }), apiId: Type.Optional(Uuid) },
+  {
+    key: Type.String({ maxLength: API_KEY_MAX_LENGTH * 10 }),
+    apiId: Type.Optional(Uuid),
+    environment: Type.Optional(
+      Type.String({ maxLength: 100, description: 'the environment the gateway serves' }),
+    ),
+  },
   { additionalProperties: false },
 )
 export const VerificationSchema = Type.Object({
   valid: Type.Boolean(),
   organizationId: Type.Optional(Uuid),
+  developerId: Type.Optional(Uuid),
   applicationId: Type.Optional(Uuid),
   environment: Type.Optional(Type.String()),
   keyId: Type.Optional(Uuid),
+  apiId: Type.Optional(Uuid),
+  rateLimit: Type.Optional(RateLimitSchema),
   code: Type.Optional(
     Type.Union([
       Type.Literal('unknown'),
       Type.Literal('revoked'),
       Type.Literal('expired'),
       Type.Literal('not_subscribed'),
+      Type.Literal('wrong_environment'),
+      Type.Literal('rate_limited'),
     ]),
   ),
 })
@@ -154,6 +170,7 @@ export const subscriptionBody = (subscription: Subscription) => ({
   id: subscription.id,
   applicationId: subscription.applicationId,
   apiId: subscription.apiId,
+  plan: subscription.plan,
   createdAt: subscription.createdAt.toISOString(),
 })
 export const keyBody = (key: ApiKey) => ({

@@ -55,7 +55,7 @@ export async function getApi(deps: ServiceDependencies, actor: Actor, id: string
   return asSeenBy(actor, membership, api)
 }
 
-const apiFieldsOf = (api: Api) => ({
+export const apiFieldsOf = (api: Api) => ({
   name: api.name,
   version: api.version,
   basePath: api.basePath,
@@ -113,7 +113,7 @@ export async function updateApiDetails(
       type: 'api.updated',
       organizationId: organization.id,
       targetId: id,
-      data: { before: apiFieldsOf(before), after: apiFieldsOf(api) },
+      data: { before: apiFieldsOf(before), after: apiFieldsOf(api), plans: null },
     })
     return api
   })

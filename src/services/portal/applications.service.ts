@@ -1,8 +1,9 @@
 // Applications and their subscriptions to the organization's published APIs. A portal-only member
 // (external API subscriber) sees and acts on the applications they created only: every path to an
 // application goes through requireApplication or the scoped list, which apply applicationScopeOf.
-import { DomainError, enforce } from '../../domain/errors.ts'
+import { DomainError, enforce, invalidField } from '../../domain/errors.ts'
 import { isPortalOnly } from '../../domain/permissions.ts'
+import { DEFAULT_PLAN } from '../../domain/plans.ts'
 import {
   type Application,
   applicationScopeOf,
@@ -21,6 +22,7 @@ import {
   updateApplication,
 } from '../../store/applications.repository.ts'
 import type { Executor } from '../../store/executor.ts'
+import { planExists } from '../../store/plans.repository.ts'
 import { type Actor, type ActorMembership, requireMembership, requirePermission } from '../access.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { recordEvent } from '../events/events.service.ts'
@@ -158,6 +160,7 @@ export async function subscribe(
   actor: Actor,
   applicationId: string,
   apiId: string,
+  plan: string = DEFAULT_PLAN,
 ): Promise<Subscription> {
   const membership = requirePermission(actor, 'subscription:create')
   const { organization } = membership
@@ -169,10 +172,14 @@ export async function subscribe(
       throw new DomainError('not_found', 'no such API')
     }
     enforce(checkSubscribable(api))
+    if (!(await planExists(tx.db, organization.id, apiId, plan))) {
+      throw invalidField('/plan', `names no plan of this API (${plan})`)
+    }
     const subscription = await insertSubscription(tx.db, {
       organizationId: organization.id,
       applicationId,
       apiId,
+      plan,
       now: tx.now,
     })
     if (!subscription) throw new DomainError('conflict', 'this application is already subscribed to this API')
@@ -180,7 +187,7 @@ export async function subscribe(
       type: 'subscription.created',
       organizationId: organization.id,
       targetId: subscription.id,
-      data: { applicationId, applicationName: application.name, apiId, apiName: api.name },
+      data: { applicationId, applicationName: application.name, apiId, apiName: api.name, plan },
     })
     return subscription
   })

@@ -10,6 +10,7 @@ import * as memberSearchOneIndex from './0007_member_search_one_index.ts'
 import * as keyEvents from './0008_key_events.ts'
 import * as announcementsAndTallies from './0012_announcements_and_tallies.ts'
 import * as auditChain from './0013_audit_chain.ts'
+import * as plansAndUsage from './0016_plans_and_usage.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': identity,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008_key_events': keyEvents,
   '0012_announcements_and_tallies': announcementsAndTallies,
   '0013_audit_chain': auditChain,
+  '0016_plans_and_usage': plansAndUsage,
 }

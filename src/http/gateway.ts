@@ -1,0 +1,227 @@
+// The gateway's two calls, as answers independent of Fastify: GET /v1/gateway/authorize (headers
+// in, status and X-Portico-* headers out) and POST /v1/keys/verify's body. routes/gateway.routes.ts
+// serves them through Fastify (OpenAPI, inject), and leanGatewayHandler serves the same answers
+// straight from node:http, before Fastify's pipeline, for the gateways' traffic (see the README,
+// *Gateways*, for what that costs and saves).
+import { hash, timingSafeEqual } from 'node:crypto'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import { DomainError } from '../domain/errors.ts'
+import type { KeyAccess, KeyRefusal, RateLimitState } from '../domain/key-access.ts'
+import type { GatewayAccess, KeyVerifier } from '../services/credentials/key-verifier.ts'
+import { problemOf } from './error-handler.ts'
+
+const digest = (text: string) => hash('sha256', text, 'buffer')
+
+/** The configured GATEWAY_TOKENs, compared in constant time. */
+export class GatewayTokens {
+  readonly #expected: Buffer[]
+
+  constructor(tokens: readonly string[]) {
+    this.#expected = tokens.map(digest)
+  }
+
+  get configured(): boolean {
+    return this.#expected.length > 0
+  }
+
+  accepts(presented: string | undefined): boolean {
+    const given = digest(presented ?? '')
+    let ok = false
+    for (const token of this.#expected) ok = timingSafeEqual(token, given) || ok
+    return ok && presented !== undefined
+  }
+}
+
+export interface GatewayAnswer {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name]
+  const text = Array.isArray(value) ? value[0] : value
+  return text === undefined || text === '' ? undefined : text
+}
+
+/** The client's key: `X-API-Key`, then `apikey`, then `Authorization: Bearer <key>`. */
+export function keyOfHeaders(headers: IncomingHttpHeaders): string | undefined {
+  const key = header(headers, 'x-api-key') ?? header(headers, 'apikey')
+  if (key !== undefined) return key.trim()
+  const authorization = header(headers, 'authorization')
+  if (authorization === undefined) return undefined
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
+  return match?.[1]
+}
+
+function rateLimitHeaders(headers: Record<string, string>, rateLimit: RateLimitState | undefined): void {
+  if (!rateLimit) return
+  headers['RateLimit-Limit'] = String(rateLimit.limit)
+  headers['RateLimit-Remaining'] = String(rateLimit.remaining)
+  headers['RateLimit-Reset'] = String(rateLimit.reset)
+}
+
+const refusalWords: Record<Exclude<GatewayAccess, { ok: true }>['code'], string> = {
+  key_missing: 'no API key: send it in X-API-Key, apikey or Authorization: Bearer',
+  unknown: 'this API key is not known',
+  revoked: 'this API key is revoked',
+  expired: 'this API key has expired',
+  no_api: 'no API is served at this path',
+  wrong_environment: "this key is for another environment than this gateway's",
+  not_subscribed: "this key's application is not subscribed to this API",
+  rate_limited: "this application has spent its plan's requests for now",
+}
+
+function refusal(
+  code: string,
+  status: number,
+  message: string,
+  extra: Record<string, string> = {},
+): GatewayAnswer {
+  const problem = problemOf(new DomainError(code as DomainError['code'], message))
+  problem.status = status
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/problem+json',
+    'X-Portico-Code': code,
+    ...extra,
+  }
+  if (status === 401) headers['WWW-Authenticate'] = 'ApiKey'
+  return { status, headers, body: JSON.stringify(problem) }
+}
+
+/** GET /v1/gateway/authorize's answer to a decision. `denyStatus` 403 turns a 429 into a 403 (nginx). */
+export function authorizationAnswer(access: GatewayAccess, denyStatus: number | undefined): GatewayAnswer {
+  if (access.ok) {
+    const { key } = access
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json; charset=utf-8',
+      'X-Portico-Organization-Id': key.organizationId,
+      'X-Portico-Developer-Id': key.organizationId,
+      'X-Portico-Application-Id': key.applicationId,
+      'X-Portico-Key-Id': key.keyId,
+      'X-Portico-Environment': key.environment,
+      'X-Portico-Api-Id': access.apiId ?? '',
+    }
+    rateLimitHeaders(headers, access.rateLimit)
+    return { status: 200, headers, body: JSON.stringify(verificationBody(access)) }
+  }
+  if (access.code === 'rate_limited') {
+    const extra: Record<string, string> = { 'Retry-After': String(access.retryAfterSeconds ?? 1) }
+    rateLimitHeaders(extra, access.rateLimit)
+    return refusal(access.code, denyStatus === 403 ? 403 : 429, refusalWords[access.code], extra)
+  }
+  const status =
+    access.code === 'no_api' || access.code === 'not_subscribed' || access.code === 'wrong_environment'
+      ? 403
+      : 401
+  return refusal(access.code, status, refusalWords[access.code])
+}
+
+export type Verification =
+  | {
+      valid: true
+      organizationId: string
+      developerId: string
+      applicationId: string
+      environment: string
+      keyId: string
+      apiId?: string
+      rateLimit?: RateLimitState
+    }
+  | { valid: false; code: Exclude<KeyRefusal, 'no_api'>; rateLimit?: RateLimitState }
+
+/** POST /v1/keys/verify's body for a decision. */
+export function verificationBody(access: KeyAccess): Verification {
+  if (!access.ok) {
+    // A path is never given to verify, so no_api cannot come out of it.
+    const code = access.code === 'no_api' ? 'not_subscribed' : access.code
+    return access.rateLimit ? { valid: false, code, rateLimit: access.rateLimit } : { valid: false, code }
+  }
+  const { key } = access
+  const body: Verification = {
+    valid: true,
+    organizationId: key.organizationId,
+    developerId: key.organizationId,
+    applicationId: key.applicationId,
+    environment: key.environment,
+    keyId: key.keyId,
+  }
+  if (access.apiId !== undefined) body.apiId = access.apiId
+  if (access.rateLimit) body.rateLimit = access.rateLimit
+  return body
+}
+
+/** The whole of GET /v1/gateway/authorize: synchronous when the answer is in memory. */
+export function authorize(
+  verifier: KeyVerifier,
+  tokens: GatewayTokens,
+  headers: IncomingHttpHeaders,
+): GatewayAnswer | Promise<GatewayAnswer> {
+  if (!tokens.accepts(header(headers, 'x-gateway-token'))) {
+    return refusal(
+      'unauthenticated',
+      401,
+      tokens.configured
+        ? 'present a gateway token: X-Gateway-Token: <GATEWAY_TOKEN>'
+        : 'gateway checks are off: no GATEWAY_TOKEN is configured',
+    )
+  }
+  const deny = header(headers, 'x-portico-deny-status')
+  const denyStatus = deny === '403' ? 403 : undefined
+  const access = verifier.authorize({
+    key: keyOfHeaders(headers),
+    uri: header(headers, 'x-original-uri') ?? header(headers, 'x-forwarded-uri'),
+    environment: header(headers, 'x-portico-environment'),
+  })
+  if (access instanceof Promise) return access.then((settled) => authorizationAnswer(settled, denyStatus))
+  return authorizationAnswer(access, denyStatus)
+}
+
+function send(response: ServerResponse, answer: GatewayAnswer): void {
+  response.writeHead(answer.status, answer.headers)
+  response.end(answer.body)
+}
+
+/**
+ * Serves GET /v1/gateway/authorize from node:http directly (no routing, hooks, logging or
+ * metrics per request); answers true when it did. Everything else goes on to Fastify.
+ */
+export function leanGatewayHandler(
+  verifier: KeyVerifier,
+  tokens: GatewayTokens,
+  onError: (error: unknown) => void,
+): (request: IncomingMessage, response: ServerResponse) => boolean {
+  return (request, response) => {
+    if (
+      request.method !== 'GET' ||
+      request.url === undefined ||
+      !request.url.startsWith('/v1/gateway/authorize')
+    ) {
+      return false
+    }
+    const rest = request.url.slice('/v1/gateway/authorize'.length)
+    if (rest !== '' && rest[0] !== '?' && rest !== '/') return false
+    let answer: GatewayAnswer | Promise<GatewayAnswer>
+    try {
+      answer = authorize(verifier, tokens, request.headers)
+    } catch (error) {
+      onError(error)
+      return false
+    }
+    if (answer instanceof Promise) {
+      answer.then(
+        (settled) => send(response, settled),
+        (error: unknown) => {
+          onError(error)
+          const problem = problemOf(new DomainError('internal_error', 'something went wrong on our side'))
+          send(response, {
+            status: 500,
+            headers: { 'Content-Type': 'application/problem+json' },
+            body: JSON.stringify(problem),
+          })
+        },
+      )
+    } else send(response, answer)
+    return true
+  }
+}
