@@ -8,11 +8,11 @@ import {
   type KeyFacts,
   type Spent,
 } from '../../src/domain/key-access.ts'
-import { defaultPlan, type Plan, replacePlans } from '../../src/domain/plans.ts'
+import { defaultPlan, type Plan, type PlanLimits, replacePlans } from '../../src/domain/plans.ts'
 
 // 2026-11-30T12:00:30Z: 30 s into a minute, 12 h into a day.
 const NOW = Date.UTC(2026, 10, 30, 12, 0, 30)
-const unlimited = { requestsPerMinute: null, requestsPerDay: null }
+const unlimited: PlanLimits = { requestsPerMinute: null, requestsPerDay: null }
 const key: KeyFacts = {
   organizationId: 'org',
   applicationId: 'app',
@@ -36,7 +36,12 @@ describe('decideKeyAccess', () => {
     spent?: Spent
     expected: Record<string, unknown>
   }[] = [
-    { name: 'an unknown key', key: undefined, request: api('free'), expected: { ok: false, code: 'unknown' } },
+    {
+      name: 'an unknown key',
+      key: undefined,
+      request: api('free'),
+      expected: { ok: false, code: 'unknown' },
+    },
     {
       name: 'a revoked key, before anything else',
       key: { ...key, revokedAt: NOW - 1, expiresAt: NOW - 1 },
@@ -206,7 +211,10 @@ describe('replacePlans', () => {
   const gold: Plan = { name: 'gold', title: 'Gold', requestsPerMinute: 100, requestsPerDay: null }
   const limitedDefault: Plan = { ...defaultPlan, requestsPerMinute: 5 }
   it('keeps default as it was when left out', () => {
-    expect(replacePlans([limitedDefault], [gold], new Set())).toEqual({ ok: true, plans: [limitedDefault, gold] })
+    expect(replacePlans([limitedDefault], [gold], new Set())).toEqual({
+      ok: true,
+      plans: [limitedDefault, gold],
+    })
   })
   it('changes default when given', () => {
     const changed = { ...defaultPlan, requestsPerDay: 9 }
@@ -216,7 +224,10 @@ describe('replacePlans', () => {
     })
   })
   it('refuses to remove a plan a subscription uses', () => {
-    expect(replacePlans([defaultPlan, gold], [], new Set(['gold']))).toMatchObject({ ok: false, code: 'conflict' })
+    expect(replacePlans([defaultPlan, gold], [], new Set(['gold']))).toMatchObject({
+      ok: false,
+      code: 'conflict',
+    })
   })
   it('refuses a name given twice', () => {
     expect(replacePlans([], [gold, gold], new Set())).toMatchObject({ ok: false, code: 'validation_failed' })

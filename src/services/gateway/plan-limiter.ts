@@ -58,7 +58,10 @@ export class PlanLimiter {
   }
 
   start(): void {
-    this.#timer = setInterval(() => void this.sync().catch(() => {}), this.#syncMs)
+    // A sync still under way (a slow database) is not queued behind again.
+    this.#timer = setInterval(() => {
+      if (!this.#syncing) void this.sync().catch(() => {})
+    }, this.#syncMs)
     this.#timer.unref()
   }
 
@@ -152,10 +155,13 @@ export class PlanLimiter {
 
   /** Adds what this instance let through to the shared counters and reads back their totals. */
   sync(): Promise<void> {
-    this.#syncing ??= this.#sync().finally(() => {
-      this.#syncing = undefined
+    // After the one under way, so that everything counted before this call is in it.
+    const run = (this.#syncing ?? Promise.resolve()).catch(() => {}).then(() => this.#sync())
+    const tracked = run.finally(() => {
+      if (this.#syncing === tracked) this.#syncing = undefined
     })
-    return this.#syncing
+    this.#syncing = tracked
+    return run
   }
 
   async #sync(): Promise<void> {

@@ -37,7 +37,9 @@ export class UsageRecorder {
   }
 
   start(): void {
-    this.#timer = setInterval(() => void this.flush().catch(() => {}), this.#flushMs)
+    this.#timer = setInterval(() => {
+      if (!this.#flushing) void this.flush().catch(() => {})
+    }, this.#flushMs)
     this.#timer.unref()
     this.#rollUpTimer = setInterval(() => void this.rollUp().catch(() => {}), HOUR_MS)
     this.#rollUpTimer.unref()
@@ -82,10 +84,13 @@ export class UsageRecorder {
 
   /** Adds the counts made since the last flush; a failed batch is merged back for the next one. */
   flush(): Promise<void> {
-    this.#flushing ??= this.#flush().finally(() => {
-      this.#flushing = undefined
+    // After the one under way, so that everything counted before this call is in it.
+    const run = (this.#flushing ?? Promise.resolve()).catch(() => {}).then(() => this.#flush())
+    const tracked = run.finally(() => {
+      if (this.#flushing === tracked) this.#flushing = undefined
     })
-    return this.#flushing
+    this.#flushing = tracked
+    return run
   }
 
   async #flush(): Promise<void> {
