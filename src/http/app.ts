@@ -32,7 +32,7 @@ import { registerMemberRoutes } from './routes/members.routes.ts'
 import { registerOperationsRoutes } from './routes/operations.routes.ts'
 import { registerOrganizationRoutes } from './routes/organizations.routes.ts'
 import { registerPortalRoutes } from './routes/portal.routes.ts'
-import { securityHeaders } from './security-headers.ts'
+import { HSTS, securityHeaders } from './security-headers.ts'
 
 export interface AppDependencies {
   config: Config
@@ -77,7 +77,9 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const app = Fastify({
     // Gateways' GET /v1/gateway/authorize is answered before Fastify's pipeline (./gateway.ts).
     serverFactory: (handler) => {
-      const lean = leanGatewayHandler(deps.keyVerifier, gatewayTokens, (error) =>
+      const always: Record<string, string> = { 'X-Content-Type-Options': 'nosniff' }
+      if (config.publicUrl.startsWith('https:')) always['Strict-Transport-Security'] = HSTS
+      const lean = leanGatewayHandler(deps.keyVerifier, gatewayTokens, always, (error) =>
         deps.logger.error({ err: error }, 'gateway check failed'),
       )
       return createServer((request, response) => {

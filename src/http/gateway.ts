@@ -177,18 +177,20 @@ export function authorize(
   return authorizationAnswer(access, denyStatus)
 }
 
-function send(response: ServerResponse, answer: GatewayAnswer): void {
-  response.writeHead(answer.status, answer.headers)
+function send(response: ServerResponse, answer: GatewayAnswer, always: Record<string, string>): void {
+  response.writeHead(answer.status, { ...always, ...answer.headers })
   response.end(answer.body)
 }
 
 /**
  * Serves GET /v1/gateway/authorize from node:http directly (no routing, hooks, logging or
- * metrics per request); answers true when it did. Everything else goes on to Fastify.
+ * metrics per request); answers true when it did. Everything else goes on to Fastify. `always`:
+ * the headers Fastify's onSend hook puts on every answer (security-headers.ts).
  */
 export function leanGatewayHandler(
   verifier: KeyVerifier,
   tokens: GatewayTokens,
+  always: Record<string, string>,
   onError: (error: unknown) => void,
 ): (request: IncomingMessage, response: ServerResponse) => boolean {
   return (request, response) => {
@@ -210,18 +212,22 @@ export function leanGatewayHandler(
     }
     if (answer instanceof Promise) {
       answer.then(
-        (settled) => send(response, settled),
+        (settled) => send(response, settled, always),
         (error: unknown) => {
           onError(error)
           const problem = problemOf(new DomainError('internal_error', 'something went wrong on our side'))
-          send(response, {
-            status: 500,
-            headers: { 'Content-Type': 'application/problem+json' },
-            body: JSON.stringify(problem),
-          })
+          send(
+            response,
+            {
+              status: 500,
+              headers: { 'Content-Type': 'application/problem+json' },
+              body: JSON.stringify(problem),
+            },
+            always,
+          )
         },
       )
-    } else send(response, answer)
+    } else send(response, answer, always)
     return true
   }
 }

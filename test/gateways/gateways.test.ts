@@ -303,6 +303,38 @@ describe.each(gateways.filter((gateway) => existsSync(gateway.binary)))('Portico
     expect(limited.headers.get('ratelimit-remaining')).toBe('0')
   })
 
+  it('answers a gateway on the lean path exactly as the Fastify route does', async () => {
+    const { key, path } = await setUp()
+    const address = `http://127.0.0.1:${(portico.app.server.address() as { port: number }).port}`
+    const cases: Record<string, string>[] = [
+      { 'x-api-key': key.secret, 'x-original-uri': path },
+      { 'x-api-key': key.secret, 'x-original-uri': '/nowhere' },
+      { 'x-original-uri': path },
+    ]
+    for (const headers of cases) {
+      const lean = await fetch(`${address}/v1/gateway/authorize`, {
+        headers: { 'x-gateway-token': GATEWAY_TOKEN, ...headers },
+      })
+      const injected = await app().inject({
+        method: 'GET',
+        url: '/v1/gateway/authorize',
+        headers: { 'x-gateway-token': GATEWAY_TOKEN, ...headers },
+      })
+      expect(lean.status).toBe(injected.statusCode)
+      expect(await lean.text()).toBe(injected.body)
+      for (const name of [
+        'content-type',
+        'x-content-type-options',
+        'x-portico-code',
+        'x-portico-key-id',
+        'www-authenticate',
+      ]) {
+        expect([name, lean.headers.get(name)]).toEqual([name, injected.headers[name] ?? null])
+      }
+      expect(lean.headers.get('x-content-type-options')).toBe('nosniff')
+    }
+  })
+
   it('lets 100 concurrent requests with one key all through', async () => {
     const { key, path } = await setUp()
     const answers = await Promise.all(
