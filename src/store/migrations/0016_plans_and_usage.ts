@@ -1,7 +1,8 @@
 // Frozen once shipped: plans with rate limits, the shared counters that enforce them on every
 // instance, and usage counts per application (API.md "Plans, rate limits and usage").
-// - `plans`: an API's plans; every API has `default` (rows for existing APIs are made here, new
-//   APIs get theirs when created). A subscription names its plan; a plan in use cannot be deleted.
+// - `plans`: an API's plans; every API has `default` (rows for existing APIs are made here, a
+//   trigger makes it for every new API, however inserted). A subscription names its plan (foreign
+//   key); a plan in use cannot be deleted.
 // - What the gateway's answer depends on announces itself like keys do (migration 0008): a change
 //   to an API (published, deprecated, re-pathed, deleted) or to a plan announces `keys:<org>`, so
 //   the key cache and the path → API index (services/credentials/key-verifier.ts) forget it.
@@ -30,6 +31,20 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     insert into plans (organization_id, api_id, name, title)
     select organization_id, id, 'default', 'Default' from apis`.execute(db)
+
+  await sql`
+    create function portico_default_plan() returns trigger language plpgsql as $$
+    begin
+      insert into plans (organization_id, api_id, name, title)
+      select organization_id, id, 'default', 'Default' from inserted
+      on conflict do nothing;
+      return null;
+    end
+    $$`.execute(db)
+  await sql`
+    create trigger apis_insert_default_plan after insert on apis
+      referencing new table as inserted
+      for each statement execute function portico_default_plan()`.execute(db)
 
   await sql`alter table subscriptions add column plan text not null default 'default'`.execute(db)
   // No action (not restrict): deleting an API deletes its plans and subscriptions in one statement.
