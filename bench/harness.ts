@@ -1,7 +1,8 @@
 // Shared by the benchmarks: waiting for a process to answer, stopping it, its RSS, and load from
 // autocannon in a separate process (bounded by BENCH_SECONDS).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -14,6 +15,24 @@ export const serverArguments: string[] = (
   .split(' ')
   .slice(1)
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
+
+// With taskset and more than one core, the load generator gets the last core to itself and the
+// servers (Portico, the ceiling, nginx) the others: they do not take each other's time.
+const taskset = existsSync('/usr/bin/taskset') && cpus().length > 1
+/** The cores the servers are pinned to (`taskset -c`), or undefined when nothing is pinned. */
+export const serverCores = taskset ? `0-${cpus().length - 2}` : undefined
+const loadCore = String(cpus().length - 1)
+
+/** Spawns a server process pinned to the servers' cores when pinning is on. */
+export function spawnServer(
+  command: string,
+  args: string[],
+  options: Parameters<typeof spawn>[2],
+): ChildProcess {
+  return serverCores
+    ? spawn('taskset', ['-c', serverCores, command, ...args], options)
+    : spawn(command, args, options)
+}
 
 export interface AutocannonResult {
   requests: { average: number }
@@ -72,9 +91,10 @@ export function autocannon(
   if (options.idReplacement) args.push('-I')
   args.push(url)
   return new Promise<AutocannonResult>((resolve, reject) => {
-    const child = spawn(join(root, 'node_modules/.bin/autocannon'), args, {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
+    const binary = join(root, 'node_modules/.bin/autocannon')
+    const child = taskset
+      ? spawn('taskset', ['-c', loadCore, binary, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+      : spawn(binary, args, { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
     child.stdout.on('data', (chunk) => {
       out += String(chunk)

@@ -2,13 +2,22 @@
 // temporary DATA_DIR) and, in the same run, a bare node:http server returning the same JSON as the
 // ceiling. Load comes from autocannon in a separate process, each scenario bounded in time. Prints
 // a table (requests/s, p50, p99, ratio to the ceiling, server RSS) and writes docs/performance.md.
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { newApiKey } from '../src/domain/api-keys.ts'
-import { type AutocannonResult, autocannon, rssMiB, serverArguments, stop, waitFor } from './harness.ts'
+import { gatewayScenarios } from './gateway.ts'
+import {
+  type AutocannonResult,
+  autocannon,
+  rssMiB,
+  serverArguments,
+  spawnServer,
+  stop,
+  waitFor,
+} from './harness.ts'
 import { benchmarkPermissionChecks } from './permissions.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -130,11 +139,11 @@ async function main() {
   }
   // The first start creates the embedded cluster; the one measured is a restart, as in production.
   if (!process.env.DATABASE_URL) {
-    const init = spawn(process.execPath, serverArguments, { cwd: root, env, stdio: 'inherit' })
+    const init = spawnServer(process.execPath, serverArguments, { cwd: root, env, stdio: 'inherit' })
     await waitFor(`${base}/readyz`, init)
     await stop(init)
   }
-  const server = spawn(process.execPath, serverArguments, { cwd: root, env, stdio: 'inherit' })
+  const server = spawnServer(process.execPath, serverArguments, { cwd: root, env, stdio: 'inherit' })
   const startupMs = await waitFor(`${base}/readyz`, server)
   const rows: Row[] = []
   let ceilingProcess: ChildProcess | undefined
@@ -154,7 +163,7 @@ async function main() {
 
     // The ceiling answers exactly what Portico answers for the organization.
     const { text: organizationJson } = await json(`/v1/organizations/${organization.id}`, { token })
-    ceilingProcess = spawn(process.execPath, ['bench/ceiling-server.ts'], {
+    ceilingProcess = spawnServer(process.execPath, ['bench/ceiling-server.ts'], {
       cwd: root,
       env: { ...process.env, CEILING_PORT: String(ceilingPort), CEILING_BODY: organizationJson },
       stdio: 'ignore',
@@ -210,6 +219,21 @@ async function main() {
       rssMiB: rssMiB(server.pid),
       note: 'answered from the in-process cache, no database',
     })
+    // Gateways (issue 15): the bodiless check real gateways make, verify with a plan, and nginx.
+    if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'gateways') {
+      for (const row of await gatewayScenarios({
+        json,
+        token,
+        organizationId: organization.id,
+        applicationId: shop.id,
+        key,
+        portico: port,
+        ceilingPort,
+        ceiling: ceilingProcess,
+      })) {
+        rows.push({ ...row, rssMiB: rssMiB(server.pid) })
+      }
+    }
     const cold = await autocannon(`${base}/v1/keys/verify`, {
       connections: 50,
       method: 'POST',
