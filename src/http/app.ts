@@ -66,8 +66,15 @@ function accountLimits(clock: Clock, rateLimit: boolean): AccountLimits {
       ? new RateLimiter({ limit: 100, windowMs: 10 * 60_000, clock })
       : undefined,
     signInFailuresPerEmail: new RateLimiter({ limit: 10, windowMs: 15 * 60_000, clock }),
-    passwordResetsPerEmail: new RateLimiter({ limit: 5, windowMs: 15 * 60_000, clock }),
+    signInFailuresPerDevice: new RateLimiter({ limit: 10, windowMs: 15 * 60_000, clock }),
     verificationMailsPerUser: new RateLimiter({ limit: 5, windowMs: 15 * 60_000, clock }),
+    // A reset link lives an hour, longer than this window: whenever reset mails are refused, the
+    // newest one in the inbox still works, so a flood never keeps the owner from resetting.
+    mailsPerRecipient: {
+      email_verification: new RateLimiter({ limit: 5, windowMs: 15 * 60_000, clock }),
+      password_reset: new RateLimiter({ limit: 5, windowMs: 15 * 60_000, clock }),
+      invitation: new RateLimiter({ limit: 10, windowMs: 15 * 60_000, clock }),
+    },
   }
 }
 
@@ -191,6 +198,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const clientLimits = config.rateLimit
     ? {
         signInPerClient: new RateLimiter({ limit: 100, windowMs: 60_000, clock }),
+        signUpPerClient: new RateLimiter({ limit: 20, windowMs: 10 * 60_000, clock }),
         passwordResetPerClient: new RateLimiter({ limit: 30, windowMs: 60_000, clock }),
       }
     : undefined

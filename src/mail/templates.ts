@@ -70,6 +70,8 @@ export function invitationMail(input: {
   to: string
   organizationName: string
   inviterName: string
+  /** Whether the inviter has proved their address; the mail says so plainly when not. */
+  inviterEmailVerified: boolean
   roleTitles: string[]
   link: string
   expiresAt: Date
@@ -79,6 +81,9 @@ export function invitationMail(input: {
   const inviter = oneLine(input.inviterName)
   const roles = input.roleTitles.join(', ')
   const expires = input.expiresAt.toUTCString()
+  const unverified = input.inviterEmailVerified
+    ? ''
+    : `${inviter} has not verified their email address yet: Portico cannot confirm who sent this invitation.`
   const logoCid = 'organization-logo@portico'
   const extension = input.logo?.contentType.split('/')[1] ?? 'png'
   const logoHtml = input.logo
@@ -89,6 +94,7 @@ export function invitationMail(input: {
     [
       `${logoHtml}<strong>${escapeHtml(inviter)}</strong> invited you to join <strong>${escapeHtml(organization)}</strong>.`,
       `Your role${input.roleTitles.length === 1 ? '' : 's'}: ${escapeHtml(roles)}.`,
+      ...(unverified ? [`<strong>${escapeHtml(unverified)}</strong>`] : []),
       `The invitation expires on ${escapeHtml(expires)}. If you have no Portico account yet, you can create one from the link with this email address.`,
       'If you did not expect this invitation, ignore this mail.',
     ],
@@ -97,7 +103,7 @@ export function invitationMail(input: {
   return {
     to: input.to,
     subject: `${inviter} invited you to ${organization} on Portico`,
-    text: `${inviter} invited you to join ${organization} on Portico.\n\nYour role${input.roleTitles.length === 1 ? '' : 's'}: ${roles}.\n\nOpen this link to accept or decline:\n\n${input.link}\n\nThe invitation expires on ${expires}. If you have no Portico account yet, you can create one from the link with this email address.\n\nIf you did not expect this invitation, ignore this mail.\n`,
+    text: `${inviter} invited you to join ${organization} on Portico.\n\nYour role${input.roleTitles.length === 1 ? '' : 's'}: ${roles}.\n\n${unverified ? `${unverified}\n\n` : ''}Open this link to accept or decline:\n\n${input.link}\n\nThe invitation expires on ${expires}. If you have no Portico account yet, you can create one from the link with this email address.\n\nIf you did not expect this invitation, ignore this mail.\n`,
     html,
     attachments: input.logo
       ? [

@@ -6,13 +6,22 @@ import type { Clock } from './clock.ts'
 import type { SessionCache } from './identity/session-cache.ts'
 import type { RateLimiter } from './rate-limiter.ts'
 
+/** What a mail is for; each recipient address has its own share of each. */
+export type MailPurpose = 'email_verification' | 'password_reset' | 'invitation'
+
+/** Limits on what an account or an address suffers, whoever asks; they stay on whatever RATE_LIMIT says. */
 export interface AccountLimits {
-  /** Failed sign-ins per email; stays on whatever RATE_LIMIT says. */
+  /** Sign-in attempts per email that are not from a known device of the account (refunded on success). */
   signInFailuresPerEmail: RateLimiter
-  /** Password-reset mails per email, known or not (so the answer tells nothing). */
-  passwordResetsPerEmail: RateLimiter
+  /** Sign-in attempts per known device (refunded on success). */
+  signInFailuresPerDevice: RateLimiter
   /** Verification mails per user. */
   verificationMailsPerUser: RateLimiter
+  /**
+   * Mails per recipient address (lower case) and purpose, so nobody can flood an inbox through
+   * Portico; password-reset requests take their share for unknown emails too (the answer tells nothing).
+   */
+  mailsPerRecipient: Record<MailPurpose, RateLimiter>
   /** Invitations created per organization; lifted by RATE_LIMIT=off (undefined). */
   invitationsPerOrganization: RateLimiter | undefined
 }

@@ -42,7 +42,11 @@ export class RateLimiter {
     }
   }
 
-  /** Counts one action, or throws rate_limited when `key` has used up its window. */
+  /**
+   * Counts one action, or throws rate_limited when `key` has used up its window. Check and count
+   * are one synchronous step, so concurrent callers can never take more than the limit between
+   * them: take before the costly work, `refund` if it turns out not to count.
+   */
   take(key: string): void {
     this.refuseIfExhausted(key)
     this.hit(key)
@@ -54,6 +58,14 @@ export class RateLimiter {
       throw new DomainError('rate_limited', `too many attempts; try again in ${retryAfterSeconds} s`, {
         retryAfterSeconds,
       })
+    }
+  }
+
+  /** Gives back one action taken in the current window (an attempt that succeeded, say). */
+  refund(key: string): void {
+    const window = this.#windows.get(key)
+    if (window && window.count > 0 && this.#clock.now().getTime() - window.startedAt < this.#windowMs) {
+      window.count--
     }
   }
 

@@ -17,6 +17,9 @@ export async function migrateToLatest(db: Kysely<Tables>): Promise<string[]> {
     const migrator = new Migrator({
       db: trx,
       provider: { getMigrations: async () => migrations },
+      // Numbers are handed out to work done in parallel, so a lower one can ship after a higher
+      // one has run somewhere (0009 after 0012): each applies once, whatever the order.
+      allowUnorderedMigrations: true,
     })
     const { error, results } = await migrator.migrateToLatest()
     if (error) throw error instanceof Error ? error : new Error(String(error))

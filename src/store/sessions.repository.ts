@@ -1,4 +1,5 @@
-// Sessions, found by the SHA-256 of their token. Expiry slides: touching a session moves its end.
+// Sessions, found by the SHA-256 of their token. Expiry slides: touching a session moves its end
+// (never past the absolute end the service computes from its sign-in time, `createdAt`).
 // The lookup that authenticates a request also resolves the organization the path names and the
 // caller's membership in it: one query per request decides who is calling and what they may do.
 import { sql } from 'kysely'
@@ -12,6 +13,8 @@ import { userRowToUser } from './users.repository.ts'
 export interface Session {
   id: string
   userId: string
+  /** When the user signed in: the session cannot outlive a fixed time after it. */
+  createdAt: Date
   lastSeenAt: Date
   expiresAt: Date
   activeOrganizationId: string | null
@@ -31,6 +34,7 @@ export async function insertSession(
     now: Date
     expiresAt: Date
     activeOrganizationId?: string | null
+    userAgent?: string | null
   },
 ): Promise<void> {
   await db
@@ -42,6 +46,7 @@ export async function insertSession(
       last_seen_at: session.now,
       expires_at: session.expiresAt,
       active_organization_id: session.activeOrganizationId ?? null,
+      user_agent: session.userAgent ?? null,
     })
     .execute()
 }
@@ -73,6 +78,7 @@ export async function findLiveSession(
     )
     .select([
       'sessions.id as session_id',
+      'sessions.created_at as session_created_at',
       'sessions.last_seen_at',
       'sessions.expires_at',
       'sessions.active_organization_id',
@@ -117,6 +123,7 @@ export async function findLiveSession(
     session: {
       id: row.session_id,
       userId: row.id,
+      createdAt: row.session_created_at,
       lastSeenAt: row.last_seen_at,
       expiresAt: row.expires_at,
       activeOrganizationId: row.active_organization_id,
@@ -141,6 +148,47 @@ export async function extendSession(
 
 export async function deleteSession(db: Executor, sessionId: string): Promise<void> {
   await db.deleteFrom('sessions').where('id', '=', sessionId).execute()
+}
+
+export interface SessionSummary {
+  id: string
+  createdAt: Date
+  lastSeenAt: Date
+  expiresAt: Date
+  userAgent: string | null
+}
+
+/** The user's live sessions, the most recently signed-in first. */
+export async function listLiveSessionsOfUser(
+  db: Executor,
+  userId: string,
+  now: Date,
+): Promise<SessionSummary[]> {
+  const rows = await db
+    .selectFrom('sessions')
+    .select(['id', 'created_at', 'last_seen_at', 'expires_at', 'user_agent'])
+    .where('user_id', '=', userId)
+    .where('expires_at', '>', now)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .execute()
+  return rows.map((row) => ({
+    id: row.id,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    expiresAt: row.expires_at,
+    userAgent: row.user_agent,
+  }))
+}
+
+/** Deletes one of the user's sessions; false when the user has no session with that id. */
+export async function deleteSessionOfUser(db: Executor, userId: string, sessionId: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom('sessions')
+    .where('id', '=', sessionId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst()
+  return Number(result.numDeletedRows) > 0
 }
 
 export async function deleteSessionsOfUser(db: Executor, userId: string): Promise<number> {

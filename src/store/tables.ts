@@ -22,6 +22,14 @@ export interface SessionsTable {
   last_seen_at: Date
   expires_at: Date
   active_organization_id: Generated<string | null>
+  user_agent: string | null
+}
+
+export interface KnownDevicesTable {
+  id: Generated<string>
+  token_hash: string
+  user_id: string
+  created_at: Date
 }
 
 export type UserTokenPurpose = 'email_verification' | 'password_reset'
@@ -213,6 +221,7 @@ export interface InvitationTalliesTable {
 export interface Tables {
   users: UsersTable
   sessions: SessionsTable
+  known_devices: KnownDevicesTable
   user_tokens: UserTokensTable
   mail_outbox: MailOutboxTable
   organizations: OrganizationsTable

@@ -287,4 +287,39 @@ describe('the console', () => {
       .poll(() => invitee.getByRole('heading', { name: 'Create your organization' }).isVisible())
       .toBe(true)
   })
+
+  it('lists my sessions under the account menu and signs out another one', async () => {
+    const laptop = await newPage()
+    await signUp(laptop, 'Sid Sessions', 'sid@example.com')
+    await laptop.getByLabel('Organization name').fill('Sid Works')
+    await laptop.getByRole('button', { name: 'Create', exact: true }).click()
+    await laptop.waitForURL(`${base}/o/sid-works/settings`)
+
+    const phone = await newPage()
+    await phone.goto(`${base}/sign-in`)
+    await phone.getByLabel('Email').fill('sid@example.com')
+    await phone.getByLabel('Password').fill('a long enough password')
+    await phone.getByRole('button', { name: 'Sign in' }).click()
+    await phone.waitForURL(`${base}/o/sid-works/**`)
+
+    await laptop.locator('summary', { hasText: 'Sid Sessions' }).click()
+    await laptop.getByRole('button', { name: 'Sessions' }).click()
+    const dialog = laptop.getByRole('dialog', { name: 'Your sessions' })
+    const sessions = dialog.getByRole('list', { name: 'Sessions' }).getByRole('listitem')
+    await expect.poll(() => sessions.count()).toBe(2)
+    expect(await dialog.getByText('This session').count()).toBe(1)
+    await shot(laptop, 'sessions')
+    // Only the other session has a button: this one is ended with "Sign out" in the menu.
+    const signOutOther = dialog.getByRole('button', { name: /^Sign out Chrome/ })
+    expect(await signOutOther.count()).toBe(1)
+    await signOutOther.click()
+    await expect.poll(() => sessions.count()).toBe(1)
+    await dialog.getByRole('button', { name: 'Close' }).click()
+
+    // The phone's session ended: its next request is sent to sign in; the laptop goes on.
+    await phone.goto(`${base}/`)
+    await phone.waitForURL(/\/sign-in/)
+    await laptop.goto(`${base}/o/sid-works/settings`)
+    await expect.poll(() => laptop.locator('summary', { hasText: 'Sid Sessions' }).isVisible()).toBe(true)
+  })
 })

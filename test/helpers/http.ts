@@ -13,7 +13,7 @@ export async function call(
   app: App,
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   url: string,
-  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  options: { token?: string; body?: unknown; headers?: Record<string, string>; remoteAddress?: string } = {},
 ): Promise<Answer> {
   const headers: Record<string, string> = { ...options.headers }
   if (options.token) headers.authorization = `Bearer ${options.token}`
@@ -22,6 +22,7 @@ export async function call(
     method,
     url,
     headers,
+    remoteAddress: options.remoteAddress,
     payload:
       options.body === undefined
         ? undefined
@@ -48,10 +49,17 @@ export function uniqueEmail(label = 'user'): string {
 
 export const PASSWORD = 'correct horse battery'
 
+/** A client address of its own (sign-ups are limited per client, and each person has their own). */
+export function uniqueClientAddress(): string {
+  counter++
+  return `10.${(counter >> 16) & 255}.${(counter >> 8) & 255}.${counter & 255}`
+}
+
 export async function signUp(app: App, overrides: { email?: string; name?: string; password?: string } = {}) {
   const email = overrides.email ?? uniqueEmail()
   const answer = await call(app, 'POST', '/v1/auth/sign-up', {
     body: { email, password: overrides.password ?? PASSWORD, name: overrides.name ?? 'Ada Lovelace' },
+    remoteAddress: uniqueClientAddress(),
   })
   if (answer.status !== 201) throw new Error(`sign-up failed: ${answer.status} ${answer.text}`)
   return { user: answer.body.user, token: answer.body.token as string, email }

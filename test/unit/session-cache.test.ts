@@ -10,7 +10,14 @@ const at = new Date('2026-11-24T12:00:00Z')
 
 function caller(userId: string): CachedSession {
   return {
-    session: { id: `session-${userId}`, userId, lastSeenAt: at, expiresAt: at, activeOrganizationId: null },
+    session: {
+      id: `session-${userId}`,
+      userId,
+      createdAt: at,
+      lastSeenAt: at,
+      expiresAt: at,
+      activeOrganizationId: null,
+    },
     user: { id: userId, email: `${userId}@example.com`, name: userId, emailVerified: true, createdAt: at },
   }
 }

@@ -1,9 +1,10 @@
 // The console's shell: who is signed in, which organization the path names, the header with the
 // organization switcher, the left navigation (only what the member may use), and the pages.
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect } from 'react'
 import { isPortalOnly, type RoleName } from '../../src/domain/permissions.ts'
 import { ApiError, api, type Me, type Organization } from './api/client.ts'
+import { AccountMenu } from './features/account.tsx'
 import {
   ForgotPasswordPage,
   ResetPasswordPage,
@@ -55,13 +56,6 @@ function OrganizationArea({
 }) {
   const queryClient = useQueryClient()
   const organization = useOrganization(orgRef)
-  const signOut = useMutation({
-    mutationFn: api.signOut,
-    onSuccess: () => {
-      queryClient.clear()
-      navigate('/sign-in', { replace: true })
-    },
-  })
   // Every navigation re-checks the membership, so a removed member is taken out on the next one.
   // biome-ignore lint/correctness/useExhaustiveDependencies: section and id are the navigation
   useEffect(() => {
@@ -86,10 +80,7 @@ function OrganizationArea({
         </Link>
         <OrganizationSwitcher me={me} current={current.handle} />
         <span className="spacer" />
-        <span className="muted who">{me.user.name}</span>
-        <button type="button" className="secondary" onClick={() => signOut.mutate()}>
-          Sign out
-        </button>
+        <AccountMenu me={me} />
       </header>
       <nav aria-label="Organization">
         <ul>

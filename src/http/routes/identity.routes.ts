@@ -1,10 +1,14 @@
 // Identity routes (API.md "Identity"): parse, call the identity service, shape the answer.
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ServiceDependencies } from '../../services/dependencies.ts'
 import {
+  type ClientFacts,
   confirmEmailVerification,
   confirmPasswordReset,
   currentUser,
+  endSession,
+  KNOWN_DEVICE_TTL_MS,
+  listSessions,
   requestEmailVerification,
   requestPasswordReset,
   signIn,
@@ -20,6 +24,8 @@ import {
   MeSchema,
   PasswordResetBody,
   PasswordResetConfirmBody,
+  SessionParams,
+  SessionsSchema,
   SignedInSchema,
   SignInBody,
   SignUpBody,
@@ -35,7 +41,27 @@ import {
 
 export interface ClientLimits {
   signInPerClient: RateLimiter
+  signUpPerClient: RateLimiter
   passwordResetPerClient: RateLimiter
+}
+
+/** Marks a client that proved an account's password (see signIn); sent to the sign-in route only. */
+const KNOWN_DEVICE_COOKIE = 'portico_device'
+const KNOWN_DEVICE_COOKIE_PATH = '/v1/auth/sign-in'
+
+function clientFacts(request: FastifyRequest): ClientFacts {
+  return { userAgent: request.headers['user-agent'], deviceToken: request.cookies[KNOWN_DEVICE_COOKIE] }
+}
+
+function setKnownDeviceCookie(reply: FastifyReply, deviceToken: string | undefined, publicUrl: string) {
+  if (deviceToken === undefined) return
+  reply.setCookie(KNOWN_DEVICE_COOKIE, deviceToken, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: publicUrl.startsWith('https:'),
+    path: KNOWN_DEVICE_COOKIE_PATH,
+    maxAge: KNOWN_DEVICE_TTL_MS / 1000,
+  })
 }
 
 const tags = ['identity']
@@ -54,16 +80,18 @@ export function registerIdentityRoutes(
     '/v1/auth/sign-up',
     {
       config: { public: true, carriesSecret: true },
+      preHandler: perClient(clientLimits?.signUpPerClient),
       schema: {
         tags,
         summary: 'Create an account and sign in',
         body: SignUpBody,
-        response: { 201: SignedInSchema, ...problems(400, 409, 413, 415) },
+        response: { 201: SignedInSchema, ...problems(400, 409, 413, 415, 429) },
       },
     },
     async (request, reply) => {
-      const { user, token } = await signUp(deps, request.body)
+      const { user, token, deviceToken } = await signUp(deps, request.body, clientFacts(request))
       setSessionCookie(reply, token, deps.publicUrl)
+      setKnownDeviceCookie(reply, deviceToken, deps.publicUrl)
       return reply.code(201).send({ user: userBody(user), token })
     },
   )
@@ -81,8 +109,9 @@ export function registerIdentityRoutes(
       },
     },
     async (request, reply) => {
-      const { user, token } = await signIn(deps, request.body)
+      const { user, token, deviceToken } = await signIn(deps, request.body, clientFacts(request))
       setSessionCookie(reply, token, deps.publicUrl)
+      setKnownDeviceCookie(reply, deviceToken, deps.publicUrl)
       return { user: userBody(user), token }
     },
   )
@@ -119,6 +148,45 @@ export function registerIdentityRoutes(
         activeOrganizationId: me.activeOrganizationId,
         organizations: me.organizations.map((membership) => myOrganizationBody(deps.publicUrl, membership)),
       }
+    },
+  )
+
+  app.get(
+    '/v1/me/sessions',
+    {
+      schema: {
+        tags,
+        summary: "The caller's live sessions, the current one marked",
+        response: { 200: SessionsSchema, ...problems(401) },
+      },
+    },
+    async (request) => ({
+      items: (await listSessions(deps, actorOf(request))).map((session) => ({
+        id: session.id,
+        createdAt: session.createdAt.toISOString(),
+        lastSeenAt: session.lastSeenAt.toISOString(),
+        expiresAt: session.expiresAt.toISOString(),
+        userAgent: session.userAgent,
+        current: session.current,
+      })),
+    }),
+  )
+
+  app.delete(
+    '/v1/me/sessions/:id',
+    {
+      schema: {
+        tags,
+        summary: 'End one of your sessions, on every instance at once',
+        params: SessionParams,
+        response: { 204: NoContent, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request)
+      await endSession(deps, actor, request.params.id)
+      if (request.params.id === actor.sessionId) clearSessionCookie(reply, deps.publicUrl)
+      return reply.code(204).send()
     },
   )
 
@@ -179,8 +247,12 @@ export function registerIdentityRoutes(
       },
     },
     async (request, reply) => {
-      await requestPasswordReset(deps, request.body.email)
-      return reply.code(202).send()
+      const mailIfKnown = requestPasswordReset(deps, request.body.email)
+      // Answered before the email is looked up: known and unknown emails take the same time.
+      await reply.code(202).send()
+      await mailIfKnown().catch((error: unknown) =>
+        request.log.error({ err: error }, 'password reset failed'),
+      )
     },
   )
 

@@ -67,6 +67,21 @@ export const PasswordResetConfirmBody = Type.Object(
 
 export const UserEnvelope = Type.Object({ user: UserSchema })
 
+export const SessionParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
+
+export const SessionsSchema = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      id: Type.String({ format: 'uuid' }),
+      createdAt: Type.String({ format: 'date-time' }),
+      lastSeenAt: Type.String({ format: 'date-time' }),
+      expiresAt: Type.String({ format: 'date-time' }),
+      userAgent: Type.Union([Type.String(), Type.Null()]),
+      current: Type.Boolean(),
+    }),
+  ),
+})
+
 export function userBody(user: User) {
   return {
     id: user.id,

@@ -7,15 +7,19 @@ import { checkPassword } from '../../domain/passwords.ts'
 import { hashToken, looksLikeToken, newToken } from '../../domain/tokens.ts'
 import type { User } from '../../domain/users.ts'
 import { emailVerificationMail, passwordResetMail } from '../../mail/templates.ts'
+import { insertKnownDevice, isKnownDevice } from '../../store/known-devices.repository.ts'
 import { listMembershipsOfUser } from '../../store/memberships.repository.ts'
 import { findMembershipByReference } from '../../store/organizations.repository.ts'
 import {
   deleteSession,
+  deleteSessionOfUser,
   deleteSessionsOfUser,
   extendSession,
   findLiveSession,
   findRememberedOrganization,
   insertSession,
+  listLiveSessionsOfUser,
+  type SessionSummary,
   setActiveOrganization,
 } from '../../store/sessions.repository.ts'
 import type { UserTokenPurpose } from '../../store/tables.ts'
@@ -32,14 +36,20 @@ import {
   updatePasswordHash,
 } from '../../store/users.repository.ts'
 import { type Actor, type ActorMembership, membershipOf } from '../access.ts'
-import type { ServiceDependencies } from '../dependencies.ts'
+import type { MailPurpose, ServiceDependencies } from '../dependencies.ts'
 import { isPendingInvitationTo } from '../invitations/invitations.service.ts'
-import { queueMail } from '../outbox.ts'
+import { queueMail, reserveMailTo } from '../outbox.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
 import { hashPassword, verifyPassword } from './password-hashing.ts'
 import type { CachedSession } from './session-cache.ts'
 
+/** A session ends this long after its last use… */
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000
+/** …and this long after sign-in, however active (API.md). */
+export const SESSION_MAX_AGE_MS = 90 * 24 * 3600 * 1000
+/** A known device's cookie lasts this long (it is not renewed). */
+export const KNOWN_DEVICE_TTL_MS = 365 * 24 * 3600 * 1000
+const USER_AGENT_MAX_LENGTH = 512
 /** A session's expiry is moved at most this often, so a busy session is not a write per request. */
 export const SESSION_TOUCH_INTERVAL_MS = 10 * 60 * 1000
 const VERIFICATION_TTL_MS = 24 * 3600 * 1000
@@ -48,6 +58,15 @@ const PASSWORD_RESET_TTL_MS = 3600 * 1000
 export interface SignedIn {
   user: User
   token: string
+  /** A new known-device token for the client to keep, when it did not bring a valid one. */
+  deviceToken?: string
+}
+
+/** What the request tells sign-up and sign-in about the client. */
+export interface ClientFacts {
+  userAgent?: string
+  /** The known-device token from the client's cookie, if any. */
+  deviceToken?: string
 }
 
 function checkSignUp(input: { email: string; password: string; name: string }): void {
@@ -58,7 +77,7 @@ function checkSignUp(input: { email: string; password: string; name: string }): 
 }
 
 /** Opens a session, starting in the organization the user last worked in (if still a member). */
-async function startSession(tx: Transaction, userId: string): Promise<string> {
+async function startSession(tx: Transaction, userId: string, client: ClientFacts): Promise<string> {
   const token = newToken()
   await insertSession(tx.db, {
     tokenHash: hashToken(token),
@@ -66,7 +85,15 @@ async function startSession(tx: Transaction, userId: string): Promise<string> {
     now: tx.now,
     expiresAt: new Date(tx.now.getTime() + SESSION_TTL_MS),
     activeOrganizationId: await findRememberedOrganization(tx.db, userId),
+    userAgent: client.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
   })
+  return token
+}
+
+/** Remembers the client as a known device of the user (it has just proved the password). */
+async function rememberDevice(tx: Transaction, userId: string): Promise<string> {
+  const token = newToken()
+  await insertKnownDevice(tx.db, { tokenHash: hashToken(token), userId, now: tx.now })
   return token
 }
 
@@ -81,6 +108,8 @@ async function mailOneTimeLink(
   tx: Transaction,
   user: User,
   purpose: UserTokenPurpose,
+  /** `reserved` when the recipient's share of mails was taken before (see reserveMailTo). */
+  share: MailPurpose | 'reserved',
 ): Promise<void> {
   const { path, ttlMs, mail } = mailedLinks[purpose]
   const token = newToken()
@@ -95,6 +124,7 @@ async function mailOneTimeLink(
     deps,
     tx,
     mail({ to: user.email, name: user.name, link: `${deps.publicUrl}/${path}/${token}` }),
+    share,
   )
 }
 
@@ -106,6 +136,7 @@ async function mailOneTimeLink(
 export async function signUp(
   deps: ServiceDependencies,
   input: { email: string; password: string; name: string; invitationToken?: string },
+  client: ClientFacts = {},
 ): Promise<SignedIn> {
   checkSignUp(input)
   // Hashing happens before the transaction: it takes tens of milliseconds and needs no lock.
@@ -122,29 +153,55 @@ export async function signUp(
       now: tx.now,
     })
     if (!user) throw new DomainError('email_taken', 'an account with this email already exists')
-    if (!invited) await mailOneTimeLink(deps, tx, user, 'email_verification')
-    return { user, token: await startSession(tx, user.id) }
+    if (!invited) await mailOneTimeLink(deps, tx, user, 'email_verification', 'email_verification')
+    return {
+      user,
+      token: await startSession(tx, user.id, client),
+      deviceToken: await rememberDevice(tx, user.id),
+    }
   })
 }
 
+/**
+ * Checks the password and opens a session. Every attempt takes one of its budget before the hash
+ * is computed and gets it back on success, so no number of concurrent guesses checks more than the
+ * budget: 10 per email per 15 minutes, except that a known device of the account (one that proved
+ * the password before) has 10 of its own, so guesses from elsewhere cannot lock its owner out.
+ */
 export async function signIn(
   deps: ServiceDependencies,
   input: { email: string; password: string },
+  client: ClientFacts = {},
 ): Promise<SignedIn> {
-  const emailKey = normalizeEmail(input.email)
-  deps.limits.signInFailuresPerEmail.refuseIfExhausted(emailKey)
   const credentials = isValidEmail(input.email)
     ? await findCredentialsByEmail(deps.db, input.email)
     : undefined
+  const deviceHash =
+    credentials && client.deviceToken !== undefined && looksLikeToken(client.deviceToken)
+      ? hashToken(client.deviceToken)
+      : undefined
+  const knownDevice =
+    deviceHash !== undefined &&
+    credentials !== undefined &&
+    (await isKnownDevice(
+      deps.db,
+      deviceHash,
+      credentials.user.id,
+      new Date(deps.clock.now().getTime() - KNOWN_DEVICE_TTL_MS),
+    ))
+  const [budget, key] = knownDevice
+    ? [deps.limits.signInFailuresPerDevice, deviceHash as string]
+    : [deps.limits.signInFailuresPerEmail, normalizeEmail(input.email)]
+  budget.take(key)
   const valid = await verifyPassword(credentials?.passwordHash, input.password)
   if (!credentials || !valid) {
-    deps.limits.signInFailuresPerEmail.hit(emailKey)
     throw new DomainError('invalid_credentials', 'the email or the password is wrong')
   }
-  deps.limits.signInFailuresPerEmail.reset(emailKey)
+  budget.refund(key)
   return inTransaction(deps, async (tx) => ({
     user: credentials.user,
-    token: await startSession(tx, credentials.user.id),
+    token: await startSession(tx, credentials.user.id, client),
+    deviceToken: knownDevice ? undefined : await rememberDevice(tx, credentials.user.id),
   }))
 }
 
@@ -212,7 +269,8 @@ function actorOfSession(
   now: Date,
   request: RequestContext,
 ): Actor | undefined | Promise<Actor> {
-  if (session.expiresAt.getTime() <= now.getTime()) return undefined
+  const nowMs = now.getTime()
+  if (session.expiresAt.getTime() <= nowMs) return undefined
   const actor: Actor = {
     user,
     sessionId: session.id,
@@ -220,11 +278,13 @@ function actorOfSession(
     requestId: request.requestId ?? null,
     membership: membership ?? undefined,
   }
-  if (now.getTime() - session.lastSeenAt.getTime() < SESSION_TOUCH_INTERVAL_MS) return actor
-  // In a transaction like every write, so the cached session (with the old expiry) is forgotten.
-  return inTransaction(deps, (tx) =>
-    extendSession(tx.db, session.id, now, new Date(now.getTime() + SESSION_TTL_MS)),
-  ).then(() => actor)
+  if (nowMs - session.lastSeenAt.getTime() < SESSION_TOUCH_INTERVAL_MS) return actor
+  // Use moves the end, never past SESSION_MAX_AGE_MS after sign-in. In a transaction like every
+  // write, so the cached session (with the old expiry) is forgotten.
+  const expiresAt = Math.min(nowMs + SESSION_TTL_MS, session.createdAt.getTime() + SESSION_MAX_AGE_MS)
+  return inTransaction(deps, (tx) => extendSession(tx.db, session.id, now, new Date(expiresAt))).then(
+    () => actor,
+  )
 }
 
 /** The caller, the organizations they belong to, and the active one. */
@@ -254,7 +314,27 @@ export async function switchOrganization(
 export async function requestEmailVerification(deps: ServiceDependencies, actor: Actor): Promise<void> {
   if (actor.user.emailVerified) return
   deps.limits.verificationMailsPerUser.take(actor.user.id)
-  await inTransaction(deps, (tx) => mailOneTimeLink(deps, tx, actor.user, 'email_verification'))
+  await inTransaction(deps, (tx) =>
+    mailOneTimeLink(deps, tx, actor.user, 'email_verification', 'email_verification'),
+  )
+}
+
+/** The caller's live sessions, the one they call with marked `current`. */
+export async function listSessions(
+  deps: ServiceDependencies,
+  actor: Actor,
+): Promise<(SessionSummary & { current: boolean })[]> {
+  const sessions = await listLiveSessionsOfUser(deps.db, actor.user.id, deps.clock.now())
+  return sessions.map((session) => ({ ...session, current: session.id === actor.sessionId }))
+}
+
+/** Ends one of the caller's sessions (on every instance: the deletion is announced); 404 for any other. */
+export async function endSession(deps: ServiceDependencies, actor: Actor, sessionId: string): Promise<void> {
+  await inTransaction(deps, async (tx) => {
+    if (!(await deleteSessionOfUser(tx.db, actor.user.id, sessionId))) {
+      throw new DomainError('not_found', 'no such session')
+    }
+  })
 }
 
 /** Finds a mailed token for use, refusing unknown, used and expired ones (410 alike). */
@@ -278,14 +358,20 @@ export async function confirmEmailVerification(deps: ServiceDependencies, token:
   })
 }
 
-/** Mails a reset link to a known email; says nothing either way, so emails cannot be probed. */
-export async function requestPasswordReset(deps: ServiceDependencies, email: string): Promise<void> {
-  deps.limits.passwordResetsPerEmail.take(normalizeEmail(email))
-  if (!isValidEmail(email)) return
-  await inTransaction(deps, async (tx) => {
-    const user = await findUserByEmail(tx.db, email)
-    if (user) await mailOneTimeLink(deps, tx, user, 'password_reset')
-  })
+/**
+ * Takes the address's share of reset mails (known or not, so a refusal tells nothing) and returns
+ * the rest of the work: mailing a reset link if the email is known. The caller answers first and
+ * runs it after, so neither the answer nor its time tells a known email from an unknown one.
+ */
+export function requestPasswordReset(deps: ServiceDependencies, email: string): () => Promise<void> {
+  reserveMailTo(deps, 'password_reset', email)
+  return async () => {
+    if (!isValidEmail(email)) return
+    await inTransaction(deps, async (tx) => {
+      const user = await findUserByEmail(tx.db, email)
+      if (user) await mailOneTimeLink(deps, tx, user, 'password_reset', 'reserved')
+    })
+  }
 }
 
 /** Sets a new password and ends every session of the user. The mailed link also proves the inbox. */
@@ -295,10 +381,13 @@ export async function confirmPasswordReset(
 ): Promise<void> {
   enforce(checkPassword(input.password))
   const passwordHash = await hashPassword(input.password)
-  await inTransaction(deps, async (tx) => {
+  const user = await inTransaction(deps, async (tx) => {
     const found = await takeUserToken(tx, input.token, 'password_reset')
     await updatePasswordHash(tx.db, found.userId, passwordHash)
-    await markEmailVerified(tx.db, found.userId, tx.now)
+    const user = await markEmailVerified(tx.db, found.userId, tx.now)
     await deleteSessionsOfUser(tx.db, found.userId)
+    return user
   })
+  // Guesses at the old password say nothing about the new one: the owner may sign in anywhere again.
+  if (user) deps.limits.signInFailuresPerEmail.reset(normalizeEmail(user.email))
 }

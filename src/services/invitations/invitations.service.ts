@@ -72,7 +72,7 @@ async function mailInvitation(
   tx: Transaction,
   organization: Organization,
   invitation: { email: string; roles: RoleName[]; expiresAt: Date },
-  inviterName: string,
+  inviter: { name: string; emailVerified: boolean },
   token: string,
 ): Promise<void> {
   const logo = organization.logoEtag ? await findLogo(tx.db, organization.id) : undefined
@@ -82,12 +82,14 @@ async function mailInvitation(
     invitationMail({
       to: invitation.email,
       organizationName: organization.name,
-      inviterName,
+      inviterName: inviter.name,
+      inviterEmailVerified: inviter.emailVerified,
       roleTitles: roleTitles(invitation.roles),
       link: `${deps.publicUrl}/invitations/${token}`,
       expiresAt: invitation.expiresAt,
       logo: logo && { contentType: logo.contentType, bytes: logo.bytes },
     }),
+    'invitation',
   )
 }
 
@@ -135,7 +137,7 @@ export async function inviteMember(
     })
     if (!id)
       throw new DomainError('invitation_pending', 'an invitation to this email is pending; resend it instead')
-    await mailInvitation(deps, tx, locked, { email: input.email, roles, expiresAt }, actor.user.name, token)
+    await mailInvitation(deps, tx, locked, { email: input.email, roles, expiresAt }, actor.user, token)
     await recordEvent(tx, actor, {
       type: 'invitation.created',
       organizationId: organization.id,
@@ -205,7 +207,7 @@ export async function resendInvitation(
       expiresAt,
       invitedBy: actor.user.id,
     })
-    await mailInvitation(deps, tx, locked, { ...invitation, expiresAt }, actor.user.name, token)
+    await mailInvitation(deps, tx, locked, { ...invitation, expiresAt }, actor.user, token)
     await recordEvent(tx, actor, {
       type: 'invitation.resent',
       organizationId: organization.id,

@@ -2,7 +2,7 @@
 // validates and documents with (the same source as /openapi.json), so the console cannot drift
 // from the contract unnoticed. Requests ride on the session cookie; errors are problem documents.
 import type { Static } from 'typebox'
-import type { MeSchema, SignedInSchema } from '../../../src/http/routes/identity.schemas.ts'
+import type { MeSchema, SessionsSchema, SignedInSchema } from '../../../src/http/routes/identity.schemas.ts'
 import type {
   InvitationPreviewSchema,
   InvitationSchema,
@@ -24,6 +24,7 @@ import type {
 
 export type Me = Static<typeof MeSchema>
 export type SignedIn = Static<typeof SignedInSchema>
+export type Session = Static<typeof SessionsSchema>['items'][number]
 export type Organization = Static<typeof OrganizationSchema>
 export type Member = Static<typeof MemberSchema>
 export type Role = Static<typeof RoleSchema>
@@ -90,6 +91,8 @@ export const api = {
   signUp: (body: { email: string; password: string; name: string; invitationToken?: string }) =>
     request<SignedIn>('POST', '/v1/auth/sign-up', body),
   signOut: () => request<void>('POST', '/v1/auth/sign-out'),
+  sessions: () => request<{ items: Session[] }>('GET', '/v1/me/sessions'),
+  endSession: (id: string) => request<void>('DELETE', `/v1/me/sessions/${encodeURIComponent(id)}`),
   requestPasswordReset: (email: string) => request<void>('POST', '/v1/auth/password-reset', { email }),
   confirmPasswordReset: (token: string, password: string) =>
     request<void>('POST', '/v1/auth/password-reset/confirm', { token, password }),
