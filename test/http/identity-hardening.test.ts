@@ -166,12 +166,22 @@ describe.each(databases)('identity hardening on %s', (databaseName) => {
         await released
       })
       await isLocked
-      const answers = await Promise.all([
+      let lockReleased = false
+      const answered = Promise.all([
         call(app(), 'POST', '/v1/auth/password-reset', { body: { email } }),
         call(app(), 'POST', '/v1/auth/password-reset', { body: { email: uniqueEmail('nobody') } }),
-      ])
+      ]).then((answers) => ({ answers, lockReleased }))
+      // Without an answer in 5 s the lock is released anyway (so a failure cannot hang the rest);
+      // the answers must then have come while it was held.
+      const deadlock = setTimeout(() => {
+        lockReleased = true
+        release()
+      }, 5_000)
+      const { answers, lockReleased: releasedFirst } = await answered
+      clearTimeout(deadlock)
       release()
       await holder
+      expect(releasedFirst).toBe(false)
       expect(answers.map((answer) => answer.status)).toEqual([202, 202])
       expect(answers[0]?.text).toBe(answers[1]?.text)
       expect((await mail.next(email)).subject).toBe('Reset your Portico password')
