@@ -4,6 +4,7 @@ import { DomainError, enforce } from '../domain/errors.ts'
 import type { Organization } from '../domain/organizations.ts'
 import { type Permission, permissionsOf, type RoleName } from '../domain/permissions.ts'
 import type { User } from '../domain/users.ts'
+import { lockMembership } from '../store/memberships.repository.ts'
 import { lockOrganization } from '../store/organizations.repository.ts'
 import type { Transaction } from './transaction.ts'
 
@@ -50,4 +51,16 @@ export async function lockNamedOrganization(tx: Transaction, organizationId: str
   const organization = await lockOrganization(tx.db, organizationId)
   if (!organization) throw new DomainError('not_found', 'no such organization')
   return organization
+}
+
+/**
+ * Holds the actor's membership for the rest of the transaction (a share lock on its row), for
+ * what must not outlive it: a removal committing meanwhile either waits for this transaction
+ * (and then sees what it wrote) or is seen by it (404, as for any non-member).
+ */
+export async function holdActorMembership(tx: Transaction, actor: Actor): Promise<void> {
+  const { organization } = requireMembership(actor)
+  if (!(await lockMembership(tx.db, organization.id, actor.user.id))) {
+    throw new DomainError('not_found', 'no such organization')
+  }
 }

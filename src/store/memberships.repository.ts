@@ -196,3 +196,19 @@ export async function findRoles(
     .executeTakeFirst()
   return row?.roles as RoleName[] | undefined
 }
+
+/**
+ * Takes a share lock on a membership for the rest of the transaction: a removal of it (which
+ * deletes the row) waits for this transaction, or this one waits for the removal and then finds
+ * nothing. False when there is no such membership.
+ */
+export async function lockMembership(db: Executor, organizationId: string, userId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('memberships')
+    .select('user_id')
+    .where('organization_id', '=', organizationId)
+    .where('user_id', '=', userId)
+    .forShare()
+    .executeTakeFirst()
+  return row !== undefined
+}

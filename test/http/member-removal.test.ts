@@ -207,6 +207,35 @@ describe.each(databases)('what a membership’s end takes, on %s', (databaseName
       expect(await verify(portico, theirKey.secret)).toEqual({ valid: false, code: 'revoked' })
     })
 
+    it.runIf(databaseName === 'postgres')(
+      'issues no key to a member whose removal is committing meanwhile',
+      async () => {
+        // guards: a key created in a race with its maker's removal outliving the membership
+        const { org, person } = await organizationWith('Racing Removal', 'external-api-subscriber')
+        const theirApp = await application(app(), person.token, org.id)
+        const url = `/v1/organizations/${org.id}/applications/${theirApp.id}/keys`
+        let creating: ReturnType<typeof call> | undefined
+        await portico.database.db.transaction().execute(async (trx) => {
+          await trx
+            .deleteFrom('memberships')
+            .where('organization_id', '=', org.id)
+            .where('user_id', '=', person.user.id)
+            .execute()
+          // The removal has not committed: the caller is still a member for everyone else.
+          creating = call(app(), 'POST', url, { token: person.token, body: { environment: 'production' } })
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        })
+        const answer = await creating
+        expect(answer?.status).toBe(404)
+        const keys = await portico.database.db
+          .selectFrom('api_keys')
+          .select('id')
+          .where('organization_id', '=', org.id)
+          .execute()
+        expect(keys).toEqual([])
+      },
+    )
+
     it('changes nothing when the removal is refused', async () => {
       const { owner, org, person } = await organizationWith('Refused Removal', 'external-api-subscriber')
       const theirApp = await application(app(), person.token, org.id)

@@ -17,7 +17,7 @@ import {
 } from '../../store/api-keys.repository.ts'
 import { findEnvironment } from '../../store/environments.repository.ts'
 import type { Executor } from '../../store/executor.ts'
-import { type Actor, requirePermission } from '../access.ts'
+import { type Actor, holdActorMembership, requirePermission } from '../access.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { recordEvent } from '../events/events.service.ts'
 import { requireApplication } from '../portal/applications.service.ts'
@@ -61,6 +61,8 @@ async function issueKey(
   target: { organizationId: string; applicationId: string; environmentId: string; environment: string },
   details: { name: string; expiresAt: Date | null },
 ): Promise<CreatedKey> {
+  // A key is born only while its maker is a member: a removal racing this one revokes it or refuses it.
+  await holdActorMembership(tx, actor)
   const secret = newApiKey(target.environment)
   const { prefix, last4 } = displayPartsOf(secret)
   const id = await insertApiKey(tx.db, {
