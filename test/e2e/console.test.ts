@@ -35,7 +35,7 @@ describe('the console', () => {
       ORG_CREATION_LIMIT: '0',
       RATE_LIMIT: 'off',
     })
-    await waitUntilReady(server)
+    await waitUntilReady(server, 100_000) // a loaded machine migrates PGlite slowly
     browser = await launchChromium()
   })
 
@@ -320,6 +320,6 @@ describe('the console', () => {
     await phone.goto(`${base}/`)
     await phone.waitForURL(/\/sign-in/)
     await laptop.goto(`${base}/o/sid-works/settings`)
-    await expect.poll(() => laptop.locator('summary', { hasText: 'Sid Sessions' }).isVisible()).toBe(true)
+    await laptop.locator('summary', { hasText: 'Sid Sessions' }).waitFor()
   })
 })
