@@ -190,3 +190,94 @@ export async function gatewayScenarios(options: {
   }
   return rows
 }
+
+/** `node bench/gateway.ts`: the gateway scenarios alone (printed, docs untouched), for quick runs. */
+async function alone(): Promise<void> {
+  const { serverArguments, spawnServer, waitFor } = await import('./harness.ts')
+  const port = Number(process.env.BENCH_PORT ?? 3910)
+  const ceilingPort = port + 1
+  const base = `http://127.0.0.1:${port}`
+  const dataDir = mkdtempSync(join(tmpdir(), 'portico-bench-gateway-'))
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    RATE_LIMIT: 'off',
+    LOG_LEVEL: 'warn',
+    ORG_CREATION_LIMIT: '0',
+    GATEWAY_TOKEN: 'bench-gateway',
+  }
+  const server = spawnServer(process.execPath, serverArguments, { cwd: root, env, stdio: 'inherit' })
+  await waitFor(`${base}/readyz`, server)
+  const json: Json = async (path, init = {}) => {
+    const response = await fetch(`${base}${path}`, {
+      method: init.method ?? 'GET',
+      headers: {
+        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    })
+    const text = await response.text()
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${text}`)
+    return { text, body: text ? JSON.parse(text) : undefined }
+  }
+  let ceiling: ChildProcess | undefined
+  try {
+    const { body: signedUp } = await json('/v1/auth/sign-up', {
+      method: 'POST',
+      body: {
+        email: `gateway-bench-${Date.now()}@example.com`,
+        password: 'benchmark password',
+        name: 'Bench',
+      },
+    })
+    const token: string = signedUp.token
+    const { body: organization } = await json('/v1/organizations', {
+      method: 'POST',
+      token,
+      body: { name: 'Bench' },
+    })
+    const { body: shop } = await json(`/v1/organizations/${organization.id}/applications`, {
+      method: 'POST',
+      token,
+      body: { name: 'Bench shop' },
+    })
+    const { body: key } = await json(`/v1/organizations/${organization.id}/applications/${shop.id}/keys`, {
+      method: 'POST',
+      token,
+      body: { environment: 'production' },
+    })
+    const { text: organizationJson } = await json(`/v1/organizations/${organization.id}`, { token })
+    ceiling = spawnServer(process.execPath, ['bench/ceiling-server.ts'], {
+      cwd: root,
+      env: { ...process.env, CEILING_PORT: String(ceilingPort), CEILING_BODY: organizationJson },
+      stdio: 'ignore',
+    })
+    await waitFor(`http://127.0.0.1:${ceilingPort}/`, ceiling)
+    const rows = await gatewayScenarios({
+      json,
+      token,
+      organizationId: organization.id,
+      applicationId: shop.id,
+      key,
+      portico: port,
+      ceilingPort,
+      ceiling,
+    })
+    for (const row of rows) {
+      const ratio = row.ceiling
+        ? (row.result.requests.average / row.ceiling.requests.average).toFixed(2)
+        : '–'
+      console.log(
+        `| ${row.scenario} | ${row.result.requests.average.toFixed(0)} | ${row.result.latency.p50} | ${row.result.latency.p99} | ${row.result.errors + row.result.non2xx} | ${row.ceiling?.requests.average.toFixed(0) ?? '–'} | ${ratio} | ${row.note} |`,
+      )
+    }
+  } finally {
+    if (ceiling) await stop(ceiling)
+    await stop(server)
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await alone()

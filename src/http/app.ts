@@ -32,6 +32,7 @@ import { registerMemberRoutes } from './routes/members.routes.ts'
 import { registerOperationsRoutes } from './routes/operations.routes.ts'
 import { registerOrganizationRoutes } from './routes/organizations.routes.ts'
 import { registerPortalRoutes } from './routes/portal.routes.ts'
+import { VerifyKeyBody } from './routes/portal.schemas.ts'
 import { HSTS, securityHeaders } from './security-headers.ts'
 
 export interface AppDependencies {
@@ -86,8 +87,19 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     serverFactory: (handler) => {
       const always: Record<string, string> = { 'X-Content-Type-Options': 'nosniff' }
       if (config.publicUrl.startsWith('https:')) always['Strict-Transport-Security'] = HSTS
-      const lean = leanGatewayHandler(deps.keyVerifier, gatewayTokens, always, (error) =>
-        deps.logger.error({ err: error }, 'gateway check failed'),
+      let validateVerifyBody: ((body: unknown) => { errors?: unknown[] } | undefined) | undefined
+      const lean = leanGatewayHandler(
+        deps.keyVerifier,
+        gatewayTokens,
+        always,
+        () => {
+          if (!validateVerifyBody) {
+            const validate = ajvFor(false).compile(VerifyKeyBody)
+            validateVerifyBody = (body) => (validate(body) ? undefined : { errors: validate.errors ?? [] })
+          }
+          return validateVerifyBody
+        },
+        (error) => deps.logger.error({ err: error }, 'gateway check failed'),
       )
       return createServer((request, response) => {
         if (!lean(request, response)) handler(request, response)

@@ -112,8 +112,8 @@ function fieldErrorsOf(error: FastifyError): FieldError[] {
   })
 }
 
-/** Fastify's errors, in the product's codes. */
-function domainErrorOf(error: FastifyError): DomainError | undefined {
+/** Fastify's errors, in the product's codes (also used by gateway.ts's lean path, to answer alike). */
+export function domainErrorOf(error: FastifyError): DomainError | undefined {
   if (error instanceof DomainError) return error
   if (error.validation) {
     const errors = fieldErrorsOf(error)

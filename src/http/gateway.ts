@@ -5,10 +5,11 @@
 // *Gateways*, for what that costs and saves).
 import { hash, timingSafeEqual } from 'node:crypto'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { FastifyError } from 'fastify'
 import { DomainError } from '../domain/errors.ts'
 import type { KeyAccess, KeyRefusal, RateLimitState } from '../domain/key-access.ts'
 import type { GatewayAccess, KeyVerifier } from '../services/credentials/key-verifier.ts'
-import { problemOf } from './error-handler.ts'
+import { domainErrorOf, problemOf } from './error-handler.ts'
 
 const digest = (text: string) => hash('sha256', text, 'buffer')
 
@@ -81,7 +82,7 @@ function refusal(
   const problem = problemOf(new DomainError(code as DomainError['code'], message))
   problem.status = status
   const headers: Record<string, string> = {
-    'Content-Type': 'application/problem+json',
+    'Content-Type': 'application/problem+json; charset=utf-8',
     'X-Portico-Code': code,
     ...extra,
   }
@@ -182,34 +183,108 @@ function send(response: ServerResponse, answer: GatewayAnswer, always: Record<st
   response.end(answer.body)
 }
 
+/** Whether `url` is `path`, with at most a trailing slash or a query after it. */
+function isPath(url: string | undefined, path: string): boolean {
+  if (url === undefined || !url.startsWith(path)) return false
+  const rest = url.slice(path.length)
+  return rest === '' || rest[0] === '?' || rest === '/' || rest.startsWith('/?')
+}
+
+const LEAN_BODY_LIMIT = 8192
+
 /**
- * Serves GET /v1/gateway/authorize from node:http directly (no routing, hooks, logging or
- * metrics per request); answers true when it did. Everything else goes on to Fastify. `always`:
- * the headers Fastify's onSend hook puts on every answer (security-headers.ts).
+ * POST /v1/keys/verify on the lean path: the body read, parsed and validated against the route's
+ * own schema (compiled with the same Ajv options), refusals translated by the error handler's own
+ * function, so the answers are Fastify's. Only a request with the gateway token, a JSON content
+ * type and a stated length up to 8 KiB comes here; anything else is left to Fastify.
+ */
+function verifyLean(
+  verifier: KeyVerifier,
+  request: IncomingMessage,
+  validate: (body: unknown) => { errors?: unknown[] } | undefined,
+): Promise<GatewayAnswer> {
+  const problem = (error: DomainError): GatewayAnswer => {
+    const document = problemOf(error)
+    return {
+      status: document.status,
+      headers: { 'Content-Type': 'application/problem+json; charset=utf-8' },
+      body: JSON.stringify(document),
+    }
+  }
+  const answer = (access: KeyAccess): GatewayAnswer => ({
+    status: 200,
+    headers: { 'Content-Type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(verificationBody(access)),
+  })
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('error', reject)
+    request.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8')
+      let body: unknown
+      try {
+        body = text.trim() === '' ? undefined : JSON.parse(text)
+      } catch {
+        const invalid = domainErrorOf({ code: 'FST_ERR_CTP_INVALID_JSON_BODY' } as FastifyError)
+        return resolve(problem(invalid ?? new DomainError('validation_failed', 'the body is not valid JSON')))
+      }
+      const invalid = validate(body)
+      if (invalid) {
+        const error = domainErrorOf({
+          validation: invalid.errors,
+          validationContext: 'body',
+        } as unknown as FastifyError)
+        return resolve(problem(error ?? new DomainError('validation_failed', 'invalid input')))
+      }
+      const given = body as { key: string; apiId?: string; environment?: string }
+      try {
+        const access = verifier.verify(given.key, { apiId: given.apiId, environment: given.environment })
+        if (access instanceof Promise) access.then((settled) => resolve(answer(settled)), reject)
+        else resolve(answer(access))
+      } catch (error) {
+        reject(error)
+      }
+    })
+  })
+}
+
+/**
+ * Serves GET /v1/gateway/authorize and POST /v1/keys/verify from node:http directly (no routing,
+ * hooks, logging or metrics per request); answers true when it did. Everything else goes on to
+ * Fastify. `always`: the headers Fastify's onSend hook puts on every answer (security-headers.ts).
+ * `validateVerifyBody`: the verify route's body schema compiled as Fastify compiles it (undefined
+ * when valid, else the Ajv errors).
  */
 export function leanGatewayHandler(
   verifier: KeyVerifier,
   tokens: GatewayTokens,
   always: Record<string, string>,
+  validateVerifyBody: () => (body: unknown) => { errors?: unknown[] } | undefined,
   onError: (error: unknown) => void,
 ): (request: IncomingMessage, response: ServerResponse) => boolean {
   return (request, response) => {
-    if (
-      request.method !== 'GET' ||
-      request.url === undefined ||
-      !request.url.startsWith('/v1/gateway/authorize')
-    ) {
-      return false
-    }
-    const rest = request.url.slice('/v1/gateway/authorize'.length)
-    if (rest !== '' && rest[0] !== '?' && rest !== '/') return false
     let answer: GatewayAnswer | Promise<GatewayAnswer>
-    try {
-      answer = authorize(verifier, tokens, request.headers)
-    } catch (error) {
-      onError(error)
-      return false
-    }
+    if (request.method === 'POST' && isPath(request.url, '/v1/keys/verify')) {
+      const length = Number(request.headers['content-length'])
+      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
+      if (
+        !/^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '') ||
+        !(length >= 0 && length <= LEAN_BODY_LIMIT) ||
+        request.headers['transfer-encoding'] !== undefined ||
+        !tokens.accepts(bearer?.[1])
+      ) {
+        return false
+      }
+      answer = verifyLean(verifier, request, validateVerifyBody())
+    } else if (request.method === 'GET' && isPath(request.url, '/v1/gateway/authorize')) {
+      try {
+        answer = authorize(verifier, tokens, request.headers)
+      } catch (error) {
+        onError(error)
+        return false
+      }
+    } else return false
     if (answer instanceof Promise) {
       answer.then(
         (settled) => send(response, settled, always),
@@ -220,7 +295,7 @@ export function leanGatewayHandler(
             response,
             {
               status: 500,
-              headers: { 'Content-Type': 'application/problem+json' },
+              headers: { 'Content-Type': 'application/problem+json; charset=utf-8' },
               body: JSON.stringify(problem),
             },
             always,

@@ -335,6 +335,31 @@ describe.each(gateways.filter((gateway) => existsSync(gateway.binary)))('Portico
     }
   })
 
+  it('answers POST /v1/keys/verify on the lean path exactly as the Fastify route does', async () => {
+    const { api, key } = await setUp()
+    const address = `http://127.0.0.1:${(portico.app.server.address() as { port: number }).port}`
+    const cases: [token: string, body: string][] = [
+      [GATEWAY_TOKEN, JSON.stringify({ key: key.secret })],
+      [GATEWAY_TOKEN, JSON.stringify({ key: key.secret, apiId: api.id, environment: 'production' })],
+      [GATEWAY_TOKEN, JSON.stringify({ key: key.secret, environment: 'development' })],
+      [GATEWAY_TOKEN, JSON.stringify({ key: 'portico_production_nothing' })],
+      [GATEWAY_TOKEN, JSON.stringify({ key: key.secret, extra: 1 })],
+      [GATEWAY_TOKEN, JSON.stringify({ apiId: 'not-a-uuid' })],
+      [GATEWAY_TOKEN, '{"key":'],
+      [GATEWAY_TOKEN, ''],
+      ['wrong', JSON.stringify({ key: key.secret })],
+    ]
+    for (const [token, body] of cases) {
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+      const lean = await fetch(`${address}/v1/keys/verify`, { method: 'POST', headers, body })
+      const injected = await app().inject({ method: 'POST', url: '/v1/keys/verify', headers, payload: body })
+      expect([body, lean.status]).toEqual([body, injected.statusCode])
+      expect([body, await lean.json()]).toEqual([body, injected.json()])
+      expect(lean.headers.get('content-type')).toBe(injected.headers['content-type'])
+      expect(lean.headers.get('x-content-type-options')).toBe('nosniff')
+    }
+  })
+
   it('lets 100 concurrent requests with one key all through', async () => {
     const { key, path } = await setUp()
     const answers = await Promise.all(

@@ -168,7 +168,7 @@ describe.each(databases)('gateways, plans and usage on %s', (databaseName) => {
       for (const [headers, status, code] of cases) {
         const answer = await authorize(headers)
         expect([code, answer.statusCode, answer.headers['x-portico-code']]).toEqual([code, status, code])
-        expect(answer.headers['content-type']).toBe('application/problem+json')
+        expect(answer.headers['content-type']).toBe('application/problem+json; charset=utf-8')
         expect(answer.json()).toMatchObject({ status, code })
         expect(answer.headers['www-authenticate']).toBe(status === 401 ? 'ApiKey' : undefined)
         expect(answer.headers['x-portico-organization-id']).toBeUndefined()
