@@ -1,7 +1,7 @@
 // `DATABASE_URL=… node bench/scale.ts <label>`: on a database filled by `npm run seed`, measures the
 // paths that must not slow down as tenants grow (a big organization's member list: first page, a
-// deep page, a search; the organizations of a user in 1,000 of them; GET /v1/me), and writes the
-// figures to its own section of docs/performance.md. Run it on a full-size and on a 1,000 times
+// deep page, a search; the organizations of a user in 1,000 of them; GET /v1/me; its audit log:
+// first page, a deep page), and writes the figures to its own section of docs/performance.md. Run it on a full-size and on a 1,000 times
 // smaller database to compare.
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -46,6 +46,9 @@ const counts = await sql<{ users: string; organizations: string; memberships: st
   database.db,
 )
 const size = counts.rows[0]
+const events = await sql<{ seq: string }>`
+  select seq from audit_chain_heads where organization_id = ${BIG_ORGANIZATION_ID}::uuid`.execute(database.db)
+const eventCount = Number(events.rows[0]?.seq ?? 0)
 // A cursor in the middle of the big organization's member list.
 const middle = await sql<{ joined_at: Date; user_id: string }>`
   select joined_at, user_id from memberships where organization_id = ${BIG_ORGANIZATION_ID}::uuid
@@ -64,7 +67,11 @@ const server = spawn(process.execPath, serverArguments, {
 await waitFor(`${base}/readyz`, server)
 const headers = { authorization: `Bearer ${token}` }
 const members = `${base}/v1/organizations/${BIG_ORGANIZATION_ID}/members`
-const scenarios: [string, string][] = [
+const auditEvents = `${base}/v1/organizations/${BIG_ORGANIZATION_ID}/audit-events`
+const middleSeq = Buffer.from(JSON.stringify([String(Math.max(1, Math.floor(eventCount / 2)))])).toString(
+  'base64url',
+)
+const allScenarios: [string, string][] = [
   ['members, first page', `${members}?limit=20`],
   ['members, deep page (cursor at the middle)', `${members}?limit=20&cursor=${cursor}`],
   [
@@ -75,7 +82,11 @@ const scenarios: [string, string][] = [
   ['organizations of a user in 1,000', `${base}/v1/organizations?limit=20`],
   ['GET /v1/me (user in 1,000 organizations)', `${base}/v1/me`],
   ['GET /v1/me (a typical user, a few organizations)', `${base}/v1/me`],
+  ['audit events, first page', `${auditEvents}?limit=20`],
+  ['audit events, deep page (cursor at the middle)', `${auditEvents}?limit=20&cursor=${middleSeq}`],
 ]
+// BENCH_ONLY=audit measures only the paths whose name contains it.
+const scenarios = allScenarios.filter(([name]) => name.includes(process.env.BENCH_ONLY ?? ''))
 const rows: string[] = []
 try {
   for (const [name, url] of scenarios) {
@@ -96,7 +107,7 @@ try {
 
 const section = [
   `<!-- bench:scale-${label} -->`,
-  `### Scale: ${label} — ${Number(size?.users).toLocaleString('en')} users, ${Number(size?.organizations).toLocaleString('en')} organizations, ${Number(size?.memberships).toLocaleString('en')} memberships, a ${Number(size?.big).toLocaleString('en')}-member organization`,
+  `### Scale: ${label} — ${Number(size?.users).toLocaleString('en')} users, ${Number(size?.organizations).toLocaleString('en')} organizations, ${Number(size?.memberships).toLocaleString('en')} memberships, a ${Number(size?.big).toLocaleString('en')}-member organization with ${eventCount.toLocaleString('en')} audit events`,
   '',
   `\`bench/scale.ts\` on ${new Date().toISOString().slice(0, 10)}, PostgreSQL, 10 connections, ${process.env.BENCH_SECONDS ?? 10} s per path after a 500-request warm-up.`,
   '',

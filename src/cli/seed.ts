@@ -1,4 +1,4 @@
-// `npm run seed -- --users N --orgs M --members-per-org K --big-org B`: fills the configured
+// `npm run seed -- --users N --orgs M --members-per-org K --big-org B --audit-events E`: fills the configured
 // database (DATABASE_URL, or PGlite in DATA_DIR) at scale and prints a session token for user 1
 // (owner of the big organization, member of up to 1,000) for benchmarks.
 import { parseArgs } from 'node:util'
@@ -16,6 +16,7 @@ const { values } = parseArgs({
     orgs: { type: 'string', default: '100' },
     'members-per-org': { type: 'string', default: '20' },
     'big-org': { type: 'string', default: '1000' },
+    'audit-events': { type: 'string', default: '1000' },
   },
 })
 const number = (name: keyof typeof values) => {
@@ -30,6 +31,7 @@ try {
     orgs: number('orgs'),
     membersPerOrg: number('members-per-org'),
     bigOrg: number('big-org'),
+    auditEvents: number('audit-events'),
   }
   const database = await openDatabase(readConfig())
   try {

@@ -1,6 +1,7 @@
 // The audit log: each organization's events as a hash chain, and the chain's head kept apart.
 // Appending takes the head's row lock, so an organization's events get their seq one after the
 // other, with no gaps, however many transactions write at once.
+import { sql } from 'kysely'
 import {
   type AuditEvent,
   type EventActor,
@@ -17,63 +18,46 @@ export interface ChainHead {
 }
 
 /**
- * The organization's chain head, locked for the rest of the transaction; created empty (seq 0)
- * if the organization has none yet.
+ * Appends the event to its organization's chain in one statement: the UPDATE of the chain head
+ * takes its row lock (held to the end of the transaction, so appends to one organization run one
+ * after the other), the next seq, and computes the hash from the previous one, as
+ * `sha256(previous hash + before + seq + after)` where `before` and `after` are the event's
+ * canonical JSON around its seq (domain eventHashParts); the event is inserted with them.
+ * Undefined when the organization has no chain head yet (see startChain).
  */
-export async function lockChainHead(db: Executor, organizationId: string): Promise<ChainHead> {
-  const row =
-    (await db
-      .selectFrom('audit_chain_heads')
-      .select(['seq', 'hash'])
-      .where('organization_id', '=', organizationId)
-      .forUpdate()
-      .executeTakeFirst()) ??
-    // A new organization: the inserted row is ours and locked; a concurrent insert waits for us.
-    (await db
-      .insertInto('audit_chain_heads')
-      .values({ organization_id: organizationId, seq: 0, hash: GENESIS_HASH })
-      .onConflict((c) => c.column('organization_id').doNothing())
-      .returning(['seq', 'hash'])
-      .executeTakeFirst()) ??
-    (await db
-      .selectFrom('audit_chain_heads')
-      .select(['seq', 'hash'])
-      .where('organization_id', '=', organizationId)
-      .forUpdate()
-      .executeTakeFirstOrThrow())
-  return { seq: Number(row.seq), hash: row.hash }
+export async function appendEvent(
+  db: Executor,
+  event: Omit<AuditEvent, 'seq' | 'hash'>,
+  canonical: { before: string; after: string },
+  closing: boolean,
+): Promise<ChainHead | undefined> {
+  const occurredAt = new Date(event.occurredAt)
+  const result = await sql<{ seq: string | number; hash: string }>`
+    with head as (
+      update audit_chain_heads
+      set seq = seq + 1,
+        hash = encode(sha256(convert_to(hash || ${canonical.before} || (seq + 1)::text || ${canonical.after}, 'UTF8')), 'hex'),
+        deleted_at = case when ${closing} then ${occurredAt}::timestamptz else deleted_at end
+      where organization_id = ${event.organizationId}::uuid
+      returning seq, hash
+    )
+    insert into audit_events (organization_id, seq, id, type, occurred_at, actor_type, actor_id, actor_name,
+      target_type, target_id, data, request_id, hash)
+    select ${event.organizationId}::uuid, head.seq, ${event.id}::uuid, ${event.type}, ${occurredAt}::timestamptz,
+      ${event.actor.type}, ${event.actor.id}::uuid, ${event.actor.name}, ${event.target.type}, ${event.target.id},
+      ${JSON.stringify(event.data)}::jsonb, ${event.requestId}, head.hash
+    from head
+    returning seq, hash`.execute(db)
+  const row = result.rows[0]
+  return row && { seq: Number(row.seq), hash: row.hash }
 }
 
-/**
- * Stores the event and moves the head to it, in one statement. With `closing`, the head also
- * records when the organization was deleted (the start of its retention).
- */
-export async function appendEvent(db: Executor, event: AuditEvent, closing: boolean): Promise<void> {
+/** Starts an empty chain (seq 0) for an organization that has none; nothing if it has one. */
+export async function startChain(db: Executor, organizationId: string): Promise<void> {
   await db
-    .with('appended', (q) =>
-      q.insertInto('audit_events').values({
-        organization_id: event.organizationId,
-        seq: event.seq,
-        id: event.id,
-        type: event.type,
-        occurred_at: new Date(event.occurredAt),
-        actor_type: event.actor.type,
-        actor_id: event.actor.id,
-        actor_name: event.actor.name,
-        target_type: event.target.type,
-        target_id: event.target.id,
-        data: JSON.stringify(event.data),
-        request_id: event.requestId,
-        hash: event.hash,
-      }),
-    )
-    .updateTable('audit_chain_heads')
-    .set({
-      seq: event.seq,
-      hash: event.hash,
-      ...(closing ? { deleted_at: new Date(event.occurredAt) } : {}),
-    })
-    .where('organization_id', '=', event.organizationId)
+    .insertInto('audit_chain_heads')
+    .values({ organization_id: organizationId, seq: 0, hash: GENESIS_HASH })
+    .onConflict((c) => c.column('organization_id').doNothing())
     .execute()
 }
 

@@ -5,7 +5,9 @@
 // User 1 is the owner of the big organization and a member of up to 1,000 organizations. Names
 // are varied (from md5 of the index), as real names are: a search term is then as selective as
 // it would be in production, not shared by every row.
+import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
+import { type AuditEvent, eventHash, GENESIS_HASH } from '../domain/events.ts'
 import type { Executor } from './executor.ts'
 
 export interface SeedSize {
@@ -13,6 +15,8 @@ export interface SeedSize {
   orgs: number
   membersPerOrg: number
   bigOrg: number
+  /** Audit events of the big organization (a valid hash chain). */
+  auditEvents?: number
 }
 
 export const seedUserId = (index: number) => `00000000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`
@@ -118,6 +122,64 @@ export async function seed(
     select ${organizationUuid(sql`${g}`)}, ${seedUserId(1)}::uuid, array['member'], now() - interval '3 days' + g * interval '1 second'
     from generate_series(1, ${Math.min(1000, size.orgs)}::int) as g on conflict do nothing`.execute(db)
 
+  if ((size.auditEvents ?? 0) > 0)
+    await seedAuditEvents(db, BIG_ORGANIZATION_ID, size.auditEvents ?? 0, progress)
+
   await sql`analyze`.execute(db)
   progress('analyzed')
+}
+
+/**
+ * The organization's audit log: `count` events (environments created by user 1, a minute apart),
+ * chained by the hash rule as recordEvent chains them, so verification passes. The hashes are
+ * computed here, the rows sent 10,000 at a time as arrays (unnest).
+ */
+async function seedAuditEvents(
+  db: Executor,
+  organizationId: string,
+  count: number,
+  progress: (line: string) => void,
+): Promise<void> {
+  await sql`delete from audit_events where organization_id = ${organizationId}::uuid`.execute(db)
+  const start = Date.now() - count * 60_000
+  let previous = GENESIS_HASH
+  await inBatches(
+    'audit events',
+    count,
+    10_000,
+    async (from, to) => {
+      const events: AuditEvent[] = []
+      for (let seq = from; seq <= to; seq++) {
+        const unhashed: Omit<AuditEvent, 'hash'> = {
+          id: randomUUID(),
+          organizationId,
+          seq,
+          type: 'environment.created',
+          occurredAt: new Date(start + seq * 60_000).toISOString(),
+          actor: { type: 'user', id: seedUserId(1), name: 'Seed User' },
+          target: { type: 'environment', id: randomUUID() },
+          data: { name: `env-${seq}` },
+          requestId: `seed-${seq}`,
+        }
+        previous = eventHash(previous, unhashed)
+        events.push({ ...unhashed, hash: previous })
+      }
+      const column = <T>(value: (event: AuditEvent) => T) => events.map(value)
+      await sql`insert into audit_events (organization_id, seq, id, type, occurred_at, actor_type, actor_id,
+          actor_name, target_type, target_id, data, request_id, hash)
+        select ${organizationId}::uuid, seq, id, type, occurred_at, 'user', actor_id, actor_name, 'environment',
+          target_id, data, request_id, hash
+        from unnest(${column((e) => e.seq)}::bigint[], ${column((e) => e.id)}::uuid[], ${column((e) => e.type)}::text[],
+          ${column((e) => e.occurredAt)}::timestamptz[], ${column((e) => e.actor.id)}::uuid[],
+          ${column((e) => e.actor.name)}::text[], ${column((e) => e.target.id)}::text[],
+          ${column((e) => JSON.stringify(e.data))}::jsonb[], ${column((e) => e.requestId)}::text[],
+          ${column((e) => e.hash)}::text[])
+          as t(seq, id, type, occurred_at, actor_id, actor_name, target_id, data, request_id, hash)`.execute(
+        db,
+      )
+    },
+    progress,
+  )
+  await sql`insert into audit_chain_heads (organization_id, seq, hash) values (${organizationId}::uuid, ${count}, ${previous})
+    on conflict (organization_id) do update set seq = excluded.seq, hash = excluded.hash`.execute(db)
 }

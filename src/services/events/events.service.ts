@@ -1,16 +1,17 @@
 // The one way a change records its event: in the change's own transaction (both happen or
 // neither), appended to the organization's hash chain under the chain head's row lock, so `seq`
-// counts from 1 with no gaps however many writes run at once.
+// counts from 1 with no gaps however many writes run at once. The hash is the rule of API.md
+// (domain eventHash), computed by the database in the statement that takes the seq.
 import { randomUUID } from 'node:crypto'
 import {
   type AuditEvent,
   type EventActor,
-  eventHash,
+  eventHashParts,
   type NewEvent,
   systemActor,
   targetTypeOf,
 } from '../../domain/events.ts'
-import { appendEvent, lockChainHead } from '../../store/audit.repository.ts'
+import { appendEvent, startChain } from '../../store/audit.repository.ts'
 import type { Actor } from '../access.ts'
 import type { Transaction } from '../transaction.ts'
 
@@ -22,20 +23,18 @@ function actorOf(author: EventAuthor): EventActor {
 }
 
 /**
- * Records `event` in `tx`. Call it once per change, after the change's own writes: the chain
- * head stays locked until the transaction ends, so the later it is taken, the less concurrent
- * writes of the organization wait.
+ * Records `event` in `tx`, after the change's own writes: the chain head stays locked until the
+ * transaction ends, so the later it is taken, the less concurrent writes of the organization wait.
+ * One statement (store appendEvent); two more the first time an organization records anything.
  */
 export async function recordEvent(
   tx: Transaction,
   author: EventAuthor,
   event: NewEvent,
 ): Promise<AuditEvent> {
-  const head = await lockChainHead(tx.db, event.organizationId)
-  const unhashed: Omit<AuditEvent, 'hash'> = {
+  const unsequenced: Omit<AuditEvent, 'seq' | 'hash'> = {
     id: randomUUID(),
     organizationId: event.organizationId,
-    seq: head.seq + 1,
     type: event.type,
     occurredAt: tx.now.toISOString(),
     actor: actorOf(author),
@@ -43,7 +42,13 @@ export async function recordEvent(
     data: event.data,
     requestId: author === 'system' ? null : author.requestId,
   }
-  const recorded: AuditEvent = { ...unhashed, hash: eventHash(head.hash, unhashed) }
-  await appendEvent(tx.db, recorded, event.type === 'organization.deleted')
-  return recorded
+  const parts = eventHashParts(unsequenced)
+  const closing = event.type === 'organization.deleted'
+  let head = await appendEvent(tx.db, unsequenced, parts, closing)
+  if (!head) {
+    await startChain(tx.db, event.organizationId)
+    head = await appendEvent(tx.db, unsequenced, parts, closing)
+    if (!head) throw new Error(`the audit chain of ${event.organizationId} could not be started`)
+  }
+  return { ...unsequenced, seq: head.seq, hash: head.hash }
 }
