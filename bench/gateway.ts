@@ -160,7 +160,7 @@ export async function gatewayScenarios(options: {
     scenario: 'POST /v1/keys/verify {key, apiId}, warm, plan limits + usage on',
     result: verify,
     ceiling: verifyCeiling,
-    note: 'through Fastify (body parsing and validation)',
+    note: 'the lean node:http path: body read, parsed and validated with the route schema',
   })
 
   if (existsSync(NGINX)) {
