@@ -1,6 +1,8 @@
 // API keys: `portico_<environment>_<32 base62 random><6 base62 checksum>`. 32 base62 characters
 // carry 190 random bits; the checksum (CRC-32 of the rest) lets a gateway's typo or garbage be
-// refused without a database lookup. Only the SHA-256 of a key is stored.
+// refused without a database lookup. Only the SHA-256 of a key is stored. The environment written
+// into a key is the one it was issued for, for good: verification answers that one
+// (domain/key-access.ts), whatever the environment's row is called later.
 import { hash, randomInt } from 'node:crypto'
 import { crc32 } from 'node:zlib'
 
@@ -43,6 +45,11 @@ export function parseApiKey(key: string): ParsedApiKey | undefined {
   const body = key.slice(0, -CHECKSUM_LENGTH)
   if (checksumOf(body) !== key.slice(-CHECKSUM_LENGTH)) return undefined
   return { environment: match[1] ?? '' }
+}
+
+/** The environment a key was issued for, from its stored display prefix (`portico_<environment>_…`). */
+export function environmentOfPrefix(prefix: string): string {
+  return prefix.slice('portico_'.length, prefix.lastIndexOf('_'))
 }
 
 export function hashApiKey(key: string): string {

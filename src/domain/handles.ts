@@ -38,11 +38,31 @@ export const reservedHandles: ReadonlySet<string> = new Set([
   'www',
 ])
 
-export type HandleProblem = 'format' | 'reserved'
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Whether `text` has the shape of a UUID (any case), as `{org}` reads an organization's ID. */
+export function isUuidShaped(text: string): boolean {
+  return UUID.test(text)
+}
+
+// `uuid`: `{org}` in a path is read as an ID first, so a UUID-shaped handle could never be reached.
+export type HandleProblem = 'format' | 'reserved' | 'uuid'
 
 export function checkHandle(handle: string): HandleProblem | undefined {
   if (!handleRegex.test(handle)) return 'format'
+  if (isUuidShaped(handle)) return 'uuid'
   if (reservedHandles.has(handle)) return 'reserved'
+  return undefined
+}
+
+/**
+ * How `{org}` in a path names an organization: by ID when it is a UUID, else by handle, in any
+ * case. Anything that can be neither (too long, characters no handle has) names nothing, and is
+ * answered like an organization the caller does not belong to, without a query.
+ */
+export function organizationReference(ref: string): { column: 'id' | 'handle'; value: string } | undefined {
+  if (isUuidShaped(ref)) return { column: 'id', value: ref.toLowerCase() }
+  if (/^[A-Za-z][A-Za-z0-9-]{2,39}$/.test(ref)) return { column: 'handle', value: ref.toLowerCase() }
   return undefined
 }
 

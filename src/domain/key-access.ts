@@ -11,7 +11,14 @@ export interface KeyFacts {
   organizationId: string
   applicationId: string
   keyId: string
+  /** The name of the environment the key's row points at now. */
   environment: string
+  /**
+   * The environment written into the key when it was issued (domain/api-keys.ts): what every
+   * answer names. A key whose row now names another environment (relabelled behind Portico's back)
+   * is refused, never answered with the new name.
+   */
+  issuedEnvironment: string
   expiresAt: number | null
   revokedAt: number | null
   /** API id → the limits of the subscription's plan. */
@@ -129,7 +136,10 @@ export function decideKeyAccess(
   const api = request.api
   if (api && api.id === undefined) return refusal('no_api', key, null)
   const apiId = api?.id ?? null
-  if (request.environment !== undefined && request.environment !== key.environment) {
+  if (
+    key.environment !== key.issuedEnvironment ||
+    (request.environment !== undefined && request.environment !== key.issuedEnvironment)
+  ) {
     return refusal('wrong_environment', key, apiId)
   }
   if (apiId === null) return { ok: true, key, apiId: undefined, plan: undefined, rateLimit: undefined }

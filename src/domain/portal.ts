@@ -61,7 +61,18 @@ export const defaultEnvironments = ['development', 'production'] as const
 
 // Environment names appear inside API keys, so they are short lowercase slugs.
 export const ENVIRONMENT_NAME_PATTERN = '^[a-z][a-z0-9-]{0,31}$'
-export const API_BASE_PATH_PATTERN = "^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,199}$"
+
+// An API's base path is what a gateway matches a request's path against, segment by segment, after
+// removing dot-segments (API.md "Gateways"): so it is `/segment(/segment)*` of a-z 0-9 - _ . ~,
+// without `.` or `..` segments (they would vanish from a request before matching), empty segments
+// (`//`, a trailing `/`) or percent-encoded bytes (a request's path is matched decoded).
+export const API_BASE_PATH_PATTERN = '^(?:/(?!\\.\\.?(?:/|$))[a-z0-9._~-]+)+$'
+export const API_BASE_PATH_MAX_LENGTH = 200
+const basePathRegex = new RegExp(API_BASE_PATH_PATTERN)
+
+export function isValidBasePath(path: string): boolean {
+  return path.length <= API_BASE_PATH_MAX_LENGTH && basePathRegex.test(path)
+}
 
 /** draft → published → deprecated, and deprecated → published again. */
 export function checkApiTransition(from: ApiStatus, to: ApiStatus): Decision {

@@ -5,11 +5,12 @@ import fastifyCookie from '@fastify/cookie'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { Ajv } from 'ajv'
+import { Ajv, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
 import Fastify, { type FastifyBaseLogger } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
+import { unstorableTextPaths } from '../domain/text.ts'
 import type { Clock } from '../services/clock.ts'
 import type { KeyVerifier } from '../services/credentials/key-verifier.ts'
 import type { AccountLimits, ServiceDependencies } from '../services/dependencies.ts'
@@ -59,6 +60,32 @@ function ajvFor(coerceTypes: boolean | 'array') {
   })
   addFormats.default(ajv)
   return ajv
+}
+
+/**
+ * A request part's validator that first refuses text no column could hold (NUL, unpaired
+ * surrogates; domain/text.ts) as a validation error naming each field, then applies the schema.
+ */
+function refusingUnstorableText(validate: ValidateFunction): ValidateFunction {
+  const check = ((data: unknown, context?: Parameters<ValidateFunction>[1]) => {
+    const paths = unstorableTextPaths(data)
+    if (paths.length > 0) {
+      check.errors = paths.map((instancePath) => ({
+        instancePath,
+        schemaPath: '#',
+        keyword: 'text',
+        params: {},
+        message: 'must not contain NUL or unpaired surrogates',
+      }))
+      return false
+    }
+    const valid = validate(data, context)
+    check.errors = validate.errors
+    return valid
+  }) as ValidateFunction
+  // Fastify passes the parent object (so Ajv may coerce a root value) only when it sees schemaEnv.
+  Object.assign(check, { schemaEnv: validate.schemaEnv, schema: validate.schema })
+  return check
 }
 
 function accountLimits(clock: Clock, rateLimit: boolean): AccountLimits {
@@ -120,7 +147,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const bodyAjv = ajvFor(false)
   const paramsAjv = ajvFor('array')
   app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? bodyAjv : paramsAjv).compile(schema as object),
+    refusingUnstorableText((httpPart === 'body' ? bodyAjv : paramsAjv).compile(schema as object)),
   )
 
   // An empty body counts as no body (clients often send Content-Type: application/json without one).

@@ -100,7 +100,7 @@ export function authorizationAnswer(access: GatewayAccess, denyStatus: number | 
       'X-Portico-Developer-Id': key.organizationId,
       'X-Portico-Application-Id': key.applicationId,
       'X-Portico-Key-Id': key.keyId,
-      'X-Portico-Environment': key.environment,
+      'X-Portico-Environment': key.issuedEnvironment,
       'X-Portico-Api-Id': access.apiId ?? '',
     }
     rateLimitHeaders(headers, access.rateLimit)
@@ -144,7 +144,7 @@ export function verificationBody(access: KeyAccess): Verification {
     organizationId: key.organizationId,
     developerId: key.organizationId,
     applicationId: key.applicationId,
-    environment: key.environment,
+    environment: key.issuedEnvironment,
     keyId: key.keyId,
   }
   if (access.apiId !== undefined) body.apiId = access.apiId

@@ -1,6 +1,10 @@
 // Keyset pagination: a cursor is the sort key of the last item of a page, opaque to clients
-// (base64url of JSON). A cursor that does not decode is a validation error, never a crash.
+// (base64url of JSON). A cursor that does not decode, or whose parts are not exactly what this
+// server writes (a canonical ISO time, a UUID), is a validation error: never a crash, and never a
+// value the database would refuse.
 import { DomainError } from '../domain/errors.ts'
+import { isUuidShaped } from '../domain/handles.ts'
+import { parseInstant } from '../domain/instants.ts'
 
 export interface Page<T> {
   items: T[]
@@ -31,10 +35,11 @@ export function decodeCursor(cursor: string, arity: number): string[] {
 
 /** A (date, uuid) sort key from a cursor, as the keyset queries take it. */
 export function decodeDatedCursor(cursor: string): { at: Date; id: string } {
-  const [at, id] = decodeCursor(cursor, 2)
-  const date = new Date(at ?? '')
-  if (Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/i.test(id ?? '')) throw invalidCursor()
-  return { at: date, id: id ?? '' }
+  const [at = '', id = ''] = decodeCursor(cursor, 2)
+  const date = parseInstant(at)
+  // Only the exact text toISOString wrote: no other spelling of a time can name a row's key.
+  if (!date || date.toISOString() !== at || !isUuidShaped(id)) throw invalidCursor()
+  return { at: date, id: id.toLowerCase() }
 }
 
 /** Given `limit + 1` rows, the page and the cursor of its last item when more follow. */

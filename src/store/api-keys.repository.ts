@@ -88,6 +88,7 @@ export async function insertApiKey(
       key_hash: key.keyHash,
       created_by: key.createdBy,
       expires_at: key.expiresAt,
+      issued_expires_at: key.expiresAt,
       created_at: key.now,
     })
     .returning('id')
@@ -101,15 +102,21 @@ export async function findApiKey(
   applicationId: string,
   id: string,
   lock = false,
-): Promise<(ApiKey & { environmentId: string }) | undefined> {
+): Promise<(ApiKey & { environmentId: string; issuedExpiresAt: Date | null }) | undefined> {
   let select = selectKeys(db)
-    .select('api_keys.environment_id')
+    .select(['api_keys.environment_id', 'api_keys.issued_expires_at'])
     .where('api_keys.organization_id', '=', organizationId)
     .where('api_keys.application_id', '=', applicationId)
     .where('api_keys.id', '=', id)
   if (lock) select = select.forUpdate('api_keys')
   const row = await select.executeTakeFirst()
-  return row && { ...keyRowToApiKey(row), environmentId: row.environment_id }
+  return (
+    row && {
+      ...keyRowToApiKey(row),
+      environmentId: row.environment_id,
+      issuedExpiresAt: row.issued_expires_at,
+    }
+  )
 }
 
 /** The keys of an application that are not revoked, newest first. */

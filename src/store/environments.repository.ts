@@ -42,13 +42,22 @@ export async function listEnvironments(db: Executor, organizationId: string): Pr
   return rows.map(environmentRowToEnvironment)
 }
 
+/**
+ * The environment, optionally locked: `share` while a key is issued in it (so that it is neither
+ * renamed nor deleted until the key is written), `update` to rename or delete it (so that no key
+ * is issued in it meanwhile). A share lock waiting on a rename re-reads the row: looked up by its
+ * old name, it is then not found.
+ */
 export async function findEnvironment(
   db: Executor,
   organizationId: string,
   by: { id: string } | { name: string },
+  lock?: 'share' | 'update',
 ): Promise<Environment | undefined> {
   let select = db.selectFrom('environments').select(columns).where('organization_id', '=', organizationId)
   select = 'id' in by ? select.where('id', '=', by.id) : select.where('name', '=', by.name)
+  if (lock === 'share') select = select.forShare()
+  if (lock === 'update') select = select.forUpdate()
   const row = await select.executeTakeFirst()
   return row && environmentRowToEnvironment(row)
 }

@@ -1,4 +1,5 @@
 // Organizations and their logos. `{org}` in a path is an id or a handle; both resolve here.
+import { organizationReference } from '../domain/handles.ts'
 import type { Organization } from '../domain/organizations.ts'
 import type { Executor } from './executor.ts'
 import type { OrganizationsTable } from './tables.ts'
@@ -17,15 +18,6 @@ export function organizationRowToOrganization(row: OrganizationRow): Organizatio
 }
 
 export const organizationColumns = ['id', 'handle', 'name', 'logo_etag', 'created_by', 'created_at'] as const
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/** How an `{org}` reference is matched: by id when it is a UUID, else by handle (case-insensitively). */
-export function organizationReference(ref: string): { column: 'id' | 'handle'; value: string } {
-  return UUID.test(ref)
-    ? { column: 'id', value: ref.toLowerCase() }
-    : { column: 'handle', value: ref.toLowerCase() }
-}
 
 /** Inserts an organization; undefined when the handle is taken (the unique index decides). */
 export async function insertOrganization(
@@ -153,7 +145,9 @@ export async function findMembershipByReference(
   userId: string,
   ref: string,
 ): Promise<{ organizationId: string } | undefined> {
-  const { column, value } = organizationReference(ref)
+  const reference = organizationReference(ref)
+  if (!reference) return undefined
+  const { column, value } = reference
   return db
     .selectFrom('organizations')
     .innerJoin('memberships', 'memberships.organization_id', 'organizations.id')

@@ -3,11 +3,11 @@
 // The lookup that authenticates a request also resolves the organization the path names and the
 // caller's membership in it: one query per request decides who is calling and what they may do.
 import { sql } from 'kysely'
+import { organizationReference } from '../domain/handles.ts'
 import type { Organization } from '../domain/organizations.ts'
 import type { RoleName } from '../domain/permissions.ts'
 import type { User } from '../domain/users.ts'
 import type { Executor } from './executor.ts'
-import { organizationReference } from './organizations.repository.ts'
 import { userRowToUser } from './users.repository.ts'
 
 export interface Session {

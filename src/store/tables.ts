@@ -199,7 +199,10 @@ export interface ApiKeysTable extends TenantRow {
   key_hash: string
   created_by: string | null
   last_used_at: Date | null
+  /** When the key stops verifying: its lifetime, or the end of a rotation's grace period if sooner. */
   expires_at: Date | null
+  /** The lifetime the key was issued with; a rotation's grace never changes it (migration 0010). */
+  issued_expires_at: Date | null
   revoked_at: Date | null
 }
 

@@ -18,6 +18,7 @@ const key: KeyFacts = {
   applicationId: 'app',
   keyId: 'key',
   environment: 'production',
+  issuedEnvironment: 'production',
   expiresAt: null,
   revokedAt: null,
   subscriptions: new Map([

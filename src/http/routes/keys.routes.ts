@@ -66,7 +66,7 @@ export function registerKeyRoutes(
         summary: 'Create a key for an environment; the secret is in this answer only',
         params: IdParams,
         body: CreateKeyBody,
-        response: { 201: KeyWithSecretSchema, ...problems(400, 401, 403, 404) },
+        response: { 201: KeyWithSecretSchema, ...problems(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -85,10 +85,11 @@ export function registerKeyRoutes(
       },
       schema: {
         tags,
-        summary: 'A new secret; the old one keeps working for gracePeriodSeconds (default 0)',
+        summary:
+          'A new secret; the old one keeps working for gracePeriodSeconds (default 0). A revoked or expired key: 409',
         params: KeyParams,
         body: RotateKeyBody,
-        response: { 201: KeyWithSecretSchema, ...problems(400, 401, 403, 404) },
+        response: { 201: KeyWithSecretSchema, ...problems(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -97,7 +98,7 @@ export function registerKeyRoutes(
         actorOf(request),
         request.params.id,
         request.params.keyId,
-        request.body?.gracePeriodSeconds,
+        request.body ?? {},
       )
       return reply.code(201).send({ ...keyBody(key), secret })
     },

@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import { API_KEY_MAX_LENGTH, MAX_ROTATION_GRACE_SECONDS } from '../../domain/api-keys.ts'
 import { NAME_PATTERN } from '../../domain/names.ts'
 import {
+  API_BASE_PATH_MAX_LENGTH,
   API_BASE_PATH_PATTERN,
   type Api,
   type ApiKey,
@@ -20,7 +21,12 @@ const Org = OrganizationParams.properties.org
 const Name = Type.String({ minLength: 1, maxLength: 100, pattern: NAME_PATTERN })
 const Description = Type.String({ maxLength: 2000 })
 const Version = Type.String({ minLength: 1, maxLength: 50, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
-const BasePath = Type.String({ minLength: 1, maxLength: 200, pattern: API_BASE_PATH_PATTERN })
+const BasePath = Type.String({
+  minLength: 1,
+  maxLength: API_BASE_PATH_MAX_LENGTH,
+  pattern: API_BASE_PATH_PATTERN,
+  description: '/segment(/segment)* of a-z 0-9 - _ . ~; no `.` or `..` segment',
+})
 const EnvironmentName = Type.String({ minLength: 1, maxLength: 32, pattern: ENVIRONMENT_NAME_PATTERN })
 
 export const IdParams = Type.Object({ org: Org, id: Uuid })
@@ -107,7 +113,16 @@ export const CreateKeyBody = Type.Object(
   { additionalProperties: false },
 )
 export const RotateKeyBody = Type.Object(
-  { gracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_ROTATION_GRACE_SECONDS })) },
+  {
+    gracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_ROTATION_GRACE_SECONDS })),
+    expiresAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          "the new key's expiry; default: the expiry the old key was issued with (never its grace deadline)",
+      }),
+    ),
+  },
   { additionalProperties: false },
 )
 
@@ -116,7 +131,10 @@ export const VerifyKeyBody = Type.Object(
     key: Type.String({ maxLength: API_KEY_MAX_LENGTH * 10 }),
     apiId: Type.Optional(Uuid),
     environment: Type.Optional(
-      Type.String({ maxLength: 100, description: 'the environment the gateway serves' }),
+      Type.String({
+        maxLength: 100,
+        description: 'the environment the gateway serves: any other (or unknown) name is wrong_environment',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -126,7 +144,7 @@ export const VerificationSchema = Type.Object({
   organizationId: Type.Optional(Uuid),
   developerId: Type.Optional(Uuid),
   applicationId: Type.Optional(Uuid),
-  environment: Type.Optional(Type.String()),
+  environment: Type.Optional(Type.String({ description: 'the environment the key was issued for' })),
   keyId: Type.Optional(Uuid),
   apiId: Type.Optional(Uuid),
   rateLimit: Type.Optional(RateLimitSchema),

@@ -3,8 +3,16 @@
 // member's removal leaves them working, unless the remover asks to revoke them or the member was
 // portal-only (their applications' keys end with them): revokeKeysAtMembershipEnd.
 
-import { displayPartsOf, hashApiKey, MAX_ROTATION_GRACE_SECONDS, newApiKey } from '../../domain/api-keys.ts'
-import { DomainError, invalidField } from '../../domain/errors.ts'
+import {
+  displayPartsOf,
+  environmentOfPrefix,
+  hashApiKey,
+  MAX_ROTATION_GRACE_SECONDS,
+  newApiKey,
+} from '../../domain/api-keys.ts'
+import { DomainError, enforce, invalidField } from '../../domain/errors.ts'
+import { parseInstant } from '../../domain/instants.ts'
+import { checkRotatable, graceDeadline, replacementExpiry } from '../../domain/key-rotation.ts'
 import type { RoleName } from '../../domain/permissions.ts'
 import { type ApiKey, creatorAsSeenBy, keysEndingWithMembership } from '../../domain/portal.ts'
 import {
@@ -82,6 +90,15 @@ async function issueKey(
   return { key, secret }
 }
 
+/** A requested expiry: an instant Portico can store (no leap second), in the future. */
+function futureExpiry(text: string | undefined, now: Date): Date | undefined {
+  if (text === undefined) return undefined
+  const expiresAt = parseInstant(text)
+  if (!expiresAt) throw invalidField('/expiresAt', 'must be a date-time from year 1 to 9999 (no leap second)')
+  if (expiresAt <= now) throw invalidField('/expiresAt', 'must be in the future')
+  return expiresAt
+}
+
 export async function createApiKey(
   deps: ServiceDependencies,
   actor: Actor,
@@ -91,10 +108,11 @@ export async function createApiKey(
   const { organization } = requirePermission(actor, 'credential:create')
   return inTransaction(deps, async (tx) => {
     await requireApplication(tx.db, actor, applicationId)
-    const environment = await findEnvironment(tx.db, organization.id, { name: input.environment })
+    // Share-locked until the key is written: the environment can be neither renamed (the key
+    // carries its name) nor deleted (the key points at it) meanwhile.
+    const environment = await findEnvironment(tx.db, organization.id, { name: input.environment }, 'share')
     if (!environment) throw invalidField('/environment', `names no environment of this organization`)
-    const expiresAt = input.expiresAt === undefined ? null : new Date(input.expiresAt)
-    if (expiresAt && expiresAt <= tx.now) throw invalidField('/expiresAt', 'must be in the future')
+    const expiresAt = futureExpiry(input.expiresAt, tx.now) ?? null
     const created = await issueKey(
       tx,
       actor,
@@ -116,14 +134,19 @@ export async function createApiKey(
   })
 }
 
-/** A new secret for the key's application and environment; the old one works for the grace period. */
+/**
+ * A new secret for the key's application and environment; the old one works for the grace period.
+ * The new key lives until `expiresAt` if given, else as long as the old key was issued to live
+ * (never until the old key's grace deadline). A revoked or expired key cannot be rotated.
+ */
 export async function rotateApiKey(
   deps: ServiceDependencies,
   actor: Actor,
   applicationId: string,
   keyId: string,
-  gracePeriodSeconds = 0,
+  input: { gracePeriodSeconds?: number; expiresAt?: string } = {},
 ): Promise<CreatedKey> {
+  const { gracePeriodSeconds = 0 } = input
   const { organization } = requirePermission(actor, 'credential:create')
   if (
     !Number.isInteger(gracePeriodSeconds) ||
@@ -138,7 +161,14 @@ export async function rotateApiKey(
   return inTransaction(deps, async (tx) => {
     await requireApplication(tx.db, actor, applicationId)
     const old = await findApiKey(tx.db, organization.id, applicationId, keyId, true)
-    if (!old || old.revokedAt) throw new DomainError('not_found', 'no such key')
+    if (!old) throw new DomainError('not_found', 'no such key')
+    enforce(
+      checkRotatable(
+        { ...old, issuedEnvironment: environmentOfPrefix(old.prefix), storedEnvironment: old.environment },
+        tx.now,
+      ),
+    )
+    const expiresAt = replacementExpiry(old, futureExpiry(input.expiresAt, tx.now))
     const created = await issueKey(
       tx,
       actor,
@@ -148,16 +178,11 @@ export async function rotateApiKey(
         environmentId: old.environmentId,
         environment: old.environment,
       },
-      { name: old.name, expiresAt: old.expiresAt },
+      { name: old.name, expiresAt },
     )
-    let previousKeyExpiresAt = tx.now
-    if (gracePeriodSeconds === 0) {
-      await updateApiKey(tx.db, organization.id, keyId, { revokedAt: tx.now })
-    } else {
-      const graceEnd = new Date(tx.now.getTime() + gracePeriodSeconds * 1000)
-      previousKeyExpiresAt = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd
-      await updateApiKey(tx.db, organization.id, keyId, { expiresAt: previousKeyExpiresAt })
-    }
+    const deadline = graceDeadline(old, gracePeriodSeconds, tx.now)
+    await updateApiKey(tx.db, organization.id, keyId, deadline)
+    const previousKeyExpiresAt = 'revokedAt' in deadline ? deadline.revokedAt : deadline.expiresAt
     await recordEvent(tx, actor, {
       type: 'key.rotated',
       organizationId: organization.id,

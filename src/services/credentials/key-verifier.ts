@@ -110,29 +110,36 @@ export class KeyVerifier {
       api: request.apiId === undefined ? undefined : { id: request.apiId },
       environment: request.environment,
     }
-    if (!parseApiKey(key)) return decideKeyAccess(undefined, access, 0)
+    const parsed = parseApiKey(key)
+    if (!parsed) return decideKeyAccess(undefined, access, 0)
     const now = this.#clock.now().getTime()
     const hash = hashApiKey(key)
     const facts = this.#keys.get(hash, now)
     if (facts) return this.#decide(facts, access, now)
-    return this.#loadKey(hash).then((loaded) => this.#decide(loaded, access, now))
+    return this.#loadKey(hash, parsed.environment).then((loaded) => this.#decide(loaded, access, now))
   }
 
   /** GET /v1/gateway/authorize: the same decision, the API chosen by the original request's path. */
   authorize(request: GuardedRequest): GatewayAccess | Promise<GatewayAccess> {
     if (request.key === undefined) return { ok: false, code: 'key_missing', key: undefined, apiId: null }
     const environment = request.environment
-    if (!parseApiKey(request.key)) return decideKeyAccess(undefined, { environment }, 0)
+    const parsed = parseApiKey(request.key)
+    if (!parsed) return decideKeyAccess(undefined, { environment }, 0)
     const now = this.#clock.now().getTime()
     const hash = hashApiKey(request.key)
     const facts = this.#keys.get(hash, now)
     const apis = facts && this.#apis.get(facts.organizationId, now)
     if (facts && apis) return this.#decide(facts, this.#pathRequest(apis, request), now)
-    return this.#authorizeFromDatabase(hash, request, now)
+    return this.#authorizeFromDatabase(hash, parsed.environment, request, now)
   }
 
-  async #authorizeFromDatabase(hash: string, request: GuardedRequest, now: number): Promise<GatewayAccess> {
-    const facts = this.#keys.get(hash, now) ?? (await this.#loadKey(hash))
+  async #authorizeFromDatabase(
+    hash: string,
+    issuedEnvironment: string,
+    request: GuardedRequest,
+    now: number,
+  ): Promise<GatewayAccess> {
+    const facts = this.#keys.get(hash, now) ?? (await this.#loadKey(hash, issuedEnvironment))
     if (!facts) return decideKeyAccess(undefined, { environment: request.environment }, now)
     const apis = this.#apis.get(facts.organizationId, now) ?? (await this.#loadApis(facts.organizationId))
     return this.#decide(facts, this.#pathRequest(apis, request), now)
@@ -142,7 +149,8 @@ export class KeyVerifier {
     return { api: { id: apis.match(pathOfUri(request.uri))?.id }, environment: request.environment }
   }
 
-  async #loadKey(hash: string): Promise<KeyFacts | undefined> {
+  /** `issuedEnvironment`: the environment the key's own text names (its hash names the same key). */
+  async #loadKey(hash: string, issuedEnvironment: string): Promise<KeyFacts | undefined> {
     const generation = this.#keys.generation
     const row = await findKeyForVerification(this.#database.db, hash)
     if (!row) return undefined
@@ -151,6 +159,7 @@ export class KeyVerifier {
       applicationId: row.applicationId,
       keyId: row.keyId,
       environment: row.environment,
+      issuedEnvironment,
       expiresAt: row.expiresAt?.getTime() ?? null,
       revokedAt: row.revokedAt?.getTime() ?? null,
       subscriptions: new Map(

@@ -88,6 +88,7 @@ export async function createOrganization(
       throw invalidField('/handle', 'must be 3 to 40 characters of a-z, 0-9 and -, starting with a letter')
     }
     if (problem === 'reserved') throw invalidField('/handle', 'is reserved')
+    if (problem === 'uuid') throw invalidField('/handle', 'must not have the shape of a UUID')
   }
   return inTransaction(deps, async (tx) => {
     // Counted under the user's lock, so two concurrent creations cannot both pass the limit.

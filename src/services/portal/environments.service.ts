@@ -1,5 +1,7 @@
 // Environments: development and production exist from an organization's creation; environment
-// managers add, rename and delete them (not while live keys exist in one).
+// managers add, rename and delete them (neither renamed nor deleted while unrevoked keys exist in
+// one: a key carries its environment's name). The environment's row is locked for the check, and
+// key creation holds a share lock on it, so a key cannot slip in between the count and the change.
 import { DomainError } from '../../domain/errors.ts'
 import type { Environment } from '../../domain/portal.ts'
 import {
@@ -49,8 +51,17 @@ export async function renameEnvironment(
 ): Promise<Environment> {
   const { organization } = requirePermission(actor, 'environment:manage')
   return inTransaction(deps, async (tx) => {
-    const before = await findEnvironment(tx.db, organization.id, { id })
+    const before = await findEnvironment(tx.db, organization.id, { id }, 'update')
     if (!before) throw new DomainError('not_found', 'no such environment')
+    if (before.name === name) return before
+    // A key carries its environment's name (domain/api-keys.ts) and verification answers that
+    // name: renaming under live keys would relabel them, so it is refused as deleting is.
+    if ((await countKeysInEnvironment(tx.db, organization.id, id)) > 0) {
+      throw new DomainError(
+        'conflict',
+        'this environment has API keys, which carry its name: revoke them before renaming it',
+      )
+    }
     const environment = await renameEnvironmentRow(tx.db, organization.id, id, name)
     if (!environment) throw taken(name)
     await recordEvent(tx, actor, {
@@ -66,7 +77,7 @@ export async function renameEnvironment(
 export async function deleteEnvironment(deps: ServiceDependencies, actor: Actor, id: string): Promise<void> {
   const { organization } = requirePermission(actor, 'environment:manage')
   await inTransaction(deps, async (tx) => {
-    const environment = await findEnvironment(tx.db, organization.id, { id })
+    const environment = await findEnvironment(tx.db, organization.id, { id }, 'update')
     if (!environment) throw new DomainError('not_found', 'no such environment')
     if ((await countKeysInEnvironment(tx.db, organization.id, id)) > 0) {
       throw new DomainError('conflict', 'this environment has API keys: revoke them before deleting it')

@@ -9,6 +9,7 @@ import * as accessEvents from './0006_access_events.ts'
 import * as memberSearchOneIndex from './0007_member_search_one_index.ts'
 import * as keyEvents from './0008_key_events.ts'
 import * as sessionDevices from './0009_session_devices.ts'
+import * as keyLifetimes from './0010_key_lifetimes.ts'
 import * as announcementsAndTallies from './0012_announcements_and_tallies.ts'
 import * as auditChain from './0013_audit_chain.ts'
 import * as plansAndUsage from './0016_plans_and_usage.ts'
@@ -23,6 +24,7 @@ export const migrations: Record<string, Migration> = {
   '0007_member_search_one_index': memberSearchOneIndex,
   '0008_key_events': keyEvents,
   '0009_session_devices': sessionDevices,
+  '0010_key_lifetimes': keyLifetimes,
   '0012_announcements_and_tallies': announcementsAndTallies,
   '0013_audit_chain': auditChain,
   '0016_plans_and_usage': plansAndUsage,
