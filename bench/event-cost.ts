@@ -70,7 +70,7 @@ try {
   const after = (i: number) =>
     db.transaction().execute(async (tx) => {
       await rename(tx, i)
-      await recordEvent({ db: tx, now: new Date(), afterCommit: () => {} }, actor, {
+      await recordEvent({ db: tx, now: new Date(), afterCommit: () => {}, jobQueued: () => {} }, actor, {
         type: 'environment.updated',
         organizationId: organization.id,
         targetId: environment.id,

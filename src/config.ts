@@ -1,5 +1,8 @@
 // Reads and validates the environment once, at start. A bad value stops the process with one line
 // that names the variable (never a stack trace, never the value of a secret).
+import { parseDuration, parseDurationList } from './domain/durations.ts'
+
+export type ProviderPortal = 'none' | 'api7'
 
 export interface Config {
   port: number
@@ -28,6 +31,18 @@ export interface Config {
   gatewayTokens: string[]
   /** Unset: /metrics is open to whoever reaches the listening address. */
   metricsToken: string | undefined
+  /** WEBHOOK_ALLOW_PRIVATE=on: webhooks may target loopback and private addresses. */
+  webhookAllowPrivate: boolean
+  /** Delays between attempts of a webhook delivery or a provider call, in milliseconds. */
+  webhookRetrySchedule: number[]
+  /** An endpoint failing every delivery for this long is disabled, in milliseconds. */
+  webhookDisableAfterMs: number
+  providerPortal: ProviderPortal
+  /** The provider portal's API base URL, without a trailing slash (set when providerPortal is api7). */
+  providerPortalUrl: string | undefined
+  providerPortalToken: string | undefined
+  /** required: an organization is created only once its developer identity is. */
+  providerProvisioning: 'async' | 'required'
 }
 
 export class ConfigError extends Error {
@@ -112,6 +127,40 @@ export function readConfig(env: Env = process.env): Config {
     .map((token) => token.trim())
     .filter((token) => token !== '')
 
+  const webhookAllowPrivate = onOff(env, 'WEBHOOK_ALLOW_PRIVATE', 'off')
+  const scheduleRaw = value(env, 'WEBHOOK_RETRY_SCHEDULE') ?? '5s,5m,30m,2h,5h,10h,10h'
+  const webhookRetrySchedule = parseDurationList(scheduleRaw)
+  if (!webhookRetrySchedule || webhookRetrySchedule.length > 50) {
+    throw new ConfigError(
+      'WEBHOOK_RETRY_SCHEDULE',
+      `must be up to 50 comma-separated durations such as 5s,5m,2h,1d (got "${scheduleRaw}")`,
+    )
+  }
+  const disableAfterRaw = value(env, 'WEBHOOK_DISABLE_AFTER') ?? '5d'
+  const webhookDisableAfterMs = parseDuration(disableAfterRaw)
+  if (webhookDisableAfterMs === undefined) {
+    throw new ConfigError(
+      'WEBHOOK_DISABLE_AFTER',
+      `must be a duration such as 5d or 12h (got "${disableAfterRaw}")`,
+    )
+  }
+  const providerPortal = (value(env, 'PROVIDER_PORTAL') ?? 'none').toLowerCase()
+  if (providerPortal !== 'none' && providerPortal !== 'api7') {
+    throw new ConfigError('PROVIDER_PORTAL', `must be "none" or "api7" (got "${providerPortal}")`)
+  }
+  const providerPortalUrl = url(env, 'PROVIDER_PORTAL_URL', ['http:', 'https:'], false)?.replace(/\/+$/, '')
+  const providerPortalToken = value(env, 'PROVIDER_PORTAL_TOKEN')
+  if (providerPortal === 'api7' && !providerPortalUrl) {
+    throw new ConfigError('PROVIDER_PORTAL_URL', 'must be set when PROVIDER_PORTAL=api7')
+  }
+  if (providerPortal === 'api7' && !providerPortalToken) {
+    throw new ConfigError('PROVIDER_PORTAL_TOKEN', 'must be set when PROVIDER_PORTAL=api7')
+  }
+  const provisioning = (value(env, 'PROVIDER_PROVISIONING') ?? 'async').toLowerCase()
+  if (provisioning !== 'async' && provisioning !== 'required') {
+    throw new ConfigError('PROVIDER_PROVISIONING', `must be "async" or "required" (got "${provisioning}")`)
+  }
+
   return {
     port,
     host,
@@ -128,5 +177,18 @@ export function readConfig(env: Env = process.env): Config {
     rateLimit: rateLimitRaw === 'on',
     gatewayTokens,
     metricsToken: value(env, 'METRICS_TOKEN'),
+    webhookAllowPrivate,
+    webhookRetrySchedule,
+    webhookDisableAfterMs,
+    providerPortal,
+    providerPortalUrl,
+    providerPortalToken,
+    providerProvisioning: provisioning,
   }
+}
+
+function onOff(env: Env, name: string, fallback: 'on' | 'off'): boolean {
+  const raw = (value(env, name) ?? fallback).toLowerCase()
+  if (raw !== 'on' && raw !== 'off') throw new ConfigError(name, `must be "on" or "off" (got "${raw}")`)
+  return raw === 'on'
 }

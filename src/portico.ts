@@ -1,26 +1,34 @@
-// Starts one Portico: opens the database, runs migrations, starts the mail dispatcher and builds
-// the app. server.ts, the tests and the benchmarks all start Portico through here.
+// Starts one Portico: opens the database, runs migrations, builds the services, starts the job
+// dispatcher (mail, webhook deliveries, provider calls) and builds the app. server.ts, the tests and the benchmarks all start Portico through here.
 import type { Logger } from 'pino'
 import type { Config } from './config.ts'
 import { buildApp } from './http/app.ts'
 import type { App } from './http/app-instance.ts'
 import { createLogger } from './http/logging.ts'
-import { logTransport, MailDispatcher, type MailTransport, smtpTransport } from './mail/dispatcher.ts'
+import { logTransport, type MailTransport, mailHandler, smtpTransport } from './mail/dispatcher.ts'
 import { type Clock, systemClock } from './services/clock.ts'
 import { KeyVerifier } from './services/credentials/key-verifier.ts'
+import { developerJobHandlers } from './services/developers/developers.service.ts'
 import { AuditRetentionSweep } from './services/events/audit-retention.ts'
 import { SessionCache } from './services/identity/session-cache.ts'
+import { JobDispatcher } from './services/jobs/dispatcher.ts'
+import { createServices } from './services/services.ts'
+import { inTransaction } from './services/transaction.ts'
+import { webhookDeliveryHandler } from './services/webhooks/delivery.handler.ts'
 import { type Database, openDatabase } from './store/database.ts'
+import { MAIL_JOB } from './store/mail-outbox.repository.ts'
 import { migrateToLatest } from './store/migrate.ts'
+import { WEBHOOK_JOB } from './store/webhooks.repository.ts'
 
 export interface Portico {
   app: App
   database: Database
-  dispatcher: MailDispatcher
+  /** The one job dispatcher: mail, webhook deliveries, provider calls. */
+  dispatcher: JobDispatcher
   keyVerifier: KeyVerifier
   sessionCache: SessionCache
   auditRetention: AuditRetentionSweep
-  /** Stops taking requests, finishes those in flight, stops the mailer, closes the database. */
+  /** Stops taking requests, finishes those in flight, stops the dispatcher, closes the database. */
   close(): Promise<void>
 }
 
@@ -42,22 +50,42 @@ export async function startPortico(config: Config, options: StartOptions = {}): 
     const transport =
       options.transport ??
       (config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : logTransport(logger))
-    const dispatcher = new MailDispatcher({ db: database.db, clock, transport, logger })
     const keyVerifier = new KeyVerifier({ database, clock })
     await keyVerifier.start()
     const sessionCache = new SessionCache({ clock })
     await sessionCache.start(database)
+    // The services wake the dispatcher, whose handlers use the services: tied once both exist.
+    const outbox = { wake: () => {} }
+    const services = createServices(config, {
+      db: database.db,
+      clock,
+      outbox,
+      keyVerifier,
+      sessionCache,
+    })
+    const dispatcher = new JobDispatcher({
+      db: database.db,
+      clock,
+      logger,
+      transact: (work) => inTransaction(services, work),
+      handlers: {
+        [MAIL_JOB]: mailHandler(transport),
+        [WEBHOOK_JOB]: webhookDeliveryHandler(services),
+        ...(services.providerPortal ? developerJobHandlers(services, services.providerPortal) : {}),
+      },
+    })
+    outbox.wake = () => dispatcher.wake()
     const app = await buildApp({
       config,
       database,
       clock,
-      mailer: dispatcher,
+      services,
       keyVerifier,
       sessionCache,
       logger,
     })
     const auditRetention = new AuditRetentionSweep({
-      deps: { db: database.db, clock, sessionCache, keyCache: keyVerifier },
+      deps: services,
       retentionDays: config.orgAuditRetentionDays,
       logger,
     })

@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'no_api'
   | 'not_subscribed'
   | 'wrong_environment'
+  | 'destination_not_allowed'
+  | 'provider_unavailable'
   | 'internal_error'
   | 'service_unavailable'
 

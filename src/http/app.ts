@@ -1,5 +1,5 @@
 // buildApp wires everything explicitly: validation, errors, logging, authentication, metrics,
-// OpenAPI and every route. It opens nothing itself: the database and the mailer are handed in.
+// OpenAPI and every route. It opens nothing itself: the database and the services are handed in.
 import { createServer } from 'node:http'
 import fastifyCookie from '@fastify/cookie'
 import fastifySwagger from '@fastify/swagger'
@@ -13,7 +13,7 @@ import type { Config } from '../config.ts'
 import { unstorableTextPaths } from '../domain/text.ts'
 import type { Clock } from '../services/clock.ts'
 import type { KeyVerifier } from '../services/credentials/key-verifier.ts'
-import type { AccountLimits, ServiceDependencies } from '../services/dependencies.ts'
+import type { ServiceDependencies } from '../services/dependencies.ts'
 import type { SessionCache } from '../services/identity/session-cache.ts'
 import { RateLimiter } from '../services/rate-limiter.ts'
 import type { Database } from '../store/database.ts'
@@ -34,13 +34,15 @@ import { registerOperationsRoutes } from './routes/operations.routes.ts'
 import { registerOrganizationRoutes } from './routes/organizations.routes.ts'
 import { registerPortalRoutes } from './routes/portal.routes.ts'
 import { VerifyKeyBody } from './routes/portal.schemas.ts'
+import { registerWebhookRoutes } from './routes/webhooks.routes.ts'
 import { HSTS, securityHeaders } from './security-headers.ts'
 
 export interface AppDependencies {
   config: Config
   database: Database
   clock: Clock
-  mailer: { wake(): void }
+  /** Built by createServices (services/services.ts). */
+  services: ServiceDependencies
   keyVerifier: KeyVerifier
   sessionCache: SessionCache
   logger: Logger
@@ -86,24 +88,6 @@ function refusingUnstorableText(validate: ValidateFunction): ValidateFunction {
   // Fastify passes the parent object (so Ajv may coerce a root value) only when it sees schemaEnv.
   Object.assign(check, { schemaEnv: validate.schemaEnv, schema: validate.schema })
   return check
-}
-
-function accountLimits(clock: Clock, rateLimit: boolean): AccountLimits {
-  return {
-    invitationsPerOrganization: rateLimit
-      ? new RateLimiter({ limit: 100, windowMs: 10 * 60_000, clock })
-      : undefined,
-    signInFailuresPerEmail: new RateLimiter({ limit: 10, windowMs: 15 * 60_000, clock }),
-    signInFailuresPerDevice: new RateLimiter({ limit: 10, windowMs: 15 * 60_000, clock }),
-    verificationMailsPerUser: new RateLimiter({ limit: 5, windowMs: 15 * 60_000, clock }),
-    // A reset link lives an hour, longer than this window: whenever reset mails are refused, the
-    // newest one in the inbox still works, so a flood never keeps the owner from resetting.
-    mailsPerRecipient: {
-      email_verification: new RateLimiter({ limit: 5, windowMs: 15 * 60_000, clock }),
-      password_reset: new RateLimiter({ limit: 5, windowMs: 15 * 60_000, clock }),
-      invitation: new RateLimiter({ limit: 10, windowMs: 15 * 60_000, clock }),
-    },
-  }
 }
 
 export async function buildApp(deps: AppDependencies): Promise<App> {
@@ -162,18 +146,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   registerErrorHandling(app)
   await app.register(fastifyCookie)
 
-  const services: ServiceDependencies = {
-    db: database.db,
-    clock,
-    mailer: deps.mailer,
-    publicUrl: config.publicUrl,
-    limits: accountLimits(clock, config.rateLimit),
-    orgCreationLimit: config.orgCreationLimit,
-    pendingInvitationLimit: config.pendingInvitationLimit,
-    invitationTtlMs: config.invitationTtlHours * 3600 * 1000,
-    keyCache: deps.keyVerifier,
-    sessionCache: deps.sessionCache,
-  }
+  const { services } = deps
 
   app.decorateRequest('actor', null)
   app.addHook('onRequest', authenticationHook(services))
@@ -251,6 +224,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   )
   registerPortalRoutes(app, services)
   registerAuditEventRoutes(app, services)
+  registerWebhookRoutes(app, services)
   registerKeyRoutes(app, services, deps.keyVerifier, config.gatewayTokens)
   registerGatewayRoutes(app, services, deps.keyVerifier, gatewayTokens)
   registerOperationsRoutes(app, database, metrics, config.metricsToken)

@@ -7,6 +7,7 @@ import { DomainError, type ErrorCode, type FieldError } from '../domain/errors.t
 
 export const statusOf: Record<ErrorCode, number> = {
   validation_failed: 400,
+  destination_not_allowed: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
   forbidden: 403,
@@ -36,6 +37,7 @@ export const statusOf: Record<ErrorCode, number> = {
   not_subscribed: 403,
   wrong_environment: 403,
   internal_error: 500,
+  provider_unavailable: 502,
   service_unavailable: 503,
 }
 
@@ -50,6 +52,7 @@ const titles: Record<number, string> = {
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
 }
 

@@ -1,15 +1,12 @@
-// Sends what the outbox holds. Mails are leased (not locked) while they are sent, so no database
-// connection is held during SMTP; a mail is marked sent only after the server took it, so a crash
-// at any point leads to a retry, never a loss. Failed attempts back off exponentially.
+// Sends the mail the outbox holds: the `mail` job handler of the one job dispatcher
+// (services/jobs/dispatcher.ts), over SMTP or to the log. A mail is marked sent only after the
+// server took it, so a crash at any point leads to a retry, never a loss. Failed attempts back off
+// exponentially (2 s, 4 s, … up to an hour, 10 attempts).
 import nodemailer from 'nodemailer'
 import type { Clock } from '../services/clock.ts'
+import { JobDispatcher, type JobHandler } from '../services/jobs/dispatcher.ts'
 import type { Executor } from '../store/executor.ts'
-import {
-  leaseDueMails,
-  markMailAttemptFailed,
-  markMailSent,
-  type OutgoingMail,
-} from '../store/mail-outbox.repository.ts'
+import { MAIL_JOB, mailOfJob, type OutgoingMail } from '../store/mail-outbox.repository.ts'
 
 export interface MailLogger {
   info(object: object, message: string): void
@@ -64,6 +61,20 @@ export function logTransport(logger: MailLogger): MailTransport {
   }
 }
 
+export const MAIL_MAX_ATTEMPTS = 10
+
+/** The `mail` job: one attempt to hand the mail to the transport. */
+export function mailHandler(transport: MailTransport, maxAttempts = MAIL_MAX_ATTEMPTS): JobHandler {
+  return {
+    run: async (job) => {
+      await transport.send(mailOfJob(job))
+      return { ok: true, via: transport.name }
+    },
+    retryDelayMs: (attempts) => (attempts >= maxAttempts ? null : Math.min(2 ** attempts * 1_000, 3_600_000)),
+    close: () => transport.close(),
+  }
+}
+
 export interface MailDispatcherOptions {
   db: Executor
   clock: Clock
@@ -75,109 +86,23 @@ export interface MailDispatcherOptions {
   batchSize?: number
 }
 
-export class MailDispatcher {
-  readonly #db: Executor
-  readonly #clock: Clock
-  readonly #transport: MailTransport
-  readonly #logger: MailLogger
-  readonly #pollIntervalMs: number
-  readonly #leaseMs: number
-  readonly #maxAttempts: number
+/** A dispatcher of mail alone (the mail tests, tools); Portico runs one dispatcher of every kind. */
+export class MailDispatcher extends JobDispatcher {
   readonly #batchSize: number
-  #timer: NodeJS.Timeout | undefined
-  #running: Promise<void> | undefined
-  #again = false
-  #stopped = true
-
   constructor(options: MailDispatcherOptions) {
-    this.#db = options.db
-    this.#clock = options.clock
-    this.#transport = options.transport
-    this.#logger = options.logger
-    this.#pollIntervalMs = options.pollIntervalMs ?? 1_000
-    this.#leaseMs = options.leaseMs ?? 30_000
-    this.#maxAttempts = options.maxAttempts ?? 10
+    super({
+      db: options.db,
+      clock: options.clock,
+      handlers: { [MAIL_JOB]: mailHandler(options.transport, options.maxAttempts) },
+      logger: options.logger,
+      pollIntervalMs: options.pollIntervalMs,
+      leaseMs: options.leaseMs,
+    })
     this.#batchSize = options.batchSize ?? 10
   }
 
-  start(): void {
-    this.#stopped = false
-    this.wake()
-  }
-
-  /** Called after a transaction that queued mail commits: send now rather than at the next poll. */
-  wake(): void {
-    if (this.#stopped) return
-    if (this.#running) {
-      this.#again = true
-      return
-    }
-    clearTimeout(this.#timer)
-    this.#running = this.#drain().finally(() => {
-      this.#running = undefined
-      if (this.#stopped) return
-      if (this.#again) {
-        this.#again = false
-        this.wake()
-      } else {
-        this.#timer = setTimeout(() => this.wake(), this.#pollIntervalMs)
-        this.#timer.unref()
-      }
-    })
-  }
-
-  /** Stops polling and waits for the mail being sent; what is left stays in the outbox. */
-  async stop(): Promise<void> {
-    this.#stopped = true
-    clearTimeout(this.#timer)
-    await this.#running
-    this.#transport.close()
-  }
-
   /** Sends every due mail; returns how many were sent. */
-  async sendDue(): Promise<number> {
-    let sent = 0
-    for (;;) {
-      const now = this.#clock.now()
-      const batch = await leaseDueMails(
-        this.#db,
-        now,
-        new Date(now.getTime() + this.#leaseMs),
-        this.#batchSize,
-      )
-      for (const mail of batch) {
-        if (await this.#sendOne(mail.id, mail, mail.attempts)) sent++
-      }
-      if (batch.length < this.#batchSize || this.#stopped) return sent
-    }
-  }
-
-  async #drain(): Promise<void> {
-    try {
-      await this.sendDue()
-    } catch (error) {
-      this.#logger.error({ err: error }, 'mail dispatcher could not read the outbox')
-    }
-  }
-
-  async #sendOne(id: string, mail: OutgoingMail, attempts: number): Promise<boolean> {
-    try {
-      await this.#transport.send(mail)
-    } catch (error) {
-      const message = (error as Error).message
-      const giveUp = attempts >= this.#maxAttempts
-      const backoffMs = Math.min(2 ** attempts * 1_000, 3_600_000)
-      const now = this.#clock.now()
-      await markMailAttemptFailed(this.#db, id, {
-        error: message,
-        at: now,
-        retryAt: giveUp ? null : new Date(now.getTime() + backoffMs),
-      })
-      this.#logger.error({ mailId: id, attempts, giveUp, error: message }, 'mail not sent')
-      return false
-    }
-    await markMailSent(this.#db, id, this.#clock.now(), this.#transport.name)
-    this.#logger.info({ mailId: id, via: this.#transport.name }, 'mail sent')
-    return true
+  sendDue(): Promise<number> {
+    return this.runDue(this.#batchSize)
   }
 }

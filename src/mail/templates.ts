@@ -117,3 +117,27 @@ export function invitationMail(input: {
       : undefined,
   }
 }
+
+export function webhookDisabledMail(input: {
+  to: string
+  name: string
+  organizationName: string
+  url: string
+  reason: string
+  link: string
+}): OutgoingMail {
+  return {
+    to: input.to,
+    subject: `A webhook of ${oneLine(input.organizationName)} was disabled`,
+    text: `Hello ${oneLine(input.name)},\n\nPortico disabled the webhook endpoint ${input.url} of ${oneLine(input.organizationName)}: ${input.reason}.\n\nNo events are sent to it until it is enabled again. Once the receiver works, enable it and retry the failed deliveries:\n\n${input.link}\n`,
+    html: layout(
+      'A webhook endpoint was disabled',
+      [
+        `Hello ${escapeHtml(input.name)},`,
+        `Portico disabled the webhook endpoint <code>${escapeHtml(input.url)}</code> of ${escapeHtml(input.organizationName)}: ${escapeHtml(input.reason)}.`,
+        'No events are sent to it until it is enabled again. Once the receiver works, enable it and retry the failed deliveries.',
+      ],
+      { label: 'Open webhooks', url: input.link },
+    ),
+  }
+}

@@ -3,6 +3,7 @@
 import type { AccessChange } from '../store/access-changes.ts'
 import type { Executor } from '../store/executor.ts'
 import type { Clock } from './clock.ts'
+import type { ProviderPortal } from './developers/provider-portal.ts'
 import type { SessionCache } from './identity/session-cache.ts'
 import type { RateLimiter } from './rate-limiter.ts'
 
@@ -29,8 +30,8 @@ export interface AccountLimits {
 export interface ServiceDependencies {
   db: Executor
   clock: Clock
-  /** Woken after a transaction that queued mail commits. */
-  mailer: { wake(): void }
+  /** The job dispatcher, woken after a transaction that queued jobs (mail, deliveries) commits. */
+  outbox: { wake(): void }
   publicUrl: string
   limits: AccountLimits
   /** Organizations one user may create; 0 means no limit. */
@@ -43,4 +44,9 @@ export interface ServiceDependencies {
   keyCache: { forget(changes: readonly AccessChange[]): void }
   /** This instance's cache of who is calling (see identity/session-cache.ts). */
   sessionCache: SessionCache
+  /** WEBHOOK_ALLOW_PRIVATE, WEBHOOK_RETRY_SCHEDULE (also for provider calls), WEBHOOK_DISABLE_AFTER. */
+  webhooks: { allowPrivate: boolean; retrySchedule: readonly number[]; disableAfterMs: number }
+  /** Where developer identities live; undefined with PROVIDER_PORTAL=none (Portico itself). */
+  providerPortal: ProviderPortal | undefined
+  providerProvisioning: 'async' | 'required'
 }

@@ -19,5 +19,5 @@ export async function queueMail(
 ): Promise<void> {
   if (purpose !== 'reserved') reserveMailTo(deps, purpose, mail.to)
   await insertMail(tx.db, mail, tx.now)
-  tx.afterCommit(() => deps.mailer.wake())
+  tx.jobQueued()
 }

@@ -212,3 +212,18 @@ export async function lockMembership(db: Executor, organizationId: string, userI
     .executeTakeFirst()
   return row !== undefined
 }
+
+/** The owners' names and emails (to tell them about something that needs their attention). */
+export async function listOwnerContacts(
+  db: Executor,
+  organizationId: string,
+): Promise<{ name: string; email: string }[]> {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select(['users.name', 'users.email'])
+    .where('memberships.organization_id', '=', organizationId)
+    .where(sql<boolean>`'owner' = any(memberships.roles)`)
+    .orderBy('memberships.joined_at')
+    .execute()
+}

@@ -22,11 +22,12 @@ export const organizationColumns = ['id', 'handle', 'name', 'logo_etag', 'create
 /** Inserts an organization; undefined when the handle is taken (the unique index decides). */
 export async function insertOrganization(
   db: Executor,
-  organization: { handle: string; name: string; createdBy: string; now: Date },
+  organization: { id?: string; handle: string; name: string; createdBy: string; now: Date },
 ): Promise<Organization | undefined> {
   const row = await db
     .insertInto('organizations')
     .values({
+      ...(organization.id ? { id: organization.id } : {}),
       handle: organization.handle,
       name: organization.name,
       created_by: organization.createdBy,
@@ -34,6 +35,19 @@ export async function insertOrganization(
     })
     .onConflict((oc) => oc.column('handle').doNothing())
     .returning(organizationColumns)
+    .executeTakeFirst()
+  return row && organizationRowToOrganization(row)
+}
+
+/** The organization by its id, if it still exists (background work: no caller's membership). */
+export async function findOrganizationById(
+  db: Executor,
+  organizationId: string,
+): Promise<Organization | undefined> {
+  const row = await db
+    .selectFrom('organizations')
+    .select(organizationColumns)
+    .where('id', '=', organizationId)
     .executeTakeFirst()
   return row && organizationRowToOrganization(row)
 }

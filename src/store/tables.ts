@@ -44,6 +44,49 @@ export interface UserTokensTable {
   used_at: Date | null
 }
 
+export type JobStatus = 'pending' | 'succeeded' | 'failed'
+
+/** The outbox (migration 0014): mail, webhook deliveries, provider calls. */
+export interface JobsTable {
+  id: Generated<string>
+  kind: string
+  organization_id: string | null
+  subject_id: string | null
+  payload: unknown
+  status: Generated<JobStatus>
+  attempts: Generated<number>
+  next_attempt_at: Date
+  lease_until: Date | null
+  last_status_code: number | null
+  last_error: string | null
+  delivered_via: string | null
+  created_at: CreatedAt
+  completed_at: Date | null
+}
+
+export interface WebhooksTable {
+  organization_id: string
+  id: Generated<string>
+  url: string
+  events: string[]
+  description: string
+  secret: string
+  enabled: Generated<boolean>
+  disabled_reason: string | null
+  failing_since: Date | null
+  created_at: Date
+}
+
+export interface DevelopersTable {
+  organization_id: string
+  provider: string
+  state: 'pending' | 'active' | 'failed'
+  last_error: string | null
+  synced_at: Date | null
+  created_at: Date
+}
+
+/** A read-only view of the mail jobs (migration 0014), as the mail outbox table was. */
 export interface MailOutboxTable {
   id: Generated<string>
   recipient: string
@@ -227,6 +270,9 @@ export interface Tables {
   known_devices: KnownDevicesTable
   user_tokens: UserTokensTable
   mail_outbox: MailOutboxTable
+  jobs: JobsTable
+  webhooks: WebhooksTable
+  developers: DevelopersTable
   organizations: OrganizationsTable
   memberships: MembershipsTable
   organization_logos: OrganizationLogosTable

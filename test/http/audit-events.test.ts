@@ -261,12 +261,16 @@ describe.each(databases)('the audit log on %s', (databaseName) => {
         .transaction()
         .execute(async (tx) => {
           for (let i = 0; i < 2498; i++) {
-            await recordEvent({ db: tx, now: portico.clock.now(), afterCommit: () => {} }, 'system', {
-              type: 'environment.created',
-              organizationId: org.id,
-              targetId: `environment-${i}`,
-              data: { name: `env-${i}` },
-            })
+            await recordEvent(
+              { db: tx, now: portico.clock.now(), afterCommit: () => {}, jobQueued: () => {} },
+              'system',
+              {
+                type: 'environment.created',
+                organizationId: org.id,
+                targetId: `environment-${i}`,
+                data: { name: `env-${i}` },
+              },
+            )
           }
         })
       const exported = await call(app(), 'GET', `/v1/organizations/${org.id}/audit-events/export`, {

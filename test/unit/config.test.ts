@@ -19,6 +19,13 @@ describe('configuration', () => {
       rateLimit: true,
       gatewayTokens: [],
       metricsToken: undefined,
+      webhookAllowPrivate: false,
+      webhookRetrySchedule: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+      webhookDisableAfterMs: 5 * 86_400_000,
+      providerPortal: 'none',
+      providerPortalUrl: undefined,
+      providerPortalToken: undefined,
+      providerProvisioning: 'async',
     })
   })
 
@@ -40,6 +47,13 @@ describe('configuration', () => {
         RATE_LIMIT: 'off',
         GATEWAY_TOKEN: ' one, two ,,',
         METRICS_TOKEN: ' scrape ',
+        WEBHOOK_ALLOW_PRIVATE: 'on',
+        WEBHOOK_RETRY_SCHEDULE: '1s, 2m,3h,1d',
+        WEBHOOK_DISABLE_AFTER: '12h',
+        PROVIDER_PORTAL: 'api7',
+        PROVIDER_PORTAL_URL: 'https://portal.example.com:4321/',
+        PROVIDER_PORTAL_TOKEN: 'a7prt-secret',
+        PROVIDER_PROVISIONING: 'required',
       }),
     ).toEqual({
       port: 8080,
@@ -57,6 +71,13 @@ describe('configuration', () => {
       rateLimit: false,
       gatewayTokens: ['one', 'two'],
       metricsToken: 'scrape',
+      webhookAllowPrivate: true,
+      webhookRetrySchedule: [1_000, 120_000, 10_800_000, 86_400_000],
+      webhookDisableAfterMs: 43_200_000,
+      providerPortal: 'api7',
+      providerPortalUrl: 'https://portal.example.com:4321',
+      providerPortalToken: 'a7prt-secret',
+      providerProvisioning: 'required',
     })
   })
 
@@ -98,6 +119,16 @@ describe('configuration', () => {
       'INVITATION_TTL_HOURS must be a number of hours above 0, up to 8760 (got "soon")',
     ],
     ['RATE_LIMIT', 'maybe', 'RATE_LIMIT must be "on" or "off" (got "maybe")'],
+    ['WEBHOOK_ALLOW_PRIVATE', 'yes', 'WEBHOOK_ALLOW_PRIVATE must be "on" or "off" (got "yes")'],
+    [
+      'WEBHOOK_RETRY_SCHEDULE',
+      '5s,soon',
+      'WEBHOOK_RETRY_SCHEDULE must be up to 50 comma-separated durations such as 5s,5m,2h,1d (got "5s,soon")',
+    ],
+    ['WEBHOOK_DISABLE_AFTER', '5', 'WEBHOOK_DISABLE_AFTER must be a duration such as 5d or 12h (got "5")'],
+    ['PROVIDER_PORTAL', 'kong', 'PROVIDER_PORTAL must be "none" or "api7" (got "kong")'],
+    ['PROVIDER_PORTAL', 'api7', 'PROVIDER_PORTAL_URL must be set when PROVIDER_PORTAL=api7'],
+    ['PROVIDER_PROVISIONING', 'sync', 'PROVIDER_PROVISIONING must be "async" or "required" (got "sync")'],
     ['MAIL_FROM', 'nobody', 'MAIL_FROM must be one address, such as "Portico <no-reply@example.com>"'],
   ])('refuses %s=%s with one line naming the variable', (variable, value, message) => {
     const read = () => readConfig({ [variable]: value })

@@ -22,7 +22,7 @@ export const ProblemSchema = Type.Object(
   { description: 'An RFC 9457 problem document (application/problem+json)' },
 )
 
-type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 503
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 502 | 503
 
 /** The error answers of a route, for the OpenAPI document. */
 export function problems(...statuses: ErrorStatus[]): Record<number, typeof ProblemSchema> {

@@ -4,6 +4,7 @@ import { Type } from 'typebox'
 import { LOGO_MAX_BYTES } from '../../domain/images.ts'
 import { membershipOf } from '../../services/access.ts'
 import type { ServiceDependencies } from '../../services/dependencies.ts'
+import { readDeveloper } from '../../services/developers/developers.service.ts'
 import {
   createOrganization,
   deleteOrganization,
@@ -18,6 +19,7 @@ import { DEFAULT_PAGE_SIZE } from '../../services/pagination.ts'
 import type { App } from '../app-instance.ts'
 import { actorOf } from '../auth.ts'
 import { NoContent, problems } from './common.schemas.ts'
+import { DeveloperSchema, developerBody } from './developers.schemas.ts'
 import {
   CreateOrganizationBody,
   listOf,
@@ -42,12 +44,18 @@ export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) 
         tags,
         summary: 'Create an organization; the caller becomes its owner',
         body: CreateOrganizationBody,
-        response: { 201: OrganizationSchema, ...problems(400, 401, 403, 409) },
+        response: {
+          201: Type.Object({ ...OrganizationSchema.properties, developer: DeveloperSchema }),
+          ...problems(400, 401, 403, 409, 502),
+        },
       },
     },
     async (request, reply) => {
       const created = await createOrganization(deps, actorOf(request), request.body)
-      return reply.code(201).send(organizationBody(publicUrl, created))
+      const developer = await readDeveloper(deps, deps.db, created.organization)
+      return reply
+        .code(201)
+        .send({ ...organizationBody(publicUrl, created), developer: developerBody(developer) })
     },
   )
 

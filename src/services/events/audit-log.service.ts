@@ -150,7 +150,7 @@ export async function verifyAuditChain(deps: ServiceDependencies, actor: Actor):
  * (row locks, SKIP LOCKED). Returns how many rows went.
  */
 export async function purgeExpiredAuditEvents(
-  deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache' | 'keyCache'>,
+  deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache' | 'keyCache' | 'outbox'>,
   retentionDays: number,
   batch = 10_000,
 ): Promise<number> {

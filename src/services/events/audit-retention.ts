@@ -8,14 +8,14 @@ import { purgeExpiredAuditEvents } from './audit-log.service.ts'
 const SWEEP_INTERVAL_MS = 60 * 60_000
 
 export class AuditRetentionSweep {
-  readonly #deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache' | 'keyCache'>
+  readonly #deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache' | 'keyCache' | 'outbox'>
   readonly #retentionDays: number
   readonly #logger: Logger
   #timer: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
 
   constructor(options: {
-    deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache' | 'keyCache'>
+    deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache' | 'keyCache' | 'outbox'>
     retentionDays: number
     logger: Logger
   }) {

@@ -14,6 +14,7 @@ import {
 import { appendEvent, startChain } from '../../store/audit.repository.ts'
 import type { Actor } from '../access.ts'
 import type { Transaction } from '../transaction.ts'
+import { queueEventDeliveries } from '../webhooks/event-deliveries.ts'
 
 /** Who records: the person whose request made the change, or Portico's own background work. */
 export type EventAuthor = Actor | 'system'
@@ -50,5 +51,8 @@ export async function recordEvent(
     head = await appendEvent(tx.db, unsequenced, parts, closing)
     if (!head) throw new Error(`the audit chain of ${event.organizationId} could not be started`)
   }
-  return { ...unsequenced, seq: head.seq, hash: head.hash }
+  const recorded: AuditEvent = { ...unsequenced, seq: head.seq, hash: head.hash }
+  // The organization's enabled endpoints whose filters take it get a delivery, in this transaction.
+  await queueEventDeliveries(tx, recorded)
+  return recorded
 }

@@ -1,6 +1,6 @@
 // Organizations: create (the creator becomes owner), list one's own, read, rename, delete, and the
 // logo. Each call checks the caller's permission and runs one transaction with its audit event.
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { DomainError, invalidField } from '../../domain/errors.ts'
 import { checkHandle, handleFromName, reservedHandles, withSuffix } from '../../domain/handles.ts'
 import { inspectImage, LOGO_MAX_PIXELS_PER_SIDE } from '../../domain/images.ts'
@@ -12,6 +12,7 @@ import {
 } from '../../domain/organizations.ts'
 import { defaultEnvironments } from '../../domain/portal.ts'
 import { insertEnvironment } from '../../store/environments.repository.ts'
+import { deleteJobsOf } from '../../store/jobs.repository.ts'
 import { insertMembership, listMembershipsOfUser } from '../../store/memberships.repository.ts'
 import {
   countOrganizationsCreatedBy,
@@ -25,6 +26,7 @@ import {
 } from '../../store/organizations.repository.ts'
 import { setActiveOrganization } from '../../store/sessions.repository.ts'
 import { lockUser } from '../../store/users.repository.ts'
+import { WEBHOOK_JOB } from '../../store/webhooks.repository.ts'
 import {
   type Actor,
   type ActorMembership,
@@ -33,6 +35,12 @@ import {
   requirePermission,
 } from '../access.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
+import {
+  developerOfDeletedOrganization,
+  developerOfNewOrganization,
+  provisionBeforeCreation,
+  undoProvisioning,
+} from '../developers/developers.service.ts'
 import { recordEvent } from '../events/events.service.ts'
 import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
@@ -49,6 +57,7 @@ function checkOrganizationName(name: string): string {
 
 async function insertWithDerivedHandle(
   tx: Transaction,
+  id: string,
   name: string,
   createdBy: string,
 ): Promise<Organization> {
@@ -56,7 +65,7 @@ async function insertWithDerivedHandle(
   for (let attempt = 0; attempt < HANDLE_ATTEMPTS; attempt++) {
     const handle =
       attempt === 0 && !reservedHandles.has(base) ? base : withSuffix(base, randomBytes(2).toString('hex'))
-    const organization = await insertOrganization(tx.db, { handle, name, createdBy, now: tx.now })
+    const organization = await insertOrganization(tx.db, { id, handle, name, createdBy, now: tx.now })
     if (organization) return organization
   }
   throw new DomainError('handle_taken', 'no free handle could be derived from this name; choose one')
@@ -90,6 +99,24 @@ export async function createOrganization(
     if (problem === 'reserved') throw invalidField('/handle', 'is reserved')
     if (problem === 'uuid') throw invalidField('/handle', 'must not have the shape of a UUID')
   }
+  // The id is chosen first: with PROVIDER_PROVISIONING=required its developer identity is created
+  // in the provider portal before the organization is written (and deleted again if that fails).
+  const id = randomUUID()
+  const provisioned = await provisionBeforeCreation(deps, id)
+  try {
+    return await insertNewOrganization(deps, actor, { id, name, handle: input.handle, provisioned })
+  } catch (error) {
+    if (provisioned) await undoProvisioning(deps, id)
+    throw error
+  }
+}
+
+async function insertNewOrganization(
+  deps: ServiceDependencies,
+  actor: Actor,
+  input: { id: string; name: string; handle?: string; provisioned: boolean },
+): Promise<ActorMembership> {
+  const { id, name } = input
   return inTransaction(deps, async (tx) => {
     // Counted under the user's lock, so two concurrent creations cannot both pass the limit.
     await lockUser(tx.db, actor.user.id)
@@ -104,8 +131,9 @@ export async function createOrganization(
     }
     const organization =
       input.handle === undefined
-        ? await insertWithDerivedHandle(tx, name, actor.user.id)
+        ? await insertWithDerivedHandle(tx, id, name, actor.user.id)
         : await insertOrganization(tx.db, {
+            id,
             handle: input.handle,
             name,
             createdBy: actor.user.id,
@@ -140,6 +168,7 @@ export async function createOrganization(
         invitationId: null,
       },
     })
+    await developerOfNewOrganization(deps, tx, actor, organization.id, input.provisioned)
     return membershipOf(organization, ['owner'], tx.now)
   })
 }
@@ -192,6 +221,9 @@ export async function deleteOrganization(deps: ServiceDependencies, actor: Actor
       targetId: organization.id,
       data: { handle: organization.handle, name: organization.name },
     })
+    // Its endpoints went with it, and so do their deliveries; its developer goes in the background.
+    await deleteJobsOf(tx.db, organization.id, [WEBHOOK_JOB])
+    await developerOfDeletedOrganization(deps, tx, organization.id)
   })
 }
 

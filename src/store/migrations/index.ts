@@ -12,6 +12,8 @@ import * as sessionDevices from './0009_session_devices.ts'
 import * as keyLifetimes from './0010_key_lifetimes.ts'
 import * as announcementsAndTallies from './0012_announcements_and_tallies.ts'
 import * as auditChain from './0013_audit_chain.ts'
+import * as jobs from './0014_jobs.ts'
+import * as webhooksDevelopers from './0015_webhooks_developers.ts'
 import * as plansAndUsage from './0016_plans_and_usage.ts'
 
 export const migrations: Record<string, Migration> = {
@@ -28,4 +30,6 @@ export const migrations: Record<string, Migration> = {
   '0012_announcements_and_tallies': announcementsAndTallies,
   '0013_audit_chain': auditChain,
   '0016_plans_and_usage': plansAndUsage,
+  '0014_jobs': jobs,
+  '0015_webhooks_developers': webhooksDevelopers,
 }
