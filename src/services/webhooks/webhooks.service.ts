@@ -59,10 +59,13 @@ async function checkDestination(deps: ServiceDependencies, url: string): Promise
   }
 }
 
+/** What a filter may name: every event type, and the test event. */
+const filterableTypes: readonly string[] = [...eventTypes, TEST_EVENT_TYPE]
+
 function checkFilters(events: string[]): string[] {
   const unique = [...new Set(events)]
   unique.forEach((filter, index) => {
-    const problem = checkFilter(filter, eventTypes)
+    const problem = checkFilter(filter, filterableTypes)
     if (problem) throw invalid(`/events/${index}`, problem)
   })
   return unique
