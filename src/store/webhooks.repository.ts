@@ -146,6 +146,17 @@ export async function deleteWebhook(db: Executor, organizationId: string, id: st
   return result.numDeletedRows > 0n
 }
 
+/** Locks the endpoint's row until the transaction ends (before any of its deliveries' rows). */
+export async function lockWebhook(db: Executor, organizationId: string, id: string): Promise<void> {
+  await db
+    .selectFrom('webhooks')
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', id)
+    .forUpdate()
+    .execute()
+}
+
 /**
  * Records an attempt's effect on the endpoint's failure streak: a success ends it; a failure starts
  * it if none is running. Answers when the streak began (null after a success).

@@ -24,7 +24,11 @@ export interface WebhookReceiver {
   /** Answers every request left hanging with 200. */
   release(): void
   /** Resolves with the first request (not yet taken) to `path` matching `where`. */
-  next(path: string, where?: (request: ReceivedWebhook) => boolean, timeoutMs?: number): Promise<ReceivedWebhook>
+  next(
+    path: string,
+    where?: (request: ReceivedWebhook) => boolean,
+    timeoutMs?: number,
+  ): Promise<ReceivedWebhook>
   close(): Promise<void>
 }
 

@@ -9,6 +9,7 @@ import { listOwnerContacts } from '../../store/memberships.repository.ts'
 import { findOrganizationById } from '../../store/organizations.repository.ts'
 import {
   findWebhookForDelivery,
+  lockWebhook,
   recordEndpointOutcome,
   updateWebhook,
   WEBHOOK_JOB,
@@ -73,6 +74,10 @@ export function webhookDeliveryHandler(deps: ServiceDependencies): JobHandler {
       }
     },
     retryDelayMs: (attempts) => retryDelay(settings.retrySchedule, attempts),
+    // Deleting or disabling an endpoint locks its row, then its deliveries': the same order here.
+    lock: async (tx, job) => {
+      if (job.organizationId && job.subjectId) await lockWebhook(tx.db, job.organizationId, job.subjectId)
+    },
     settle: async (tx, job, outcome) => {
       if (!job.organizationId || !job.subjectId) return
       if (outcome.giveUp) return

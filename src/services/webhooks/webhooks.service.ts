@@ -166,6 +166,7 @@ export async function deleteWebhook(deps: ServiceDependencies, actor: Actor, id:
   const { organization } = requirePermission(actor, 'webhook:manage')
   await inTransaction(deps, async (tx) => {
     const webhook = await requireWebhook(tx.db, organization.id, id)
+    // The endpoint's row first, then its deliveries', as the dispatcher locks them.
     await deleteWebhookRow(tx.db, organization.id, id)
     await deleteJobsOf(tx.db, organization.id, [WEBHOOK_JOB], id)
     await recordEvent(tx, actor, {
