@@ -45,17 +45,21 @@ export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) 
         summary: 'Create an organization; the caller becomes its owner',
         body: CreateOrganizationBody,
         response: {
-          201: Type.Object({ ...OrganizationSchema.properties, developer: DeveloperSchema }),
+          201: Type.Object({
+            ...OrganizationSchema.properties,
+            developer: Type.Optional(DeveloperSchema),
+          }),
           ...problems(400, 401, 403, 409, 502),
         },
       },
     },
     async (request, reply) => {
       const created = await createOrganization(deps, actorOf(request), request.body)
+      const body = organizationBody(publicUrl, created)
+      // With a provider portal, the answer shows the developer identity (active once provisioned).
+      if (!deps.providerPortal) return reply.code(201).send(body)
       const developer = await readDeveloper(deps, deps.db, created.organization)
-      return reply
-        .code(201)
-        .send({ ...organizationBody(publicUrl, created), developer: developerBody(developer) })
+      return reply.code(201).send({ ...body, developer: developerBody(developer) })
     },
   )
 
