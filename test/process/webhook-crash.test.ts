@@ -31,7 +31,7 @@ async function send(base: string, method: string, path: string, token?: string, 
 
 describe('a webhook delivery across a crash', () => {
   it('is delivered by the next process when the first died in the middle of it', {
-    timeout: 120_000,
+    timeout: 420_000,
   }, async () => {
     const receiver = await startWebhookReceiver()
     try {
@@ -39,7 +39,7 @@ describe('a webhook delivery across a crash', () => {
       const env = { DATA_DIR: dir, WEBHOOK_ALLOW_PRIVATE: 'on' }
       const first = spawnServer({ ...env, PORT: String(await freePort()) })
       running.push(first)
-      await waitUntilReady(first, 60_000)
+      await waitUntilReady(first, 150_000)
       const owner = await send(first.url, 'POST', '/v1/auth/sign-up', undefined, {
         email: 'owner@webhook-crash.test',
         password: 'crash password',
@@ -61,7 +61,7 @@ describe('a webhook delivery across a crash', () => {
       receiver.answer('/crash', { status: 204 })
       const second = spawnServer({ ...env, PORT: String(await freePort()) })
       running.push(second)
-      await waitUntilReady(second, 60_000)
+      await waitUntilReady(second, 150_000)
       // After the 30 s lease of the dead process runs out.
       const delivered = await receiver.next('/crash', () => true, 60_000)
       expect(delivered.headers['webhook-id']).toBe(held.headers['webhook-id'])
