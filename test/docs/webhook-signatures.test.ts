@@ -54,7 +54,7 @@ describe('verifying a signature as docs/events.md shows', () => {
       token: owner.token,
     })
     delivery = await receiver.next('/docs')
-  })
+  }, 180_000)
   afterAll(async () => {
     await portico?.close()
     await receiver?.close()

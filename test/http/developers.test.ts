@@ -18,7 +18,7 @@ describe.each(databases)('developer identity with PROVIDER_PORTAL=none on %s', (
     portico = await startTestPortico(databaseName, {
       env: { ORG_CREATION_LIMIT: '0', GATEWAY_TOKEN },
     })
-  })
+  }, 180_000)
   afterAll(async () => {
     await portico?.close()
   })
@@ -92,7 +92,7 @@ describe.each(databases)('developer identity in API7 on %s', (databaseName) => {
     requiredPortico = await startTestPortico(databaseName, {
       env: { ...env, PROVIDER_PROVISIONING: 'required' },
     })
-  })
+  }, 180_000)
   beforeEach(() => {
     portal.create = 'normal'
     portal.remove = 'normal'

@@ -17,7 +17,7 @@ describe.runIf(databases.includes('postgres')).each(connections)(
     beforeAll(async () => {
       receiver = await startWebhookReceiver()
       instances = await startTwoInstances({ WEBHOOK_ALLOW_PRIVATE: 'on' }, connection)
-    })
+    }, 180_000)
     afterAll(async () => {
       await instances?.close()
       await receiver?.close()

@@ -34,7 +34,7 @@ describe.each(databases)('webhooks on %s', (databaseName) => {
         WEBHOOK_DISABLE_AFTER: '10m',
       },
     })
-  })
+  }, 180_000)
   afterEach(() => receiver.release())
   afterAll(async () => {
     await portico?.close()
@@ -464,7 +464,7 @@ describe.each(databases)('webhook destinations on %s', (databaseName) => {
   beforeAll(async () => {
     receiver = await startWebhookReceiver()
     portico = await startTestPortico(databaseName, { env: { ORG_CREATION_LIMIT: '0' } })
-  })
+  }, 180_000)
   afterAll(async () => {
     await portico?.close()
     await receiver?.close()
