@@ -186,7 +186,6 @@ type ValueOf<S> = S extends 'string'
 type Catalog = typeof eventCatalog
 export type EventType = keyof Catalog
 export type EventData<T extends EventType> = ValueOf<Catalog[T]['data']>
-export type EventTargetType<T extends EventType> = Catalog[T]['target']
 
 export const eventTypes = Object.keys(eventCatalog) as EventType[]
 
