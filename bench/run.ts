@@ -352,6 +352,57 @@ async function main() {
       })
     }
 
+    const create = await autocannon(`${base}/v1/organizations`, {
+      connections: 10,
+      method: 'POST',
+      headers: { ...authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Bench created [<id>]' }),
+      idReplacement: true,
+      amount: 500,
+    })
+    rows.push({
+      scenario: 'POST /v1/organizations (create)',
+      result: create,
+      rssMiB: rssMiB(server.pid),
+      note: '500 requests, one creator (no creation limit): organization + owner + environments, active organization, audit',
+    })
+
+    const switchTo = (organizationId: string) =>
+      fetch(`${base}/v1/me/active-organization`, {
+        method: 'PUT',
+        headers: { ...authorization, 'content-type': 'application/json' },
+        body: JSON.stringify({ organizationId }),
+      })
+    await (await switchTo(organization.id)).arrayBuffer()
+    const setActive = await autocannon(`${base}/v1/me/active-organization`, {
+      connections: 50,
+      method: 'PUT',
+      headers: { ...authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ organizationId: organization.id }),
+    })
+    rows.push({
+      scenario: 'PUT /v1/me/active-organization (already active)',
+      result: setActive,
+      rssMiB: rssMiB(server.pid),
+      note: 'the organization is already active and remembered: nothing to write, answered from memory',
+    })
+    const { body: other } = await json('/v1/organizations', {
+      method: 'POST',
+      token,
+      body: { name: 'Bench switch' },
+    })
+    const switching = await timed(
+      Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? organization.id : other.id)),
+      1,
+      switchTo,
+    )
+    rows.push({
+      scenario: 'PUT /v1/me/active-organization (switching)',
+      result: switching,
+      rssMiB: rssMiB(server.pid),
+      note: '1,000 switches between two organizations, one at a time: session and user written each time',
+    })
+
     const signIn = await autocannon(`${base}/v1/auth/sign-in`, {
       connections: 8,
       method: 'POST',

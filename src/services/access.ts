@@ -18,6 +18,8 @@ export interface Actor {
   user: User
   sessionId: string
   activeOrganizationId: string | null
+  /** The organization the user's next sign-in starts in. */
+  rememberedOrganizationId?: string | null
   /** The request that acts, recorded with audit events. */
   requestId: string | null
   /** The organization the request names, when the caller belongs to it. */

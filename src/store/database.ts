@@ -132,7 +132,8 @@ export async function openPGlite(dataDir: string | undefined): Promise<Database>
     throw new DatabaseUnavailableError(`could not open the embedded database: ${(error as Error).message}`)
   }
   const db = new Kysely<Tables>({ dialect: new PGliteDialect({ pglite }) })
-  const follower = new AnnouncementFollower(db)
+  // One process, one connection shared with every query: read less often (still within a second).
+  const follower = new AnnouncementFollower(db, { pollMs: 250 })
   return {
     db,
     kind: 'pglite',

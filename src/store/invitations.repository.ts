@@ -80,6 +80,104 @@ function selectInvitations(db: Executor) {
     .select(invitationColumns)
 }
 
+/** What inviting `email` into an organization decides on, read in one round trip. */
+export interface InvitationFacts {
+  /** The inviter's roles there; undefined when they are not a member (or it is gone). */
+  inviterRoles: RoleName[] | undefined
+  /** Whether the email belongs to a member already. */
+  emailIsMember: boolean
+  /** The pending invitation to this email, expired or not. */
+  pending: { id: string; expiresAt: Date } | undefined
+  /**
+   * An upper bound of the organization's pending invitations (the tally of migration 0012 also
+   * counts those whose time has passed), plus `max_connections`: no more than that many
+   * invitations can be in flight at once, each on its own connection.
+   */
+  pendingBoundWithInFlight: number
+  /** Rows the organization's tally is spread over (one per connection that changed it). */
+  tallyRows: number
+}
+
+/**
+ * The facts of an invitation about to be made (undefined when the organization is gone). Read
+ * after the organization's row is locked (see services/invitations), in a statement of its own, so
+ * that they are as of that lock.
+ */
+export async function findInvitationFacts(
+  db: Executor,
+  organizationId: string,
+  inviterId: string,
+  email: string,
+): Promise<InvitationFacts | undefined> {
+  const normalized = normalizeEmail(email)
+  const row = await db
+    .selectFrom('organizations')
+    .select((eb) => [
+      eb
+        .selectFrom('memberships')
+        .select('roles')
+        .where('organization_id', '=', organizationId)
+        .where('user_id', '=', inviterId)
+        .as('inviter_roles'),
+      eb
+        .exists(
+          eb
+            .selectFrom('users')
+            .innerJoin('memberships', 'memberships.user_id', 'users.id')
+            .select(sql`1`.as('one'))
+            .where('memberships.organization_id', '=', organizationId)
+            .where(sql<boolean>`lower(users.email) = ${normalized}`),
+        )
+        .as('email_is_member'),
+      eb
+        .selectFrom('invitations')
+        .select('id')
+        .where('organization_id', '=', organizationId)
+        .where(sql<boolean>`lower(email) = ${normalized}`)
+        .where('status', '=', 'pending')
+        .as('pending_id'),
+      eb
+        .selectFrom('invitations')
+        .select('expires_at')
+        .where('organization_id', '=', organizationId)
+        .where(sql<boolean>`lower(email) = ${normalized}`)
+        .where('status', '=', 'pending')
+        .as('pending_expires_at'),
+      sql<string>`(select coalesce(sum(pending), 0) from invitation_tallies where organization_id = ${organizationId})
+        + current_setting('max_connections')::int`.as('bound'),
+      sql<string>`(select count(*) from invitation_tallies where organization_id = ${organizationId})`.as(
+        'tally_rows',
+      ),
+    ])
+    .where('id', '=', organizationId)
+    .executeTakeFirst()
+  if (!row) return undefined
+  return {
+    inviterRoles: (row.inviter_roles ?? undefined) as RoleName[] | undefined,
+    emailIsMember: Boolean(row.email_is_member),
+    pending:
+      row.pending_id && row.pending_expires_at
+        ? { id: row.pending_id, expiresAt: row.pending_expires_at }
+        : undefined,
+    pendingBoundWithInFlight: Number(row.bound),
+    tallyRows: Number(row.tally_rows),
+  }
+}
+
+/** Folds the organization's tally rows into this connection's one (they pile up as connections come and go). */
+export async function foldInvitationTally(db: Executor, organizationId: string): Promise<void> {
+  await sql`
+    with folded as (
+      delete from invitation_tallies where organization_id = ${organizationId} and shard <> pg_backend_pid()
+      returning pending
+    )
+    insert into invitation_tallies (organization_id, shard, pending)
+    select ${organizationId}, pg_backend_pid(), coalesce(sum(pending), 0) from folded
+    on conflict (organization_id, shard) do update set pending = invitation_tallies.pending + excluded.pending`.execute(
+    db,
+  )
+}
+
 export async function insertInvitation(
   db: Executor,
   invitation: {
@@ -127,17 +225,28 @@ export async function findInvitation(
 }
 
 /**
- * The invitation with this token hash (or this id, pending and to this email) and its
- * organization; locked when `lock` (accept, decline).
+ * The invitation with this token hash (or this id, pending and to this email), its organization,
+ * and its inviter's current roles there (undefined when they are no longer a member); locked when
+ * `lock` (accept, decline).
  */
 export async function findInvitationForInvitee(
   db: Executor,
   key: { tokenHash: string } | { id: string; email: string },
   options: { lock?: boolean } = {},
-): Promise<{ invitation: Invitation; organization: Organization } | undefined> {
+): Promise<
+  { invitation: Invitation; organization: Organization; inviterRoles: RoleName[] | undefined } | undefined
+> {
   let select = selectInvitations(db)
     .innerJoin('organizations', 'organizations.id', 'invitations.organization_id')
     .select(organizationOfInvitationColumns)
+    .select((eb) =>
+      eb
+        .selectFrom('memberships')
+        .select('memberships.roles')
+        .whereRef('memberships.organization_id', '=', 'invitations.organization_id')
+        .whereRef('memberships.user_id', '=', 'invitations.invited_by')
+        .as('inviter_roles'),
+    )
   select =
     'tokenHash' in key
       ? select.where('invitations.token_hash', '=', key.tokenHash)
@@ -148,34 +257,59 @@ export async function findInvitationForInvitee(
   if (options.lock) select = select.forUpdate('invitations')
   const row = await select.executeTakeFirst()
   if (!row) return undefined
-  return { invitation: invitationRowToInvitation(row), organization: organizationOfInvitation(row) }
+  return {
+    invitation: invitationRowToInvitation(row),
+    organization: organizationOfInvitation(row),
+    inviterRoles: (row.inviter_roles ?? undefined) as RoleName[] | undefined,
+  }
 }
 
-/** The pending invitation to this email in the organization, expired or not. */
-export async function findPendingInvitationTo(
+/**
+ * Accepts an invitation in one statement: the membership (unless the user is one already: then
+ * nothing at all is written and undefined is answered), the invitation marked accepted, and the
+ * user's email verified if it was not. Answers the member's email and name.
+ */
+export async function recordAcceptance(
   db: Executor,
-  organizationId: string,
-  email: string,
-): Promise<Invitation | undefined> {
-  const row = await selectInvitations(db)
-    .where('invitations.organization_id', '=', organizationId)
-    .where(sql<boolean>`lower(invitations.email) = ${normalizeEmail(email)}`)
-    .where('invitations.status', '=', 'pending')
-    .executeTakeFirst()
-  return row && invitationRowToInvitation(row)
+  acceptance: { organizationId: string; invitationId: string; userId: string; roles: RoleName[]; now: Date },
+): Promise<{ email: string; name: string } | undefined> {
+  const { organizationId, invitationId, userId, roles, now } = acceptance
+  const { rows } = await sql<{ email: string; name: string }>`
+    with joined as (
+      insert into memberships (organization_id, user_id, roles, joined_at)
+      values (${organizationId}, ${userId}, ${roles}, ${now})
+      on conflict (organization_id, user_id) do nothing
+      returning user_id
+    ), accepted as (
+      update invitations set status = 'accepted', responded_at = ${now}
+      where organization_id = ${organizationId} and id = ${invitationId} and exists (select 1 from joined)
+    ), verified as (
+      update users set email_verified_at = ${now}
+      where id = ${userId} and email_verified_at is null and exists (select 1 from joined)
+    )
+    select users.email, users.name from users join joined on joined.user_id = users.id`.execute(db)
+  return rows[0]
 }
 
+/** The organization's pending, unexpired invitations, counted up to `upTo` (no further is needed). */
 export async function countPendingInvitations(
   db: Executor,
   organizationId: string,
   now: Date,
+  upTo: number,
 ): Promise<number> {
   const row = await db
-    .selectFrom('invitations')
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('invitations')
+        .select(sql`1`.as('one'))
+        .where('organization_id', '=', organizationId)
+        .where('status', '=', 'pending')
+        .where('expires_at', '>', now)
+        .limit(upTo)
+        .as('pending'),
+    )
     .select((eb) => eb.fn.countAll<string>().as('count'))
-    .where('organization_id', '=', organizationId)
-    .where('status', '=', 'pending')
-    .where('expires_at', '>', now)
     .executeTakeFirstOrThrow()
   return Number(row.count)
 }

@@ -1,4 +1,6 @@
 // Organizations and their logos. `{org}` in a path is an id or a handle; both resolve here.
+
+import { sql } from 'kysely'
 import { organizationReference } from '../domain/handles.ts'
 import type { Organization } from '../domain/organizations.ts'
 import type { Executor } from './executor.ts'
@@ -18,6 +20,56 @@ export function organizationRowToOrganization(row: OrganizationRow): Organizatio
 }
 
 export const organizationColumns = ['id', 'handle', 'name', 'logo_etag', 'created_by', 'created_at'] as const
+
+/**
+ * Inserts an organization with what it never exists without: its creator's owner membership and
+ * its first environments, in one statement. Undefined when the handle is taken (the unique index
+ * decides; then nothing is written).
+ */
+export async function insertOrganizationWithOwner(
+  db: Executor,
+  organization: {
+    id: string
+    handle: string
+    name: string
+    createdBy: string
+    now: Date
+    environments: readonly string[]
+  },
+): Promise<Organization | undefined> {
+  const { rows } = await sql<OrganizationRow>`
+    with organization as (
+      insert into organizations (id, handle, name, created_by, created_at)
+      values (${organization.id}, ${organization.handle}, ${organization.name}, ${organization.createdBy}, ${organization.now})
+      on conflict (handle) do nothing
+      returning id, handle, name, logo_etag, created_by, created_at
+    ), owner as (
+      insert into memberships (organization_id, user_id, roles, joined_at)
+      select id, ${organization.createdBy}, array['owner'], ${organization.now} from organization
+    ), environments as (
+      insert into environments (organization_id, name, created_at)
+      select organization.id, environment.name, ${organization.now}
+      from organization, unnest(${[...organization.environments]}::text[]) as environment (name)
+    )
+    select * from organization`.execute(db)
+  const row = rows[0]
+  return row && organizationRowToOrganization(row)
+}
+
+/**
+ * Locks the organization's row in share (KEY SHARE: the lock a foreign key to it takes) until the
+ * transaction ends: any number of holders, but none while someone holds it FOR UPDATE. False when
+ * the organization is gone.
+ */
+export async function lockOrganizationShared(db: Executor, organizationId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('organizations')
+    .select('id')
+    .where('id', '=', organizationId)
+    .forKeyShare()
+    .executeTakeFirst()
+  return row !== undefined
+}
 
 /** Inserts an organization; undefined when the handle is taken (the unique index decides). */
 export async function insertOrganization(

@@ -8,6 +8,7 @@ import type { Organization } from '../domain/organizations.ts'
 import type { RoleName } from '../domain/permissions.ts'
 import type { User } from '../domain/users.ts'
 import type { Executor } from './executor.ts'
+import { organizationRowToOrganization } from './organizations.repository.ts'
 import { userRowToUser } from './users.repository.ts'
 
 export interface Session {
@@ -18,6 +19,8 @@ export interface Session {
   lastSeenAt: Date
   expiresAt: Date
   activeOrganizationId: string | null
+  /** The user's remembered organization (where their next sign-in starts), when read with it. */
+  rememberedOrganizationId?: string | null
 }
 
 export interface SessionMembership {
@@ -82,6 +85,7 @@ export async function findLiveSession(
       'sessions.last_seen_at',
       'sessions.expires_at',
       'sessions.active_organization_id',
+      'users.last_active_organization_id',
       'users.id',
       'users.email',
       'users.name',
@@ -127,6 +131,7 @@ export async function findLiveSession(
       lastSeenAt: row.last_seen_at,
       expiresAt: row.expires_at,
       activeOrganizationId: row.active_organization_id,
+      rememberedOrganizationId: row.last_active_organization_id,
     },
     user: userRowToUser(row),
     membership,
@@ -196,22 +201,63 @@ export async function deleteSessionsOfUser(db: Executor, userId: string): Promis
   return Number(result.numDeletedRows)
 }
 
-/** Makes the organization active for this session and remembers it for the user's next sign-in. */
+/** Makes the organization active for this session and remembers it for the user's next sign-in (one statement). */
 export async function setActiveOrganization(
   db: Executor,
   session: { sessionId: string; userId: string },
   organizationId: string,
 ): Promise<void> {
-  await db
-    .updateTable('sessions')
-    .set({ active_organization_id: organizationId })
-    .where('id', '=', session.sessionId)
-    .execute()
-  await db
-    .updateTable('users')
-    .set({ last_active_organization_id: organizationId })
-    .where('id', '=', session.userId)
-    .execute()
+  await sql`
+    with active as (
+      update sessions set active_organization_id = ${organizationId} where id = ${session.sessionId}
+    )
+    update users set last_active_organization_id = ${organizationId} where id = ${session.userId}`.execute(db)
+}
+
+/**
+ * Makes the organization `ref` names (id or handle) active for this session and remembered for the
+ * user, if the user is a member of it: one statement that writes only what differs (a switch to
+ * the organization already active writes nothing, so it commits without a flush and announces
+ * nothing). Answers the membership, or undefined for a non-member.
+ */
+export async function switchActiveOrganization(
+  db: Executor,
+  session: { sessionId: string; userId: string },
+  ref: string,
+): Promise<SessionMembership | undefined> {
+  const reference = organizationReference(ref)
+  if (!reference) return undefined
+  const { column, value } = reference
+  const { rows } = await sql<{
+    id: string
+    handle: string
+    name: string
+    logo_etag: string | null
+    created_by: string | null
+    created_at: Date
+    roles: string[]
+    joined_at: Date
+  }>`
+    with target as (
+      select o.id, o.handle, o.name, o.logo_etag, o.created_by, o.created_at, m.roles, m.joined_at
+      from organizations o
+      join memberships m on m.organization_id = o.id and m.user_id = ${session.userId}
+      where o.${sql.ref(column)} = ${value}
+    ), active as (
+      update sessions set active_organization_id = target.id from target
+      where sessions.id = ${session.sessionId} and sessions.active_organization_id is distinct from target.id
+    ), remembered as (
+      update users set last_active_organization_id = target.id from target
+      where users.id = ${session.userId} and users.last_active_organization_id is distinct from target.id
+    )
+    select * from target`.execute(db)
+  const row = rows[0]
+  if (!row) return undefined
+  return {
+    organization: organizationRowToOrganization(row),
+    roles: row.roles as RoleName[],
+    joinedAt: row.joined_at,
+  }
 }
 
 /** Forgets the organization as active for a user who left it or was removed from it. */

@@ -9,7 +9,6 @@ import type { User } from '../../domain/users.ts'
 import { emailVerificationMail, passwordResetMail } from '../../mail/templates.ts'
 import { insertKnownDevice, isKnownDevice } from '../../store/known-devices.repository.ts'
 import { listMembershipsOfUser } from '../../store/memberships.repository.ts'
-import { findMembershipByReference } from '../../store/organizations.repository.ts'
 import {
   deleteSession,
   deleteSessionOfUser,
@@ -20,7 +19,7 @@ import {
   insertSession,
   listLiveSessionsOfUser,
   type SessionSummary,
-  setActiveOrganization,
+  switchActiveOrganization,
 } from '../../store/sessions.repository.ts'
 import type { UserTokenPurpose } from '../../store/tables.ts'
 import {
@@ -275,6 +274,7 @@ function actorOfSession(
     user,
     sessionId: session.id,
     activeOrganizationId: session.activeOrganizationId,
+    rememberedOrganizationId: session.rememberedOrganizationId ?? null,
     requestId: request.requestId ?? null,
     membership: membership ?? undefined,
   }
@@ -287,28 +287,47 @@ function actorOfSession(
   )
 }
 
-/** The caller, the organizations they belong to, and the active one. */
+/** The caller, the organizations they belong to, and the active one (from the session cache when it has them). */
 export async function currentUser(deps: ServiceDependencies, actor: Actor) {
-  const organizations = await listMembershipsOfUser(deps.db, actor.user.id)
+  const cache = deps.sessionCache
+  let organizations = cache.membershipsOf(actor.user.id, deps.clock.now().getTime())
+  if (organizations === undefined) {
+    const generation = cache.generation
+    organizations = await listMembershipsOfUser(deps.db, actor.user.id)
+    cache.rememberMembershipsOf(actor.user.id, organizations, generation)
+  }
   return { user: actor.user, activeOrganizationId: actor.activeOrganizationId, organizations }
 }
 
-/** Switches the session to an organization the caller belongs to, and remembers it for next time. */
+/**
+ * Switches the session to an organization the caller belongs to, and remembers it for next time.
+ * When the caller's membership there is known to this instance and the organization is already
+ * both active and remembered, there is nothing to write: answered from memory.
+ */
 export async function switchOrganization(
   deps: ServiceDependencies,
   actor: Actor,
   organizationRef: string,
 ): Promise<string> {
-  return inTransaction(deps, async (tx) => {
-    const membership = await findMembershipByReference(tx.db, actor.user.id, organizationRef)
-    if (!membership) throw new DomainError('not_found', 'no such organization')
-    await setActiveOrganization(
-      tx.db,
-      { sessionId: actor.sessionId, userId: actor.user.id },
-      membership.organizationId,
-    )
-    return membership.organizationId
-  })
+  const cache = deps.sessionCache
+  const known = cache.membership(actor.user.id, organizationRef, deps.clock.now().getTime())
+  if (known === null) throw new DomainError('not_found', 'no such organization')
+  const id = known?.organization.id
+  if (id !== undefined && actor.activeOrganizationId === id && actor.rememberedOrganizationId === id)
+    return id
+  const generation = cache.generation
+  const membership = await inTransaction(deps, (tx) =>
+    switchActiveOrganization(tx.db, { sessionId: actor.sessionId, userId: actor.user.id }, organizationRef),
+  )
+  if (!membership) throw new DomainError('not_found', 'no such organization')
+  // Kept unless the switch wrote something (its announcement moved the generation on).
+  cache.rememberMembership(
+    actor.user.id,
+    organizationRef,
+    membershipOf(membership.organization, membership.roles, membership.joinedAt),
+    generation,
+  )
+  return membership.organization.id
 }
 
 export async function requestEmailVerification(deps: ServiceDependencies, actor: Actor): Promise<void> {

@@ -5,6 +5,7 @@
 // or organization whose access changed. Session expiry is checked against the clock at every
 // request.
 
+import type { MembershipOfUser } from '../../domain/organizations.ts'
 import type { User } from '../../domain/users.ts'
 import { announcedKey } from '../../store/access-changes.ts'
 import type { Session } from '../../store/sessions.repository.ts'
@@ -18,10 +19,14 @@ export interface CachedSession {
 }
 
 /**
- * Keyed `s <token hash>` for sessions, `m <user id> <organization ref>` for memberships; each
- * entry tagged with the user it is about and, for a membership, its organization.
+ * Keyed `s <token hash>` for sessions, `m <user id> <organization ref>` for memberships, `o <user
+ * id>` for all of a user's memberships (GET /v1/me); each entry tagged with the user it is about
+ * and the organizations it holds (a new membership announces its user; a role change, a removal, a
+ * rename or a deletion announces the organization).
  */
-export class SessionCache extends AnnouncedCache<CachedSession | ActorMembership | null> {
+export class SessionCache extends AnnouncedCache<
+  CachedSession | ActorMembership | null | readonly MembershipOfUser[]
+> {
   constructor(options: { clock: Clock; ttlMs?: number; maxEntries?: number }) {
     super({ ...options, kinds: ['user', 'organization'] })
   }
@@ -34,6 +39,18 @@ export class SessionCache extends AnnouncedCache<CachedSession | ActorMembership
   /** The membership, `null` for "none" (not a member, or no such organization), undefined if not cached. */
   membership(userId: string, organizationRef: string, now: number): ActorMembership | null | undefined {
     return this.get(membershipKey(userId, organizationRef), now) as ActorMembership | null | undefined
+  }
+
+  /** Every membership of the user, in the order they joined, if cached. */
+  membershipsOf(userId: string, now: number): readonly MembershipOfUser[] | undefined {
+    return this.get(`o ${userId}`, now) as readonly MembershipOfUser[] | undefined
+  }
+
+  rememberMembershipsOf(userId: string, value: readonly MembershipOfUser[], generation: number): void {
+    const tags = [announcedKey({ kind: 'user', id: userId })]
+    for (const membership of value)
+      tags.push(announcedKey({ kind: 'organization', id: membership.organization.id }))
+    this.set(`o ${userId}`, value, tags, generation)
   }
 
   rememberSession(tokenHash: string, value: CachedSession, generation: number): void {

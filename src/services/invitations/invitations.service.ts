@@ -21,17 +21,18 @@ import { invitationMail } from '../../mail/templates.ts'
 import {
   countPendingInvitations,
   findInvitation,
+  findInvitationFacts,
   findInvitationForInvitee,
-  findPendingInvitationTo,
+  foldInvitationTally,
   insertInvitation,
   listInvitations,
   listPendingInvitationsTo,
+  recordAcceptance,
   updateInvitation,
 } from '../../store/invitations.repository.ts'
-import { findRoles, insertMembership } from '../../store/memberships.repository.ts'
-import { findLogo } from '../../store/organizations.repository.ts'
+import { findRoles } from '../../store/memberships.repository.ts'
+import { findLogo, lockOrganizationShared } from '../../store/organizations.repository.ts'
 import { setActiveOrganization } from '../../store/sessions.repository.ts'
-import { findUserByEmail, markEmailVerified } from '../../store/users.repository.ts'
 import {
   type Actor,
   type ActorMembership,
@@ -57,7 +58,11 @@ const roleTitles = (roles: readonly RoleName[]) =>
 
 /** The actor's current roles, read under the organization's lock, and whether they may offer `roles`. */
 async function checkInviter(tx: Transaction, actor: Actor, organizationId: string, roles: RoleName[]) {
-  const actorRoles = await findRoles(tx.db, organizationId, actor.user.id)
+  checkInviterRoles(actor, await findRoles(tx.db, organizationId, actor.user.id), roles)
+}
+
+/** Whether an actor holding `actorRoles` (as just read; undefined: not a member) may offer `roles`. */
+function checkInviterRoles(actor: Actor, actorRoles: RoleName[] | undefined, roles: RoleName[]): void {
   if (!actorRoles) throw new DomainError('not_found', 'no such organization')
   if (!permissionsOf(actorRoles).has('member:invite')) {
     throw new DomainError('forbidden', 'this needs the permission member:invite', {
@@ -93,6 +98,9 @@ async function mailInvitation(
   )
 }
 
+/** An organization's pending-invitation tally is folded into one row past this many. */
+const TALLY_ROWS_TO_FOLD = 64
+
 export async function inviteMember(
   deps: ServiceDependencies,
   actor: Actor,
@@ -103,27 +111,60 @@ export async function inviteMember(
   const roles = [...new Set(input.roles)]
   enforce(canAssignRoles({ userId: actor.user.id, roles: access.roles }, undefined, roles))
   deps.limits.invitationsPerOrganization?.take(organization.id)
+  try {
+    return await invite(deps, actor, organization, { ...input, roles }, false)
+  } catch (error) {
+    if (error !== NEAR_THE_CAP) throw error
+    return invite(deps, actor, organization, { ...input, roles }, true)
+  }
+}
+
+/** Thrown (and caught) when an invitation must be made again under the organization's own lock. */
+const NEAR_THE_CAP = Symbol('near the pending-invitation cap')
+
+/**
+ * Far from the cap (by more than every connection inviting at this moment could add), inviters
+ * share the organization's row (KEY SHARE, which its foreign key takes anyway) and count nothing:
+ * the tally plus max_connections bounds what they can reach together. Near it, the invitation is
+ * made again (`exclusive`), holding the row FOR UPDATE from the start (so no two wait to upgrade a
+ * shared lock): that waits for every inviter that read its facts under the shared lock to commit,
+ * and holds back the rest until it commits, so its exact count misses no one. The facts are read
+ * after the lock, in a statement of their own, so that they are as of the lock.
+ */
+async function invite(
+  deps: ServiceDependencies,
+  actor: Actor,
+  organization: Organization,
+  input: { email: string; roles: RoleName[] },
+  exclusive: boolean,
+): Promise<Invitation> {
+  const { roles } = input
   return inTransaction(deps, async (tx) => {
-    // Under the organization's lock: the pending count and the duplicate checks cannot race.
-    const locked = await lockNamedOrganization(tx, organization.id)
-    await checkInviter(tx, actor, organization.id, roles)
-    const existingUser = await findUserByEmail(tx.db, input.email)
-    if (existingUser && (await findRoles(tx.db, organization.id, existingUser.id))) {
-      throw new DomainError('already_member', 'this email already belongs to a member')
+    if (exclusive) await lockNamedOrganization(tx, organization.id)
+    else if (!(await lockOrganizationShared(tx.db, organization.id))) {
+      throw new DomainError('not_found', 'no such organization')
     }
-    const pending = await findPendingInvitationTo(tx.db, organization.id, input.email)
-    if (pending && statusAt(pending, tx.now) === 'pending') {
+    // One read for every check; duplicates are refused by the unique index of pending invitations.
+    const facts = await findInvitationFacts(tx.db, organization.id, actor.user.id, input.email)
+    checkInviterRoles(actor, facts?.inviterRoles, roles)
+    if (!facts) throw new DomainError('not_found', 'no such organization')
+    if (facts.emailIsMember) throw new DomainError('already_member', 'this email already belongs to a member')
+    if (facts.pending && facts.pending.expiresAt > tx.now) {
       throw new DomainError('invitation_pending', 'an invitation to this email is pending; resend it instead')
     }
     // An expired invitation to the same email gives way to the new one.
-    if (pending) await updateInvitation(tx.db, organization.id, pending.id, { status: 'expired' })
+    if (facts.pending) await updateInvitation(tx.db, organization.id, facts.pending.id, { status: 'expired' })
     const limit = deps.pendingInvitationLimit
-    if ((await countPendingInvitations(tx.db, organization.id, tx.now)) >= limit) {
-      throw new DomainError(
-        'conflict',
-        `this organization has ${limit} pending invitation${limit === 1 ? '' : 's'}; revoke some first`,
-      )
+    if (facts.pendingBoundWithInFlight >= limit) {
+      if (!exclusive) throw NEAR_THE_CAP
+      if ((await countPendingInvitations(tx.db, organization.id, tx.now, limit)) >= limit) {
+        throw new DomainError(
+          'conflict',
+          `this organization has ${limit} pending invitation${limit === 1 ? '' : 's'}; revoke some first`,
+        )
+      }
     }
+    if (facts.tallyRows > TALLY_ROWS_TO_FOLD) await foldInvitationTally(tx.db, organization.id)
     const token = newToken()
     const expiresAt = new Date(tx.now.getTime() + deps.invitationTtlMs)
     const id = await insertInvitation(tx.db, {
@@ -137,16 +178,23 @@ export async function inviteMember(
     })
     if (!id)
       throw new DomainError('invitation_pending', 'an invitation to this email is pending; resend it instead')
-    await mailInvitation(deps, tx, locked, { email: input.email, roles, expiresAt }, actor.user, token)
+    await mailInvitation(deps, tx, organization, { email: input.email, roles, expiresAt }, actor.user, token)
     await recordEvent(tx, actor, {
       type: 'invitation.created',
       organizationId: organization.id,
       targetId: id,
       data: { email: input.email, roles, expiresAt: expiresAt.toISOString() },
     })
-    const created = await findInvitation(tx.db, organization.id, id)
-    if (!created) throw new DomainError('internal_error', 'the invitation vanished')
-    return created
+    return {
+      id,
+      organizationId: organization.id,
+      email: input.email,
+      roles,
+      status: 'pending',
+      invitedBy: { userId: actor.user.id, name: actor.user.name },
+      createdAt: tx.now,
+      expiresAt,
+    }
   })
 }
 
@@ -227,14 +275,15 @@ export async function previewInvitation(
     ? await findInvitationForInvitee(deps.db, { tokenHash: hashToken(token) })
     : undefined
   if (!found) throw new DomainError('not_found', 'no such invitation')
-  return { ...found, status: statusAt(found.invitation, deps.clock.now()) }
+  const { invitation, organization } = found
+  return { invitation, organization, status: statusAt(invitation, deps.clock.now()) }
 }
 
 /** Which invitation an invitee answers: by the mailed token, or by id from their own verified list. */
 export type InvitationKey = { token: string } | { id: string }
 
 async function lockForResponse(tx: Transaction, actor: Actor, key: InvitationKey) {
-  let found: { invitation: Invitation; organization: Organization } | undefined
+  let found: Awaited<ReturnType<typeof findInvitationForInvitee>>
   if ('token' in key) {
     found = looksLikeToken(key.token)
       ? await findInvitationForInvitee(tx.db, { tokenHash: hashToken(key.token) }, { lock: true })
@@ -260,12 +309,9 @@ export async function acceptInvitation(
   key: InvitationKey,
 ): Promise<{ membership: ActorMembership; member: Member }> {
   return inTransaction(deps, async (tx) => {
-    const { invitation, organization } = await lockForResponse(tx, actor, key)
+    const { invitation, organization, inviterRoles } = await lockForResponse(tx, actor, key)
     // The inviter must still be able to grant these roles: a demoted or removed inviter's
     // invitations lapse.
-    const inviterRoles = invitation.invitedBy.userId
-      ? await findRoles(tx.db, organization.id, invitation.invitedBy.userId)
-      : undefined
     const inviterMayGrant =
       inviterRoles !== undefined &&
       permissionsOf(inviterRoles).has('member:invite') &&
@@ -280,18 +326,14 @@ export async function acceptInvitation(
         'whoever invited you can no longer grant these roles; ask again',
       )
     }
-    if (
-      !(await insertMembership(tx.db, {
-        organizationId: organization.id,
-        userId: actor.user.id,
-        roles: invitation.roles,
-        now: tx.now,
-      }))
-    ) {
-      throw new DomainError('already_member', 'you are already a member of this organization')
-    }
-    await updateInvitation(tx.db, organization.id, invitation.id, { status: 'accepted', respondedAt: tx.now })
-    const user = (await markEmailVerified(tx.db, actor.user.id, tx.now)) ?? actor.user
+    const member = await recordAcceptance(tx.db, {
+      organizationId: organization.id,
+      invitationId: invitation.id,
+      userId: actor.user.id,
+      roles: invitation.roles,
+      now: tx.now,
+    })
+    if (!member) throw new DomainError('already_member', 'you are already a member of this organization')
     if (!actor.activeOrganizationId) {
       await setActiveOrganization(
         tx.db,
@@ -303,16 +345,16 @@ export async function acceptInvitation(
       type: 'invitation.accepted',
       organizationId: organization.id,
       targetId: invitation.id,
-      data: { email: invitation.email, roles: invitation.roles, userId: user.id, name: user.name },
+      data: { email: invitation.email, roles: invitation.roles, userId: actor.user.id, name: member.name },
     })
     await recordEvent(tx, actor, {
       type: 'member.added',
       organizationId: organization.id,
-      targetId: user.id,
+      targetId: actor.user.id,
       data: {
-        userId: user.id,
-        name: user.name,
-        email: user.email,
+        userId: actor.user.id,
+        name: member.name,
+        email: member.email,
         roles: invitation.roles,
         invitationId: invitation.id,
       },
@@ -320,9 +362,9 @@ export async function acceptInvitation(
     return {
       membership: membershipOf(organization, invitation.roles, tx.now),
       member: {
-        userId: user.id,
-        email: user.email,
-        name: user.name,
+        userId: actor.user.id,
+        email: member.email,
+        name: member.name,
         roles: invitation.roles,
         joinedAt: tx.now,
       },

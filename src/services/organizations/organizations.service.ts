@@ -11,15 +11,14 @@ import {
   type Organization,
 } from '../../domain/organizations.ts'
 import { defaultEnvironments } from '../../domain/portal.ts'
-import { insertEnvironment } from '../../store/environments.repository.ts'
 import { deleteJobsOf } from '../../store/jobs.repository.ts'
-import { insertMembership, listMembershipsOfUser } from '../../store/memberships.repository.ts'
+import { listMembershipsOfUser } from '../../store/memberships.repository.ts'
 import {
   countOrganizationsCreatedBy,
   deleteLogo,
   deleteOrganization as deleteOrganizationRow,
   findLogo,
-  insertOrganization,
+  insertOrganizationWithOwner,
   type Logo,
   updateOrganization,
   upsertLogo,
@@ -65,7 +64,14 @@ async function insertWithDerivedHandle(
   for (let attempt = 0; attempt < HANDLE_ATTEMPTS; attempt++) {
     const handle =
       attempt === 0 && !reservedHandles.has(base) ? base : withSuffix(base, randomBytes(2).toString('hex'))
-    const organization = await insertOrganization(tx.db, { id, handle, name, createdBy, now: tx.now })
+    const organization = await insertOrganizationWithOwner(tx.db, {
+      id,
+      handle,
+      name,
+      createdBy,
+      now: tx.now,
+      environments: defaultEnvironments,
+    })
     if (organization) return organization
   }
   throw new DomainError('handle_taken', 'no free handle could be derived from this name; choose one')
@@ -118,9 +124,9 @@ async function insertNewOrganization(
 ): Promise<ActorMembership> {
   const { id, name } = input
   return inTransaction(deps, async (tx) => {
-    // Counted under the user's lock, so two concurrent creations cannot both pass the limit.
-    await lockUser(tx.db, actor.user.id)
     if (deps.orgCreationLimit > 0) {
+      // Counted under the user's lock, so two concurrent creations cannot both pass the limit.
+      await lockUser(tx.db, actor.user.id)
       const created = await countOrganizationsCreatedBy(tx.db, actor.user.id)
       if (created >= deps.orgCreationLimit) {
         throw new DomainError(
@@ -132,23 +138,15 @@ async function insertNewOrganization(
     const organization =
       input.handle === undefined
         ? await insertWithDerivedHandle(tx, id, name, actor.user.id)
-        : await insertOrganization(tx.db, {
+        : await insertOrganizationWithOwner(tx.db, {
             id,
             handle: input.handle,
             name,
             createdBy: actor.user.id,
             now: tx.now,
+            environments: defaultEnvironments,
           })
     if (!organization) throw new DomainError('handle_taken', `the handle ${input.handle} is taken`)
-    await insertMembership(tx.db, {
-      organizationId: organization.id,
-      userId: actor.user.id,
-      roles: ['owner'],
-      now: tx.now,
-    })
-    for (const name of defaultEnvironments) {
-      await insertEnvironment(tx.db, { organizationId: organization.id, name, now: tx.now })
-    }
     await setActiveOrganization(tx.db, { sessionId: actor.sessionId, userId: actor.user.id }, organization.id)
     await recordEvent(tx, actor, {
       type: 'organization.created',

@@ -11,6 +11,7 @@ import * as keyEvents from './0008_key_events.ts'
 import * as sessionDevices from './0009_session_devices.ts'
 import * as keyLifetimes from './0010_key_lifetimes.ts'
 import * as announcementsAndTallies from './0012_announcements_and_tallies.ts'
+import * as quieterWrites from './0012_quieter_writes.ts'
 import * as auditChain from './0013_audit_chain.ts'
 import * as jobs from './0014_jobs.ts'
 import * as webhooksDevelopers from './0015_webhooks_developers.ts'
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '0009_session_devices': sessionDevices,
   '0010_key_lifetimes': keyLifetimes,
   '0012_announcements_and_tallies': announcementsAndTallies,
+  '0012_quieter_writes': quieterWrites,
   '0013_audit_chain': auditChain,
   '0016_plans_and_usage': plansAndUsage,
   '0014_jobs': jobs,
