@@ -157,6 +157,17 @@ export async function lockWebhook(db: Executor, organizationId: string, id: stri
     .execute()
 }
 
+/** True while the endpoint has a failure streak (read without a lock). */
+export async function isEndpointFailing(db: Executor, organizationId: string, id: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('webhooks')
+    .select('failing_since')
+    .where('organization_id', '=', organizationId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+  return row?.failing_since != null
+}
+
 /**
  * Records an attempt's effect on the endpoint's failure streak: a success ends it; a failure starts
  * it if none is running. Answers when the streak began (null after a success).

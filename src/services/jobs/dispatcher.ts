@@ -37,7 +37,7 @@ export interface JobHandler {
    * Row locks to take before the job's own, in the transaction that records the outcome, so that
    * settle() locks rows in the same order as the requests that change them (no deadlock).
    */
-  lock?(tx: Transaction, job: LeasedJob): Promise<void>
+  lock?(tx: Transaction, job: LeasedJob, outcome: JobOutcome): Promise<void>
   /** Writes that go with the outcome, in the transaction that records it. */
   settle?(tx: Transaction, job: LeasedJob, outcome: JobOutcome, final: boolean): Promise<void>
   close?(): void
@@ -188,7 +188,7 @@ export class JobDispatcher {
       const delay = outcome.ok || outcome.giveUp ? null : handler.retryDelayMs(job.attempts, job)
       const final = outcome.ok || delay === null
       await this.#transact(async (tx) => {
-        await handler.lock?.(tx, job)
+        await handler.lock?.(tx, job, outcome)
         const recorded = await recordAttempt(tx.db, job, {
           at: now,
           status: outcome.ok ? 'succeeded' : delay === null ? 'failed' : 'pending',

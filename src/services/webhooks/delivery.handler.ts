@@ -9,6 +9,7 @@ import { listOwnerContacts } from '../../store/memberships.repository.ts'
 import { findOrganizationById } from '../../store/organizations.repository.ts'
 import {
   findWebhookForDelivery,
+  isEndpointFailing,
   lockWebhook,
   recordEndpointOutcome,
   updateWebhook,
@@ -75,12 +76,17 @@ export function webhookDeliveryHandler(deps: ServiceDependencies): JobHandler {
     },
     retryDelayMs: (attempts) => retryDelay(settings.retrySchedule, attempts),
     // Deleting or disabling an endpoint locks its row, then its deliveries': the same order here.
-    lock: async (tx, job) => {
-      if (job.organizationId && job.subjectId) await lockWebhook(tx.db, job.organizationId, job.subjectId)
+    // A success at an endpoint without a failure streak (the common case) touches no endpoint
+    // row, so deliveries to one endpoint do not queue behind each other's row lock.
+    lock: async (tx, job, outcome) => {
+      if (!job.organizationId || !job.subjectId || outcome.giveUp) return
+      if (outcome.ok && !(await isEndpointFailing(tx.db, job.organizationId, job.subjectId))) return
+      await lockWebhook(tx.db, job.organizationId, job.subjectId)
     },
     settle: async (tx, job, outcome) => {
       if (!job.organizationId || !job.subjectId) return
       if (outcome.giveUp) return
+      if (outcome.ok && !(await isEndpointFailing(tx.db, job.organizationId, job.subjectId))) return
       const failingSince = await recordEndpointOutcome(tx.db, job.organizationId, job.subjectId, {
         ok: outcome.ok,
         at: tx.now,
