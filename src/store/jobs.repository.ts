@@ -44,13 +44,18 @@ export async function insertJob(db: Executor, job: NewJob, now: Date): Promise<s
   return row.id
 }
 
-/** Leases up to `limit` due jobs of the given kinds until `leaseUntil`, counting the attempt. */
+/**
+ * Leases up to `limit` due jobs of the given kinds until `leaseUntil`, counting the attempt.
+ * `running` are the jobs the caller is still running itself: their lease may have run out (a slow
+ * attempt, a clock that jumped), but leasing them again would only send them twice.
+ */
 export async function leaseDueJobs(
   db: Executor,
   kinds: readonly string[],
   now: Date,
   leaseUntil: Date,
   limit: number,
+  running: readonly string[] = [],
 ): Promise<LeasedJob[]> {
   if (kinds.length === 0 || limit <= 0) return []
   const rows = await db
@@ -66,6 +71,7 @@ export async function leaseDueJobs(
         .where('next_attempt_at', '<=', now)
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
         .where('kind', 'in', kinds)
+        .$if(running.length > 0, (query) => query.where('id', 'not in', running))
         .orderBy('next_attempt_at')
         .limit(limit)
         .forUpdate()

@@ -16,7 +16,8 @@ describe.each(databases)('portal hardening on %s', (databaseName) => {
   let portico: TestPortico
   beforeAll(async () => {
     portico = await startTestPortico(databaseName, {
-      env: { ORG_CREATION_LIMIT: '0', GATEWAY_TOKEN },
+      // Webhooks may target loopback here: the cursor test lists a webhook's deliveries.
+      env: { ORG_CREATION_LIMIT: '0', GATEWAY_TOKEN, WEBHOOK_ALLOW_PRIVATE: 'on' },
     })
   })
   afterAll(async () => {
@@ -155,6 +156,13 @@ describe.each(databases)('portal hardening on %s', (databaseName) => {
     it('refuses forged cursors on every list route with 400 validation_failed', async () => {
       const { owner, org } = await owned()
       const shop = await application(app(), owner.token, org.id)
+      const hook = await must(
+        call(app(), 'POST', `/v1/organizations/${org.id}/webhooks`, {
+          token: owner.token,
+          body: { url: 'http://127.0.0.1:9/hook', events: ['*'] },
+        }),
+        201,
+      )
       const document = app().swagger() as unknown as {
         paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>
       }
@@ -162,7 +170,9 @@ describe.each(databases)('portal hardening on %s', (databaseName) => {
         .filter(([, operations]) =>
           operations.get?.parameters?.some((p) => p.in === 'query' && p.name === 'cursor'),
         )
-        .map(([path]) => path.replace('{org}', org.id).replace('{id}', shop.id))
+        .map(([path]) =>
+          path.replace('{org}', org.id).replace('{id}', path.includes('/webhooks/') ? hook.id : shop.id),
+        )
       expect(listRoutes.length).toBeGreaterThanOrEqual(5)
       const cursorOf = (parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString('base64url')
       const uuid = '00000000-0000-4000-8000-000000000000'

@@ -69,6 +69,8 @@ export class JobDispatcher {
   readonly #leaseMs: number
   readonly #concurrency: number
   readonly #inFlight = new Set<Promise<void>>()
+  /** Ids of the jobs this instance is running: never leased again while they run. */
+  readonly #running = new Set<string>()
   #timer: NodeJS.Timeout | undefined
   #pumping = false
   #again = false
@@ -134,7 +136,10 @@ export class JobDispatcher {
 
   async #lease(limit: number): Promise<LeasedJob[]> {
     const now = this.#clock.now()
-    return leaseDueJobs(this.#db, this.#kinds, now, new Date(now.getTime() + this.#leaseMs), limit)
+    const until = new Date(now.getTime() + this.#leaseMs)
+    const jobs = await leaseDueJobs(this.#db, this.#kinds, now, until, limit, [...this.#running])
+    for (const job of jobs) this.#running.add(job.id)
+    return jobs
   }
 
   /** Fills the free slots with due jobs; called on wake, on each poll, and as jobs end. */
@@ -175,6 +180,14 @@ export class JobDispatcher {
 
   /** One attempt of one leased job, and its record; true when it succeeded. Never throws. */
   async #runOne(job: LeasedJob): Promise<boolean> {
+    try {
+      return await this.#attempt(job)
+    } finally {
+      this.#running.delete(job.id)
+    }
+  }
+
+  async #attempt(job: LeasedJob): Promise<boolean> {
     const handler = this.#handlers[job.kind]
     if (!handler) return false
     let outcome: JobOutcome
