@@ -2,12 +2,13 @@
 // through a pooler: its own process on a free port with a generated configuration, stopped by
 // `close`. Needs the `pgbouncer` binary (`apt-get install pgbouncer`; .ci/run installs it); where
 // it is missing, two-instances.ts leaves the through-PgBouncer variants out and the run says so.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { accessSync, chmodSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { findExecutable, PGBOUNCER } from './executables.ts'
 
 export interface PgBouncer {
   /** The same database as `directUrl`, reached through the pooler. */
@@ -17,23 +18,7 @@ export interface PgBouncer {
 
 /** The pgbouncer binary of this machine, or undefined where it is not installed (npm ships none). */
 export function findPgBouncer(): string | undefined {
-  for (const candidate of ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer']) {
-    if (isExecutableFile(candidate)) return candidate
-  }
-  try {
-    return execFileSync('sh', ['-c', 'command -v pgbouncer'], { encoding: 'utf8' }).trim() || undefined
-  } catch {
-    return undefined
-  }
-}
-
-function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK)
-    return statSync(path).isFile()
-  } catch {
-    return false
-  }
+  return findExecutable(PGBOUNCER)
 }
 
 function pgbouncerBinary(): string {

