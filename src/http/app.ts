@@ -21,7 +21,7 @@ import type { App } from './app-instance.ts'
 import { authenticationHook } from './auth.ts'
 import { registerErrorHandling } from './error-handler.ts'
 import { GatewayTokens, leanGatewayHandler } from './gateway.ts'
-import { DeferredChildLogger } from './logging.ts'
+import { DeferredChildLogger, requestIdOf } from './logging.ts'
 import { createMetrics } from './metrics.ts'
 import { registerAuditEventRoutes } from './routes/audit-events.routes.ts'
 import { registerConsoleRoutes } from './routes/console.routes.ts'
@@ -49,7 +49,6 @@ export interface AppDependencies {
 }
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
 function ajvFor(coerceTypes: boolean | 'array') {
   // Bodies are checked as sent: no type coercion, no silent removal of unknown fields.
@@ -93,25 +92,28 @@ function refusingUnstorableText(validate: ValidateFunction): ValidateFunction {
 export async function buildApp(deps: AppDependencies): Promise<App> {
   const { config, database, clock } = deps
   const gatewayTokens = new GatewayTokens(config.gatewayTokens)
+  // Made before the app: the lean gateway path counts its answers in the same metrics.
+  const metrics = createMetrics(() => database.poolUse())
   const app = Fastify({
     // Gateways' GET /v1/gateway/authorize is answered before Fastify's pipeline (./gateway.ts).
     serverFactory: (handler) => {
       const always: Record<string, string> = { 'X-Content-Type-Options': 'nosniff' }
       if (config.publicUrl.startsWith('https:')) always['Strict-Transport-Security'] = HSTS
       let validateVerifyBody: ((body: unknown) => { errors?: unknown[] } | undefined) | undefined
-      const lean = leanGatewayHandler(
-        deps.keyVerifier,
-        gatewayTokens,
+      const lean = leanGatewayHandler({
+        verifier: deps.keyVerifier,
+        tokens: gatewayTokens,
         always,
-        () => {
+        validateVerifyBody: () => {
           if (!validateVerifyBody) {
             const validate = ajvFor(false).compile(VerifyKeyBody)
             validateVerifyBody = (body) => (validate(body) ? undefined : { errors: validate.errors ?? [] })
           }
           return validateVerifyBody
         },
-        (error) => deps.logger.error({ err: error }, 'gateway check failed'),
-      )
+        logger: deps.logger,
+        observe: metrics.observeRoute,
+      })
       return createServer((request, response) => {
         if (!lean(request, response)) handler(request, response)
       })
@@ -120,10 +122,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     childLoggerFactory: (logger, bindings, options) =>
       new DeferredChildLogger(logger as Logger, bindings, options) as unknown as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
-    genReqId: (request) => {
-      const given = request.headers['x-request-id']
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID()
-    },
+    genReqId: (request) => requestIdOf(request.headers),
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -166,7 +165,6 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     done(null, payload)
   })
 
-  const metrics = createMetrics(() => database.poolUse())
   app.addHook('onResponse', (request, reply, done) => {
     metrics.observe(request, reply)
     done()

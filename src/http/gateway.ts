@@ -6,10 +6,12 @@
 import { hash, timingSafeEqual } from 'node:crypto'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyError } from 'fastify'
+import type { Logger } from 'pino'
 import { DomainError } from '../domain/errors.ts'
 import type { KeyAccess, KeyRefusal, RateLimitState } from '../domain/key-access.ts'
 import type { GatewayAccess, KeyVerifier } from '../services/credentials/key-verifier.ts'
 import { domainErrorOf, problemOf } from './error-handler.ts'
+import { requestIdOf } from './logging.ts'
 
 const digest = (text: string) => hash('sha256', text, 'buffer')
 
@@ -249,23 +251,42 @@ function verifyLean(
   })
 }
 
+/** What the lean path needs besides the verifier: Fastify's per-request duties, done by hand. */
+export interface LeanGatewayOptions {
+  verifier: KeyVerifier
+  tokens: GatewayTokens
+  /** The headers Fastify's onSend hook puts on every answer (security-headers.ts). */
+  always: Record<string, string>
+  /** The verify route's body schema compiled as Fastify compiles it (undefined when valid, else the Ajv errors). */
+  validateVerifyBody: () => (body: unknown) => { errors?: unknown[] } | undefined
+  /** The process's logger: each request is logged as Fastify logs one (see logRequest). */
+  logger: Logger
+  /** Counts the answer in the request metrics, under the route's own pattern (metrics.ts). */
+  observe: (method: string, route: string, status: number, seconds: number) => void
+}
+
+const AUTHORIZE = '/v1/gateway/authorize'
+const VERIFY = '/v1/keys/verify'
+
 /**
  * Serves GET /v1/gateway/authorize and POST /v1/keys/verify from node:http directly (no routing,
- * hooks, logging or metrics per request); answers true when it did. Everything else goes on to
- * Fastify. `always`: the headers Fastify's onSend hook puts on every answer (security-headers.ts).
- * `validateVerifyBody`: the verify route's body schema compiled as Fastify compiles it (undefined
- * when valid, else the Ajv errors).
+ * no hooks); answers true when it did. Everything else goes on to Fastify. What Fastify's pipeline
+ * does for every request is done here by hand: the request id (kept when sane, answered as
+ * x-request-id), the security headers, the request's two log lines at info (`incoming request`,
+ * `request completed`, as Fastify writes them, the URL without its query so no key can reach the
+ * log) and the request metrics under the route's pattern.
  */
 export function leanGatewayHandler(
-  verifier: KeyVerifier,
-  tokens: GatewayTokens,
-  always: Record<string, string>,
-  validateVerifyBody: () => (body: unknown) => { errors?: unknown[] } | undefined,
-  onError: (error: unknown) => void,
+  options: LeanGatewayOptions,
 ): (request: IncomingMessage, response: ServerResponse) => boolean {
+  const { verifier, tokens, always, logger, observe } = options
   return (request, response) => {
+    let route: string
     let answer: GatewayAnswer | Promise<GatewayAnswer>
-    if (request.method === 'POST' && isPath(request.url, '/v1/keys/verify')) {
+    const started = performance.now()
+    const reqId = requestIdOf(request.headers)
+    const logged = logger.isLevelEnabled('info')
+    if (request.method === 'POST' && isPath(request.url, VERIFY)) {
       const length = Number(request.headers['content-length'])
       const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
       if (
@@ -276,33 +297,60 @@ export function leanGatewayHandler(
       ) {
         return false
       }
-      answer = verifyLean(verifier, request, validateVerifyBody())
-    } else if (request.method === 'GET' && isPath(request.url, '/v1/gateway/authorize')) {
+      route = VERIFY
+      if (logged) logIncoming(logger, reqId, request)
+      answer = verifyLean(verifier, request, options.validateVerifyBody())
+    } else if (request.method === 'GET' && isPath(request.url, AUTHORIZE)) {
+      route = AUTHORIZE
       try {
         answer = authorize(verifier, tokens, request.headers)
       } catch (error) {
-        onError(error)
+        // Fastify answers (and logs) this one.
+        logger.error({ reqId, err: error }, 'gateway check failed')
         return false
       }
+      if (logged) logIncoming(logger, reqId, request)
     } else return false
+    const headers = { ...always, 'x-request-id': reqId }
+    const finish = (settled: GatewayAnswer): void => {
+      send(response, settled, headers)
+      const milliseconds = performance.now() - started
+      observe(request.method ?? 'GET', route, settled.status, milliseconds / 1000)
+      if (logged) {
+        logger.info(
+          { reqId, res: { statusCode: settled.status }, responseTime: milliseconds },
+          'request completed',
+        )
+      }
+    }
     if (answer instanceof Promise) {
-      answer.then(
-        (settled) => send(response, settled, always),
-        (error: unknown) => {
-          onError(error)
-          const problem = problemOf(new DomainError('internal_error', 'something went wrong on our side'))
-          send(
-            response,
-            {
-              status: 500,
-              headers: { 'Content-Type': 'application/problem+json; charset=utf-8' },
-              body: JSON.stringify(problem),
-            },
-            always,
-          )
-        },
-      )
-    } else send(response, answer, always)
+      answer.then(finish, (error: unknown) => {
+        logger.error({ reqId, err: error }, 'gateway check failed')
+        const problem = problemOf(new DomainError('internal_error', 'something went wrong on our side'))
+        finish({
+          status: 500,
+          headers: { 'Content-Type': 'application/problem+json; charset=utf-8' },
+          body: JSON.stringify(problem),
+        })
+      })
+    } else finish(answer)
     return true
   }
+}
+
+/** Fastify's `incoming request` line, the URL without its query (none is asked for; one could carry a key). */
+function logIncoming(logger: Logger, reqId: string, request: IncomingMessage): void {
+  const url = request.url ?? ''
+  const query = url.indexOf('?')
+  logger.info(
+    {
+      reqId,
+      req: {
+        method: request.method,
+        url: query === -1 ? url : url.slice(0, query),
+        ip: request.socket.remoteAddress,
+      },
+    },
+    'incoming request',
+  )
 }

@@ -1,11 +1,20 @@
 // The process's logger: pino JSON. Passwords, tokens, cookies and Authorization headers never reach
 // it: headers are not logged, known secret fields are redacted, and token-shaped path segments
 // (invitation and email links) are masked in logged URLs.
+import type { IncomingHttpHeaders } from 'node:http'
 import type { Writable } from 'node:stream'
 import pino, { type Logger } from 'pino'
 
 // A path segment that is a 43-character base64url token (never a UUID, which has dashes at fixed places).
 const TOKEN_SEGMENT = /\/[A-Za-z0-9_-]{40,}(?=\/|\?|$)/g
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** A request's id: the client's `x-request-id` when sane, else a new UUID (logged as reqId, answered as x-request-id). */
+export function requestIdOf(headers: IncomingHttpHeaders): string {
+  const given = headers['x-request-id']
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : crypto.randomUUID()
+}
 
 export function redactUrl(url: string): string {
   return url.replace(TOKEN_SEGMENT, '/[redacted]')

@@ -7,6 +7,8 @@ import type { PoolUse } from '../store/database.ts'
 export interface HttpMetrics {
   registry: Registry
   observe(request: FastifyRequest, reply: FastifyReply): void
+  /** The same count for an answer given outside Fastify (the lean gateway path, gateway.ts). */
+  observeRoute(method: string, route: string, status: number, seconds: number): void
 }
 
 export function createMetrics(poolUse: () => PoolUse): HttpMetrics {
@@ -50,6 +52,7 @@ export function createMetrics(poolUse: () => PoolUse): HttpMetrics {
         reply.elapsedTime / 1000,
       )
     },
+    observeRoute: (method, route, status, seconds) => requests.observe(method, route, status, seconds),
   }
 }
 

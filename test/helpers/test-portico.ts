@@ -22,7 +22,13 @@ export interface TestPortico extends Portico {
 
 export async function startTestPortico(
   databaseName: DatabaseName,
-  options: { env?: Record<string, string>; mail?: MailCatcher; clock?: TestClock } = {},
+  options: {
+    env?: Record<string, string>
+    mail?: MailCatcher
+    clock?: TestClock
+    /** The logger's level (LOG_LEVEL); info unless given. */
+    logLevel?: string
+  } = {},
 ): Promise<TestPortico> {
   const config = readConfig({
     PUBLIC_URL,
@@ -41,7 +47,7 @@ export async function startTestPortico(
   const portico = await startPortico(config, {
     database,
     clock,
-    logger: createLogger({ level: 'info', stream }),
+    logger: createLogger({ level: options.logLevel ?? 'info', stream }),
     transport: options.mail ? smtpTransport(options.mail.url, config.mailFrom) : undefined,
   })
   return { ...portico, database, clock, config, logs }
