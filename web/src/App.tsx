@@ -5,6 +5,7 @@ import { useEffect } from 'react'
 import { isPortalOnly, type RoleName } from '../../src/domain/permissions.ts'
 import { ApiError, api, type Me, type Organization } from './api/client.ts'
 import { AccountMenu } from './features/account.tsx'
+import { AuditLogPage } from './features/audit-log.tsx'
 import {
   ForgotPasswordPage,
   ResetPasswordPage,
@@ -30,6 +31,7 @@ const sections = [
   { path: 'apis', label: 'APIs', permission: 'api:read', portal: true },
   { path: 'environments', label: 'Environments', permission: 'environment:read', portal: false },
   { path: 'applications', label: 'Applications', permission: 'application:read', portal: true },
+  { path: 'audit-log', label: 'Audit log', permission: 'audit:read', portal: false },
   { path: 'settings', label: 'Settings', permission: 'organization:read', portal: false },
 ] as const
 
@@ -108,6 +110,8 @@ function OrganizationArea({
           <ApplicationPage organization={current} id={id} />
         ) : section === 'applications' ? (
           <ApplicationsPage organization={current} />
+        ) : section === 'audit-log' ? (
+          <AuditLogPage organization={current} />
         ) : (
           <SettingsPage organization={current} />
         )}

@@ -2,6 +2,11 @@
 // validates and documents with (the same source as /openapi.json), so the console cannot drift
 // from the contract unnoticed. Requests ride on the session cookie; errors are problem documents.
 import type { Static } from 'typebox'
+import type {
+  AuditEventSchema,
+  ChainVerificationSchema,
+} from '../../../src/http/routes/audit-events.schemas.ts'
+import type { DeveloperSchema } from '../../../src/http/routes/developers.schemas.ts'
 import type { MeSchema, SessionsSchema, SignedInSchema } from '../../../src/http/routes/identity.schemas.ts'
 import type {
   InvitationPreviewSchema,
@@ -21,6 +26,11 @@ import type {
   KeyWithSecretSchema,
   SubscriptionSchema,
 } from '../../../src/http/routes/portal.schemas.ts'
+import type {
+  DeliverySchema,
+  WebhookSchema,
+  WebhookWithSecretSchema,
+} from '../../../src/http/routes/webhooks.schemas.ts'
 
 export type Me = Static<typeof MeSchema>
 export type SignedIn = Static<typeof SignedInSchema>
@@ -37,6 +47,19 @@ export type Application = Static<typeof ApplicationSchema>
 export type Subscription = Static<typeof SubscriptionSchema>
 export type Key = Static<typeof KeySchema>
 export type KeyWithSecret = Static<typeof KeyWithSecretSchema>
+export type AuditEvent = Static<typeof AuditEventSchema>
+export type ChainVerification = Static<typeof ChainVerificationSchema>
+export type Webhook = Static<typeof WebhookSchema>
+export type WebhookWithSecret = Static<typeof WebhookWithSecretSchema>
+export type Delivery = Static<typeof DeliverySchema>
+export type Developer = Static<typeof DeveloperSchema>
+/** The audit log's filters (API.md): a type or prefix, who did it, and a time range. */
+export interface AuditEventFilter {
+  type?: string
+  actorId?: string
+  since?: string
+  until?: string
+}
 export interface Page<T> {
   items: T[]
   nextCursor: string | null
@@ -84,6 +107,22 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 
 const org = (ref: string) => `/v1/organizations/${encodeURIComponent(ref)}`
 
+/** The query string of the given parameters that have a value. */
+function query(parameters: Record<string, string | undefined>): string {
+  const params = new URLSearchParams()
+  for (const [name, value] of Object.entries(parameters)) if (value) params.set(name, value)
+  return params.toString()
+}
+
+/** Where the browser downloads the audit log (a plain link: the session cookie goes with it). */
+export function auditExportUrl(
+  ref: string,
+  format: 'ndjson' | 'csv',
+  range: { since?: string; until?: string },
+): string {
+  return `${org(ref)}/audit-events/export?${query({ format, ...range })}`
+}
+
 export const api = {
   me: () => request<Me>('GET', '/v1/me'),
   signIn: (email: string, password: string) =>
@@ -112,12 +151,11 @@ export const api = {
   uploadLogo: (ref: string, file: File) => request<Organization>('PUT', `${org(ref)}/logo`, file),
   removeLogo: (ref: string) => request<void>('DELETE', `${org(ref)}/logo`),
 
-  members: (ref: string, query: { q?: string; cursor?: string }) => {
-    const params = new URLSearchParams()
-    if (query.q) params.set('q', query.q)
-    if (query.cursor) params.set('cursor', query.cursor)
-    return request<Page<Member>>('GET', `${org(ref)}/members?${params}`)
-  },
+  members: (ref: string, filter: { q?: string; cursor?: string; limit?: number }) =>
+    request<Page<Member>>(
+      'GET',
+      `${org(ref)}/members?${query({ q: filter.q, cursor: filter.cursor, limit: filter.limit?.toString() })}`,
+    ),
   changeRoles: (ref: string, userId: string, roles: string[]) =>
     request<Member>('PATCH', `${org(ref)}/members/${userId}`, { roles }),
   removeMember: (ref: string, userId: string) => request<void>('DELETE', `${org(ref)}/members/${userId}`),
@@ -176,4 +214,26 @@ export const api = {
     }),
   revokeKey: (ref: string, applicationId: string, keyId: string) =>
     request<void>('DELETE', `${org(ref)}/applications/${applicationId}/keys/${keyId}`),
+
+  auditEvents: (ref: string, filter: AuditEventFilter, cursor?: string) =>
+    request<Page<AuditEvent>>('GET', `${org(ref)}/audit-events?${query({ ...filter, cursor, limit: '50' })}`),
+  verifyAuditChain: (ref: string) => request<ChainVerification>('GET', `${org(ref)}/audit-events/verify`),
+
+  webhooks: (ref: string) => request<Page<Webhook>>('GET', `${org(ref)}/webhooks?limit=100`),
+  webhook: (ref: string, id: string) => request<Webhook>('GET', `${org(ref)}/webhooks/${id}`),
+  createWebhook: (ref: string, body: { url: string; events: string[]; description?: string }) =>
+    request<WebhookWithSecret>('POST', `${org(ref)}/webhooks`, body),
+  updateWebhook: (ref: string, id: string, body: { enabled?: boolean }) =>
+    request<Webhook>('PATCH', `${org(ref)}/webhooks/${id}`, body),
+  deleteWebhook: (ref: string, id: string) => request<void>('DELETE', `${org(ref)}/webhooks/${id}`),
+  rotateWebhookSecret: (ref: string, id: string) =>
+    request<WebhookWithSecret>('POST', `${org(ref)}/webhooks/${id}/rotate-secret`),
+  sendTestEvent: (ref: string, id: string) => request<void>('POST', `${org(ref)}/webhooks/${id}/test`),
+  deliveries: (ref: string, id: string, cursor?: string) =>
+    request<Page<Delivery>>('GET', `${org(ref)}/webhooks/${id}/deliveries?${query({ cursor, limit: '50' })}`),
+  retryDelivery: (ref: string, id: string, deliveryId: string) =>
+    request<void>('POST', `${org(ref)}/webhooks/${id}/deliveries/${deliveryId}/retry`),
+
+  developer: (ref: string) => request<Developer>('GET', `${org(ref)}/developer`),
+  syncDeveloper: (ref: string) => request<void>('POST', `${org(ref)}/developer/sync`),
 }
