@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type AutocannonResult, autocannon, serverCores, stop } from './harness.ts'
+import { type Json, startBenchPortico } from './setup.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const NGINX = '/usr/sbin/nginx'
@@ -20,12 +21,6 @@ export interface GatewayRow {
   ceiling?: AutocannonResult
   note: string
 }
-
-type Json = (
-  path: string,
-  init?: { method?: string; token?: string; body?: unknown },
-  // biome-ignore lint/suspicious/noExplicitAny: answers are read field by field
-) => Promise<{ text: string; body: any }>
 
 async function freePort(): Promise<number> {
   const server = createServer()
@@ -193,77 +188,17 @@ export async function gatewayScenarios(options: {
 
 /** `node bench/gateway.ts`: the gateway scenarios alone (printed, docs untouched), for quick runs. */
 async function alone(): Promise<void> {
-  const { serverArguments, spawnServer, waitFor } = await import('./harness.ts')
-  const port = Number(process.env.BENCH_PORT ?? 3910)
-  const ceilingPort = port + 1
-  const base = `http://127.0.0.1:${port}`
-  const dataDir = mkdtempSync(join(tmpdir(), 'portico-bench-gateway-'))
-  const env = {
-    ...process.env,
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    RATE_LIMIT: 'off',
-    LOG_LEVEL: 'warn',
-    ORG_CREATION_LIMIT: '0',
-    GATEWAY_TOKEN: 'bench-gateway',
-  }
-  const server = spawnServer(process.execPath, serverArguments, { cwd: root, env, stdio: 'inherit' })
-  await waitFor(`${base}/readyz`, server)
-  const json: Json = async (path, init = {}) => {
-    const response = await fetch(`${base}${path}`, {
-      method: init.method ?? 'GET',
-      headers: {
-        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-      },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    })
-    const text = await response.text()
-    if (!response.ok) throw new Error(`${path}: ${response.status} ${text}`)
-    return { text, body: text ? JSON.parse(text) : undefined }
-  }
-  let ceiling: ChildProcess | undefined
+  const bench = await startBenchPortico(Number(process.env.BENCH_PORT ?? 3910))
   try {
-    const { body: signedUp } = await json('/v1/auth/sign-up', {
-      method: 'POST',
-      body: {
-        email: `gateway-bench-${Date.now()}@example.com`,
-        password: 'benchmark password',
-        name: 'Bench',
-      },
-    })
-    const token: string = signedUp.token
-    const { body: organization } = await json('/v1/organizations', {
-      method: 'POST',
-      token,
-      body: { name: 'Bench' },
-    })
-    const { body: shop } = await json(`/v1/organizations/${organization.id}/applications`, {
-      method: 'POST',
-      token,
-      body: { name: 'Bench shop' },
-    })
-    const { body: key } = await json(`/v1/organizations/${organization.id}/applications/${shop.id}/keys`, {
-      method: 'POST',
-      token,
-      body: { environment: 'production' },
-    })
-    const { text: organizationJson } = await json(`/v1/organizations/${organization.id}`, { token })
-    ceiling = spawnServer(process.execPath, ['bench/ceiling-server.ts'], {
-      cwd: root,
-      env: { ...process.env, CEILING_PORT: String(ceilingPort), CEILING_BODY: organizationJson },
-      stdio: 'ignore',
-    })
-    await waitFor(`http://127.0.0.1:${ceilingPort}/`, ceiling)
     const rows = await gatewayScenarios({
-      json,
-      token,
-      organizationId: organization.id,
-      applicationId: shop.id,
-      key,
-      portico: port,
-      ceilingPort,
-      ceiling,
+      json: bench.json,
+      token: bench.token,
+      organizationId: bench.organization.id,
+      applicationId: bench.application.id,
+      key: bench.key,
+      portico: bench.port,
+      ceilingPort: bench.ceilingPort,
+      ceiling: bench.ceiling,
     })
     for (const row of rows) {
       const ratio = row.ceiling
@@ -274,9 +209,7 @@ async function alone(): Promise<void> {
       )
     }
   } finally {
-    if (ceiling) await stop(ceiling)
-    await stop(server)
-    rmSync(dataDir, { recursive: true, force: true })
+    await bench.close()
   }
 }
 

@@ -1,29 +1,20 @@
 // `npm run bench`: starts a real Portico (PostgreSQL when DATABASE_URL is set, else PGlite in a
 // temporary DATA_DIR) and, in the same run, a bare node:http server returning the same JSON as the
-// ceiling. Load comes from autocannon in a separate process, each scenario bounded in time. Prints
+// ceiling (both by bench/setup.ts, shared with bench/gateway.ts). Load comes from autocannon in a separate process, each scenario bounded in time. Prints
 // a table (requests/s, p50, p99, ratio to the ceiling, server RSS) and writes docs/performance.md.
-import type { ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir, totalmem } from 'node:os'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { newApiKey } from '../src/domain/api-keys.ts'
 import { gatewayScenarios } from './gateway.ts'
-import {
-  type AutocannonResult,
-  autocannon,
-  rssMiB,
-  serverArguments,
-  spawnServer,
-  stop,
-  waitFor,
-} from './harness.ts'
+import { type AutocannonResult, autocannon, rssMiB } from './harness.ts'
 import { benchmarkPermissionChecks } from './permissions.ts'
+import { startBenchPortico } from './setup.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const port = Number(process.env.BENCH_PORT ?? 3900)
-const ceilingPort = port + 1
 const base = `http://127.0.0.1:${port}`
 
 interface Row {
@@ -32,20 +23,6 @@ interface Row {
   ceiling?: AutocannonResult
   rssMiB: number
   note: string
-}
-
-async function json(path: string, init: { method?: string; token?: string; body?: unknown } = {}) {
-  const response = await fetch(`${base}${path}`, {
-    method: init.method ?? 'GET',
-    headers: {
-      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-    },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  })
-  const text = await response.text()
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${text}`)
-  return { text, body: text ? JSON.parse(text) : undefined }
 }
 
 /** Adds `count` members to an organization directly in the database (as `npm run seed` does). */
@@ -127,49 +104,11 @@ async function timed<T>(
 }
 
 async function main() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'portico-bench-'))
-  const env = {
-    ...process.env,
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    RATE_LIMIT: 'off',
-    LOG_LEVEL: 'warn',
-    ORG_CREATION_LIMIT: '0',
-    GATEWAY_TOKEN: 'bench-gateway',
-  }
-  // The first start creates the embedded cluster; the one measured is a restart, as in production.
-  if (!process.env.DATABASE_URL) {
-    const init = spawnServer(process.execPath, serverArguments, { cwd: root, env, stdio: 'inherit' })
-    await waitFor(`${base}/readyz`, init)
-    await stop(init)
-  }
-  const server = spawnServer(process.execPath, serverArguments, { cwd: root, env, stdio: 'inherit' })
-  const startupMs = await waitFor(`${base}/readyz`, server)
+  const bench = await startBenchPortico(port)
+  const { server, startupMs, json, email, password, token, organization, key, ceilingPort } = bench
+  const shop = bench.application
   const rows: Row[] = []
-  let ceilingProcess: ChildProcess | undefined
   try {
-    const email = `bench-${Date.now()}@example.com`
-    const password = 'benchmark password'
-    const { body: signedUp } = await json('/v1/auth/sign-up', {
-      method: 'POST',
-      body: { email, password, name: 'Bench' },
-    })
-    const token: string = signedUp.token
-    const { body: organization } = await json('/v1/organizations', {
-      method: 'POST',
-      token,
-      body: { name: `Bench ${Date.now()}` },
-    })
-
-    // The ceiling answers exactly what Portico answers for the organization.
-    const { text: organizationJson } = await json(`/v1/organizations/${organization.id}`, { token })
-    ceilingProcess = spawnServer(process.execPath, ['bench/ceiling-server.ts'], {
-      cwd: root,
-      env: { ...process.env, CEILING_PORT: String(ceilingPort), CEILING_BODY: organizationJson },
-      stdio: 'ignore',
-    })
-    await waitFor(`http://127.0.0.1:${ceilingPort}/`, ceilingProcess)
-
     const authorization = { authorization: `Bearer ${token}` }
     const ceiling = await autocannon(`http://127.0.0.1:${ceilingPort}/`, {
       connections: 50,
@@ -189,16 +128,6 @@ async function main() {
 
     // Key verification: warm (the key is cached) and cold (a well-formed key never seen, so every
     // request misses the cache and looks the key up in the database).
-    const { body: shop } = await json(`/v1/organizations/${organization.id}/applications`, {
-      method: 'POST',
-      token,
-      body: { name: 'Bench shop' },
-    })
-    const { body: key } = await json(`/v1/organizations/${organization.id}/applications/${shop.id}/keys`, {
-      method: 'POST',
-      token,
-      body: { environment: 'production' },
-    })
     const gateway = { 'content-type': 'application/json', authorization: 'Bearer bench-gateway' }
     const verifyCeiling = await autocannon(`http://127.0.0.1:${ceilingPort}/`, {
       connections: 50,
@@ -229,7 +158,7 @@ async function main() {
         key,
         portico: port,
         ceilingPort,
-        ceiling: ceilingProcess,
+        ceiling: bench.ceiling,
       })) {
         rows.push({ ...row, rssMiB: rssMiB(server.pid) })
       }
@@ -416,9 +345,7 @@ async function main() {
       note: 'bounded by argon2id (19 MiB, t=2), one hash per request on the libuv pool',
     })
   } finally {
-    if (ceilingProcess) await stop(ceilingProcess)
-    await stop(server)
-    rmSync(dataDir, { recursive: true, force: true })
+    await bench.close()
   }
 
   const permissions = benchmarkPermissionChecks()
