@@ -21,6 +21,7 @@ import {
   useOrganization,
   WelcomePage,
 } from './features/organizations.tsx'
+import { ApiPage } from './features/plans.tsx'
 import { ApisPage, ApplicationPage, ApplicationsPage, EnvironmentsPage } from './features/portal.tsx'
 import { match, navigate, usePath } from './router.ts'
 import { Link, Loading } from './ui.tsx'
@@ -102,6 +103,8 @@ function OrganizationArea({
           <MembersPage organization={current} meId={me.user.id} />
         ) : section === 'invitations' ? (
           <InvitationsPage organization={current} />
+        ) : section === 'apis' && id ? (
+          <ApiPage organization={current} id={id} />
         ) : section === 'apis' ? (
           <ApisPage organization={current} />
         ) : section === 'environments' ? (

@@ -7,6 +7,7 @@ import type {
   ChainVerificationSchema,
 } from '../../../src/http/routes/audit-events.schemas.ts'
 import type { DeveloperSchema } from '../../../src/http/routes/developers.schemas.ts'
+import type { PlanSchema, UsageSchema } from '../../../src/http/routes/gateway.schemas.ts'
 import type { MeSchema, SessionsSchema, SignedInSchema } from '../../../src/http/routes/identity.schemas.ts'
 import type {
   InvitationPreviewSchema,
@@ -47,6 +48,9 @@ export type Application = Static<typeof ApplicationSchema>
 export type Subscription = Static<typeof SubscriptionSchema>
 export type Key = Static<typeof KeySchema>
 export type KeyWithSecret = Static<typeof KeyWithSecretSchema>
+export type Plan = Static<typeof PlanSchema>
+export type UsageBucket = Static<typeof UsageSchema>['items'][number]
+export type UsageOutcome = UsageBucket['outcome']
 export type AuditEvent = Static<typeof AuditEventSchema>
 export type ChainVerification = Static<typeof ChainVerificationSchema>
 export type Webhook = Static<typeof WebhookSchema>
@@ -200,8 +204,21 @@ export const api = {
   deleteApplication: (ref: string, id: string) => request<void>('DELETE', `${org(ref)}/applications/${id}`),
   subscriptions: (ref: string, applicationId: string) =>
     request<Page<Subscription>>('GET', `${org(ref)}/applications/${applicationId}/subscriptions?limit=100`),
-  subscribe: (ref: string, applicationId: string, apiId: string) =>
-    request<Subscription>('POST', `${org(ref)}/applications/${applicationId}/subscriptions`, { apiId }),
+  subscribe: (ref: string, applicationId: string, body: { apiId: string; plan?: string }) =>
+    request<Subscription>('POST', `${org(ref)}/applications/${applicationId}/subscriptions`, body),
+  api: (ref: string, id: string) => request<Api>('GET', `${org(ref)}/apis/${id}`),
+  plans: (ref: string, apiId: string) => request<{ items: Plan[] }>('GET', `${org(ref)}/apis/${apiId}/plans`),
+  replacePlans: (ref: string, apiId: string, items: Plan[]) =>
+    request<{ items: Plan[] }>('PUT', `${org(ref)}/apis/${apiId}/plans`, { items }),
+  usage: (
+    ref: string,
+    applicationId: string,
+    range: { from: string; to: string; granularity: 'hour' | 'day' },
+  ) =>
+    request<{ items: UsageBucket[] }>(
+      'GET',
+      `${org(ref)}/applications/${applicationId}/usage?${query(range)}`,
+    ),
   unsubscribe: (ref: string, applicationId: string, id: string) =>
     request<void>('DELETE', `${org(ref)}/applications/${applicationId}/subscriptions/${id}`),
   keys: (ref: string, applicationId: string) =>

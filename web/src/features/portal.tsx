@@ -4,6 +4,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { type Application, api, type KeyWithSecret, type Organization } from '../api/client.ts'
 import { CopyButton, Dialog, ErrorMessage, Field, Form, Link, Loading, useDocumentTitle } from '../ui.tsx'
+import { limitsOf, plansKey, usePlansOf } from './plans.tsx'
+import { Usage } from './usage.tsx'
 
 const can = (organization: Organization, permission: string) => organization.permissions.includes(permission)
 
@@ -59,7 +61,10 @@ export function ApisPage({ organization }: { organization: Organization }) {
           {apis.data?.items.map((item) => (
             <li key={item.id}>
               <span>
-                <strong>{item.name}</strong> {item.version} <code>{item.basePath}</code>
+                <Link to={`/o/${organization.handle}/apis/${item.id}`}>
+                  <strong>{item.name}</strong> {item.version}
+                </Link>{' '}
+                <code>{item.basePath}</code>
               </span>
               <span className={`badge ${item.status}`}>{item.status}</span>
               <span className="actions">
@@ -315,6 +320,11 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
     queryKey: ['environments', organization.id],
     queryFn: () => api.environments(organization.id),
   })
+  const subscriptions = useQuery({
+    queryKey: ['subscriptions', id],
+    queryFn: () => api.subscriptions(organization.id, id),
+  })
+  const apis = useQuery({ queryKey: ['apis', organization.id], queryFn: () => api.apis(organization.id) })
   const [environment, setEnvironment] = useState('production')
   const [secret, setSecret] = useState<KeyWithSecret | undefined>()
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['keys', id] })
@@ -397,6 +407,13 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
           </li>
         ))}
       </ul>
+      <Usage
+        organization={organization}
+        applicationId={id}
+        keys={keys.data?.items ?? []}
+        subscriptions={subscriptions.data?.items ?? []}
+        apis={apis.data?.items ?? []}
+      />
       <Dialog title="Your new API key" open={secret !== undefined} onClose={() => setSecret(undefined)}>
         <p>Copy it now: it is shown only once.</p>
         <p>
@@ -424,15 +441,25 @@ function Subscriptions({
 }) {
   const queryClient = useQueryClient()
   const [apiId, setApiId] = useState('')
+  const [plan, setPlan] = useState('default')
   const subscriptions = useQuery({
     queryKey: ['subscriptions', applicationId],
     queryFn: () => api.subscriptions(organization.id, applicationId),
   })
   const apis = useQuery({ queryKey: ['apis', organization.id], queryFn: () => api.apis(organization.id) })
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['subscriptions', applicationId] })
+  const plans = useQuery({
+    queryKey: plansKey(apiId),
+    queryFn: () => api.plans(organization.id, apiId),
+    enabled: apiId !== '',
+  })
   const subscribe = useMutation({
-    mutationFn: () => api.subscribe(organization.id, applicationId, apiId),
-    onSuccess: refresh,
+    mutationFn: () => api.subscribe(organization.id, applicationId, { apiId, plan }),
+    onSuccess: async () => {
+      setApiId('')
+      setPlan('default')
+      await refresh()
+    },
   })
   const cancel = useMutation({
     mutationFn: (id: string) => api.unsubscribe(organization.id, applicationId, id),
@@ -443,6 +470,11 @@ function Subscriptions({
     return found ? `${found.name} ${found.version}` : 'an API'
   }
   const subscribed = new Set(subscriptions.data?.items.map((s) => s.apiId))
+  const plansOf = usePlansOf(organization, [...subscribed])
+  const subscriptionPlan = (apiId: string, name: string) => {
+    const found = plansOf.get(apiId)?.find((p) => p.name === name)
+    return found ? `${found.title} plan (${limitsOf(found)})` : `plan ${name}`
+  }
   const open =
     apis.data?.items.filter((item) => item.status === 'published' && !subscribed.has(item.id)) ?? []
   return (
@@ -455,13 +487,31 @@ function Subscriptions({
             <select
               id="subscribe-api"
               value={apiId}
-              onChange={(event) => setApiId(event.target.value)}
+              onChange={(event) => {
+                setApiId(event.target.value)
+                setPlan('default')
+              }}
               required
             >
               <option value="">Choose an API</option>
               {open.map((item) => (
                 <option key={item.id} value={item.id}>
                   {item.name} {item.version}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="subscribe-plan">Plan</label>
+            <select
+              id="subscribe-plan"
+              value={plan}
+              onChange={(event) => setPlan(event.target.value)}
+              disabled={apiId === '' || !plans.data}
+            >
+              {(apiId && plans.data ? plans.data.items : [{ name: 'default', title: 'Default' }]).map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.title} ({limitsOf(p)})
                 </option>
               ))}
             </select>
@@ -474,7 +524,9 @@ function Subscriptions({
       <ul className="cards">
         {subscriptions.data?.items.map((subscription) => (
           <li key={subscription.id}>
-            <span>{nameOf(subscription.apiId)}</span>
+            <span>
+              {nameOf(subscription.apiId)} · {subscriptionPlan(subscription.apiId, subscription.plan)}
+            </span>
             {can(organization, 'subscription:delete') && (
               <button
                 type="button"
