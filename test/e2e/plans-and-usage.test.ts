@@ -267,5 +267,21 @@ describe('plans and usage in the console', () => {
       .toEqual([true, false])
     await summary.waitFor()
     await page.screenshot({ path: join(screenshots, 'application-usage.png'), fullPage: true })
+
+    // At 375 px wide the page still fits the screen: the chart shrinks, only tables scroll.
+    await page.setViewportSize({ width: 375, height: 740 })
+    await expect
+      .poll(() =>
+        page.evaluate(() =>
+          [...document.querySelectorAll('body *')]
+            .filter(
+              (element) => element.getBoundingClientRect().right > 376 && !element.closest('.table-wrap'),
+            )
+            .map((element) => `${element.tagName.toLowerCase()}.${element.getAttribute('class') ?? ''}`)
+            .slice(0, 8),
+        ),
+      )
+      .toEqual([])
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)
   }, 300_000)
 })

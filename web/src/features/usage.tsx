@@ -169,43 +169,49 @@ export function Usage({
           </p>
         </figure>
       )}
-      <h3 id="usage-keys-title">By key</h3>
-      <div className="table-wrap">
-        <table aria-labelledby="usage-keys-title">
-          <thead>
-            <tr>
-              <th scope="col">Key</th>
-              <th scope="col">Last used</th>
-              {seen.map(({ outcome, label }) => (
-                <th key={outcome} scope="col">
-                  {label}
-                </th>
-              ))}
-              <th scope="col">Total</th>
-            </tr>
-          </thead>
-          <tbody>
-            {keyIds.map((id) => {
-              const key = keys.find((k) => k.id === id)
-              const counts = seen.map(({ outcome }) =>
-                items
-                  .filter((item) => item.keyId === id && item.outcome === outcome)
-                  .reduce((sum, item) => sum + item.count, 0),
-              )
-              return (
-                <tr key={id}>
-                  <th scope="row">{keyName(id)}</th>
-                  <td>{key?.lastUsedAt ? new Date(key.lastUsedAt).toLocaleString() : key ? 'Never' : '–'}</td>
-                  {counts.map((n, index) => (
-                    <td key={seen[index]?.outcome}>{count.format(n)}</td>
+      {keyIds.length > 0 && (
+        <>
+          <h3 id="usage-keys-title">By key</h3>
+          <div className="table-wrap">
+            <table aria-labelledby="usage-keys-title">
+              <thead>
+                <tr>
+                  <th scope="col">Key</th>
+                  <th scope="col">Last used</th>
+                  {seen.map(({ outcome, label }) => (
+                    <th key={outcome} scope="col">
+                      {label}
+                    </th>
                   ))}
-                  <td>{count.format(counts.reduce((sum, n) => sum + n, 0))}</td>
+                  <th scope="col">Total</th>
                 </tr>
-              )
-            })}
-          </tbody>
-        </table>
-      </div>
+              </thead>
+              <tbody>
+                {keyIds.map((id) => {
+                  const key = keys.find((k) => k.id === id)
+                  const counts = seen.map(({ outcome }) =>
+                    items
+                      .filter((item) => item.keyId === id && item.outcome === outcome)
+                      .reduce((sum, item) => sum + item.count, 0),
+                  )
+                  return (
+                    <tr key={id}>
+                      <th scope="row">{keyName(id)}</th>
+                      <td>
+                        {key?.lastUsedAt ? new Date(key.lastUsedAt).toLocaleString() : key ? 'Never' : '–'}
+                      </td>
+                      {counts.map((n, index) => (
+                        <td key={seen[index]?.outcome}>{count.format(n)}</td>
+                      ))}
+                      <td>{count.format(counts.reduce((sum, n) => sum + n, 0))}</td>
+                    </tr>
+                  )
+                })}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
       <Quotas
         organization={organization}
         applicationId={applicationId}
