@@ -152,8 +152,13 @@ describe('plans and usage in the console', () => {
     await page.getByLabel('New application name').fill('Checkout')
     await page.getByRole('button', { name: 'Create application' }).click()
     await page.getByRole('link', { name: 'Checkout' }).click()
-    await page.getByLabel('Published API').selectOption({ label: 'Payments v1' })
+    // The plan picker waits for an API: plans are an API's own.
     const picker = page.getByLabel('Plan', { exact: true })
+    expect([await picker.isDisabled(), await picker.locator('option').allTextContents()]).toEqual([
+      true,
+      ['Default'],
+    ])
+    await page.getByLabel('Published API').selectOption({ label: 'Payments v1' })
     await expect
       .poll(() => picker.locator('option').allTextContents())
       .toEqual(['Default (500 per day)', 'Gold (3 per minute · 1,000 per day)'])

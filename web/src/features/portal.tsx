@@ -509,11 +509,16 @@ function Subscriptions({
               onChange={(event) => setPlan(event.target.value)}
               disabled={apiId === '' || !plans.data}
             >
-              {(apiId && plans.data ? plans.data.items : [{ name: 'default', title: 'Default' }]).map((p) => (
-                <option key={p.name} value={p.name}>
-                  {p.title} ({limitsOf(p)})
-                </option>
-              ))}
+              {apiId && plans.data ? (
+                plans.data.items.map((p) => (
+                  <option key={p.name} value={p.name}>
+                    {p.title} ({limitsOf(p)})
+                  </option>
+                ))
+              ) : (
+                // Until an API is chosen: its limits are not known yet.
+                <option value="default">Default</option>
+              )}
             </select>
           </div>
           <button type="submit">Subscribe</button>
