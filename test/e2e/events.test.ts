@@ -9,19 +9,34 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { Webhook as StandardWebhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeApi7Portal, startFakeApi7Portal } from '../helpers/api7-portal.ts'
 import { launchChromium } from '../helpers/chromium.ts'
 import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
 import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
+import {
+  type ReceivedWebhook,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '../helpers/webhook-receiver.ts'
 
 const screenshots = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
 const PASSWORD = 'a long enough password'
+
+/** The delivery's payload when `secret` signed it (the standardwebhooks package checks); throws otherwise. */
+const signedBy = (secret: string, request: ReceivedWebhook) =>
+  new StandardWebhook(secret).verify(request.body, {
+    'webhook-id': String(request.headers['webhook-id']),
+    'webhook-timestamp': String(request.headers['webhook-timestamp']),
+    'webhook-signature': String(request.headers['webhook-signature']),
+  })
 
 describe('the console: audit log, webhooks, developer identity', () => {
   let server: ServerProcess
   let mail: MailCatcher
   let portal: FakeApi7Portal
+  let receiver: WebhookReceiver
   let browser: Browser
   let base: string
   const dataDir = mkdtempSync(join(tmpdir(), 'portico-e2e-events-'))
@@ -31,6 +46,7 @@ describe('the console: audit log, webhooks, developer identity', () => {
   beforeAll(async () => {
     mail = await startMailCatcher()
     portal = await startFakeApi7Portal()
+    receiver = await startWebhookReceiver()
     const port = await freePort()
     base = `http://127.0.0.1:${port}`
     server = spawnServer({
@@ -58,6 +74,7 @@ describe('the console: audit log, webhooks, developer identity', () => {
     await server?.exited
     await mail?.close()
     await portal?.close()
+    await receiver?.close()
     rmSync(dataDir, { recursive: true, force: true })
     rmSync(downloads, { recursive: true, force: true })
   })
@@ -147,7 +164,16 @@ describe('the console: audit log, webhooks, developer identity', () => {
     await bobsPage.reload()
     await expect
       .poll(() => navLinks(bobsPage))
-      .toEqual(['Members', 'Invitations', 'APIs', 'Environments', 'Applications', 'Audit log', 'Settings'])
+      .toEqual([
+        'Members',
+        'Invitations',
+        'APIs',
+        'Environments',
+        'Applications',
+        'Audit log',
+        'Webhooks',
+        'Settings',
+      ])
 
     const page = await newPage()
     await signIn(page, 'alice@example.com')
@@ -239,5 +265,145 @@ describe('the console: audit log, webhooks, developer identity', () => {
     expect(events.map((event) => event.seq)).toEqual([1, 2, 3, 4, 5, 6, 7])
     expect(events[6].data.before.roles).toEqual(['member'])
     expect(events[6].data.after.roles).toEqual(['admin'])
+  })
+
+  it('adds a webhook with events picked by group, shows each secret once, lists deliveries, retries one, sends a test event, rotates the secret, disables it', async () => {
+    const owner = await signUp('Wendy Webhooks', 'wendy@example.com')
+    await call(owner, 'POST', '/v1/organizations', { name: 'Hook Co' })
+    await developerIs(owner, 'hook-co', 'active')
+    const page = await newPage()
+    await signIn(page, 'wendy@example.com')
+    await page.getByRole('link', { name: 'Webhooks' }).click()
+    await page.waitForURL(`${base}/o/hook-co/webhooks`)
+    await expect.poll(() => page.title()).toBe('Webhooks · Hook Co · Portico')
+    await expect.poll(() => page.getByText('No endpoints yet.').count()).toBe(1)
+
+    // Add an endpoint: every member event, and organization.updated alone.
+    await page.getByRole('button', { name: 'Add endpoint' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Add endpoint' })
+    await dialog.getByLabel('Endpoint URL').fill(`${receiver.url}/portico`)
+    await dialog.getByLabel('Description').fill('Sync to the CRM')
+    const members = dialog.getByRole('group', { name: 'Members', exact: true })
+    await members.getByRole('checkbox', { name: 'All member.*' }).check()
+    const added = members.getByRole('checkbox', { name: 'member.added' })
+    expect([await added.isChecked(), await added.isDisabled()]).toEqual([true, true])
+    await dialog
+      .getByRole('group', { name: 'Organization', exact: true })
+      .getByRole('checkbox', { name: 'organization.updated' })
+      .check()
+    await shot(page, 'webhook-add')
+    await dialog.getByRole('button', { name: 'Add endpoint' }).click()
+
+    // The secret, once, with Copy.
+    const created = page.getByRole('dialog', { name: 'Endpoint added' })
+    const secret = (await created.getByTestId('secret').textContent()) ?? ''
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/)
+    await created.getByRole('button', { name: 'Copy secret' }).click()
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret)
+    await created.getByRole('button', { name: 'Done' }).click()
+    expect(await page.getByText(secret).count()).toBe(0)
+    const endpoint = page.getByRole('list', { name: 'Endpoints' }).getByRole('listitem')
+    await expect.poll(() => endpoint.count()).toBe(1)
+    expect(await endpoint.locator('.chip').allTextContents()).toEqual(['member.*', 'organization.updated'])
+    expect(await endpoint.locator('.badge').textContent()).toBe('enabled')
+    expect(await endpoint.textContent()).toContain('Sync to the CRM')
+
+    // An event it takes is delivered, signed with that secret, and listed on the endpoint's page.
+    await call(owner, 'PATCH', '/v1/organizations/hook-co', { name: 'Hook Company' })
+    const renamed = await receiver.next('/portico')
+    expect(signedBy(secret, renamed)).toMatchObject({ type: 'organization.updated' })
+    await endpoint.getByRole('link', { name: `${receiver.url}/portico` }).click()
+    await expect.poll(() => page.getByRole('heading', { name: `${receiver.url}/portico` }).count()).toBe(1)
+    const rows = page.getByRole('table', { name: 'Deliveries' }).locator('tbody tr')
+    const row = async (index: number) => (await rows.nth(index).locator('td').allTextContents()).slice(0, 5)
+    await expect
+      .poll(() => row(0), { timeout: 10_000 })
+      .toEqual(['organization.updated', 'succeeded', '1', '204', '—'])
+
+    // A test event the receiver refuses fails after its retry; Retry sends it again, now accepted.
+    receiver.answer('/portico', { status: 500 })
+    await page.getByRole('button', { name: 'Send test event' }).click()
+    await expect
+      .poll(() => row(0), { timeout: 15_000 })
+      .toEqual(['webhook.test', 'failed', '2', '500', 'the receiver answered 500'])
+    expect(await rows.count()).toBe(2)
+    receiver.answer('/portico', { status: 204 })
+    await rows
+      .nth(0)
+      .getByRole('button', { name: /^Retry/ })
+      .click()
+    await expect
+      .poll(() => row(0).then((cells) => cells.slice(0, 4)), { timeout: 10_000 })
+      .toEqual(['webhook.test', 'succeeded', '3', '204'])
+    await shot(page, 'webhooks')
+
+    // Rotate: the new secret is shown once and signs what follows; the old one no longer does.
+    await page.getByRole('button', { name: 'Rotate secret' }).click()
+    await page.getByRole('dialog', { name: 'Rotate secret' }).getByRole('button', { name: 'Rotate' }).click()
+    const rotated = page.getByRole('dialog', { name: 'New secret' })
+    const newSecret = (await rotated.getByTestId('secret').textContent()) ?? ''
+    expect(newSecret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/)
+    expect(newSecret).not.toBe(secret)
+    await rotated.getByRole('button', { name: 'Done' }).click()
+    expect(await page.getByText(newSecret).count()).toBe(0)
+    const before = receiver.received.length
+    await page.getByRole('button', { name: 'Send test event' }).click()
+    const tested = await receiver.next('/portico', (request) => receiver.received.indexOf(request) >= before)
+    expect(signedBy(newSecret, tested)).toMatchObject({ type: 'webhook.test' })
+    expect(() => signedBy(secret, tested)).toThrow()
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(3)
+
+    // Disable: no more test events; Enable brings it back.
+    await page.getByRole('button', { name: 'Disable' }).click()
+    await expect.poll(() => page.locator('.title-row .badge').textContent()).toBe('disabled')
+    expect(await page.getByRole('button', { name: 'Send test event' }).count()).toBe(0)
+    expect(await page.getByRole('button', { name: 'Enable' }).count()).toBe(1)
+    await page.getByRole('link', { name: '← Webhooks' }).click()
+    await expect.poll(() => endpoint.locator('.badge').textContent()).toBe('disabled')
+  })
+
+  it('shows the developer identity in Settings with its ID to copy, and retries a failed provisioning', async () => {
+    // The portal refuses: the first attempt and its one retry fail, and the identity is failed.
+    portal.create = 500
+    const owner = await signUp('Pat Portal', 'pat@example.com')
+    const organization = await call(owner, 'POST', '/v1/organizations', { name: 'Portal Co' })
+    await developerIs(owner, 'portal-co', 'failed')
+
+    const page = await newPage()
+    await signIn(page, 'pat@example.com')
+    await page
+      .getByRole('navigation', { name: 'Organization' })
+      .getByRole('link', { name: 'Settings' })
+      .click()
+    await page.waitForURL(`${base}/o/portal-co/settings`)
+    const identity = page.getByRole('region', { name: 'Developer identity' })
+    await expect
+      .poll(() => identity.getByTestId('developer-state').textContent(), { timeout: 10_000 })
+      .toBe('failed')
+    expect(await identity.locator('dt').allTextContents()).toEqual([
+      'Developer ID',
+      'Provider',
+      'State',
+      'Last error',
+    ])
+    const values = identity.locator('dd')
+    expect(await values.nth(0).locator('code').textContent()).toBe(organization.id)
+    expect(await values.nth(1).textContent()).toBe('API7 Developer Portal')
+    expect(await values.nth(3).textContent()).toBe(
+      'the provider portal answered 500 to creating the developer',
+    )
+    await page.screenshot({ path: join(screenshots, 'developer-identity.png'), fullPage: true })
+    await identity.getByRole('button', { name: 'Copy developer ID' }).click()
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(organization.id)
+
+    // The portal is back: Retry provisions it, and Retry goes away.
+    portal.create = 'normal'
+    await identity.getByRole('button', { name: 'Retry' }).click()
+    await expect
+      .poll(() => identity.getByTestId('developer-state').textContent(), { timeout: 15_000 })
+      .toBe('active')
+    expect(await identity.getByRole('button', { name: 'Retry' }).count()).toBe(0)
+    expect(await identity.locator('dt').allTextContents()).toEqual(['Developer ID', 'Provider', 'State'])
+    expect(portal.developers.has(organization.id)).toBe(true)
   })
 })

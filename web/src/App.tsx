@@ -23,6 +23,7 @@ import {
 } from './features/organizations.tsx'
 import { ApiPage } from './features/plans.tsx'
 import { ApisPage, ApplicationPage, ApplicationsPage, EnvironmentsPage } from './features/portal.tsx'
+import { WebhookPage, WebhooksPage } from './features/webhooks.tsx'
 import { match, navigate, usePath } from './router.ts'
 import { Link, Loading } from './ui.tsx'
 
@@ -33,6 +34,7 @@ const sections = [
   { path: 'environments', label: 'Environments', permission: 'environment:read', portal: false },
   { path: 'applications', label: 'Applications', permission: 'application:read', portal: true },
   { path: 'audit-log', label: 'Audit log', permission: 'audit:read', portal: false },
+  { path: 'webhooks', label: 'Webhooks', permission: 'webhook:read', portal: false },
   { path: 'settings', label: 'Settings', permission: 'organization:read', portal: false },
 ] as const
 
@@ -115,6 +117,10 @@ function OrganizationArea({
           <ApplicationsPage organization={current} />
         ) : section === 'audit-log' ? (
           <AuditLogPage organization={current} />
+        ) : section === 'webhooks' && id ? (
+          <WebhookPage organization={current} id={id} />
+        ) : section === 'webhooks' ? (
+          <WebhooksPage organization={current} />
         ) : (
           <SettingsPage organization={current} />
         )}

@@ -2,13 +2,7 @@
 // person and date, export of the date range as NDJSON or CSV, and whether the hash chain verifies.
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query'
 import { useId, useState } from 'react'
-import {
-  type EventData,
-  type EventType,
-  eventTypes,
-  type TargetType,
-  targetTypeOf,
-} from '../../../src/domain/events.ts'
+import type { EventData, EventType } from '../../../src/domain/events.ts'
 import {
   type AuditEvent,
   type AuditEventFilter,
@@ -17,27 +11,7 @@ import {
   type Organization,
 } from '../api/client.ts'
 import { ErrorMessage, Loading, useDocumentTitle } from '../ui.tsx'
-
-/** The event groups, in the order pickers show them; a new target type without a title fails to compile. */
-export const groupTitles: Record<TargetType, string> = {
-  organization: 'Organization',
-  member: 'Members',
-  invitation: 'Invitations',
-  api: 'APIs',
-  environment: 'Environments',
-  application: 'Applications',
-  subscription: 'Subscriptions',
-  key: 'API keys',
-  developer: 'Developer identity',
-  webhook: 'Webhooks',
-}
-
-/** The catalog's types by group (a group's types all begin with `group.`). */
-export const eventGroups = (Object.keys(groupTitles) as TargetType[]).map((group) => ({
-  group,
-  title: groupTitles[group],
-  types: eventTypes.filter((type) => targetTypeOf(type) === group),
-}))
+import { eventGroups } from './event-groups.ts'
 
 const providerTitles: Record<string, string> = { portico: 'Portico', api7: 'the API7 Developer Portal' }
 
@@ -229,7 +203,7 @@ export function AuditLogPage({ organization }: { organization: Organization }) {
             <option value="">All events</option>
             {eventGroups.map((group) => (
               <optgroup key={group.group} label={group.title}>
-                <option value={`${group.group}.*`}>All {group.title.toLowerCase()} events</option>
+                <option value={`${group.group}.*`}>All: {group.group}.*</option>
                 {group.types.map((eventType) => (
                   <option key={eventType} value={eventType}>
                     {eventType}

@@ -1,11 +1,12 @@
 // Organizations in the console: the first-run page, creating one, the switcher in the header,
-// and the settings page (name, logo, ID and handle to copy, deletion).
+// and the settings page (name, logo, ID and handle to copy, the developer identity, deletion).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useRef, useState } from 'react'
 import { checkHandle, handleFromName } from '../../../src/domain/handles.ts'
 import { ApiError, api, type Me, type Organization } from '../api/client.ts'
 import { navigate } from '../router.ts'
 import { CopyButton, Dialog, ErrorMessage, Field, Form, Loading, useDocumentTitle } from '../ui.tsx'
+import { DeveloperIdentity } from './developer-identity.tsx'
 
 export function Logo({ url, name, size = 28 }: { url: string | null; name: string; size?: number }) {
   return url ? (
@@ -279,6 +280,7 @@ export function SettingsPage({ organization }: { organization: Organization }) {
           Name: <strong>{organization.name}</strong>
         </p>
       )}
+      <DeveloperIdentity organization={organization} />
       {organization.permissions.includes('organization:delete') && (
         <>
           <h2>Danger zone</h2>
