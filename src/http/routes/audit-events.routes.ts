@@ -2,6 +2,7 @@
 // verification of the hash chain.
 import { Readable } from 'node:stream'
 import { Type } from 'typebox'
+import { csvRecord } from '../../domain/csv.ts'
 import type { AuditEvent } from '../../domain/events.ts'
 import type { ServiceDependencies } from '../../services/dependencies.ts'
 import {
@@ -25,15 +26,8 @@ import { listOf } from './organizations.schemas.ts'
 
 const tags = ['audit']
 
-/** One RFC 4180 field: quoted when it holds a comma, a quote or a line break; null is empty. */
-function csvField(value: string | number | null): string {
-  if (value === null) return ''
-  const text = String(value)
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
-}
-
 function csvLine(event: AuditEvent): string {
-  const fields = [
+  return csvRecord([
     event.seq,
     event.id,
     event.type,
@@ -46,12 +40,11 @@ function csvLine(event: AuditEvent): string {
     event.requestId,
     event.hash,
     JSON.stringify(event.data),
-  ]
-  return `${fields.map(csvField).join(',')}\r\n`
+  ])
 }
 
 async function* lines(events: AsyncIterable<AuditEvent>, format: 'ndjson' | 'csv'): AsyncGenerator<string> {
-  if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\r\n`
+  if (format === 'csv') yield csvRecord(CSV_COLUMNS)
   for await (const event of events) yield format === 'csv' ? csvLine(event) : `${JSON.stringify(event)}\n`
 }
 
