@@ -1,6 +1,5 @@
 // Webhook routes (API.md "Webhooks") and the developer identity ("The developer identity").
-// Parse, call the service, shape. Answers that carry a secret are never stored by a cache.
-import type { FastifyReply } from 'fastify'
+// Parse, call the service, shape. Answers that carry a secret say `carriesSecret` (no-store).
 import type { ServiceDependencies } from '../../services/dependencies.ts'
 import { getDeveloper, syncDeveloper } from '../../services/developers/developers.service.ts'
 import { DEFAULT_PAGE_SIZE } from '../../services/pagination.ts'
@@ -34,10 +33,7 @@ import {
   webhookBody,
 } from './webhooks.schemas.ts'
 
-function withSecret(reply: FastifyReply, { webhook, secret }: WebhookWithSecret) {
-  reply.header('cache-control', 'no-store')
-  return { ...webhookBody(webhook), secret }
-}
+const withSecret = ({ webhook, secret }: WebhookWithSecret) => ({ ...webhookBody(webhook), secret })
 
 export function registerWebhookRoutes(app: App, deps: ServiceDependencies) {
   const base = '/v1/organizations/:org/webhooks'
@@ -66,6 +62,7 @@ export function registerWebhookRoutes(app: App, deps: ServiceDependencies) {
   app.post(
     base,
     {
+      config: { carriesSecret: true },
       schema: {
         tags,
         summary: 'Add an endpoint; its secret is in this answer only',
@@ -75,7 +72,7 @@ export function registerWebhookRoutes(app: App, deps: ServiceDependencies) {
       },
     },
     async (request, reply) =>
-      reply.code(201).send(withSecret(reply, await createWebhook(deps, actorOf(request), request.body))),
+      reply.code(201).send(withSecret(await createWebhook(deps, actorOf(request), request.body))),
   )
   app.get(
     `${base}/:id`,
@@ -121,6 +118,7 @@ export function registerWebhookRoutes(app: App, deps: ServiceDependencies) {
   app.post(
     `${base}/:id/rotate-secret`,
     {
+      config: { carriesSecret: true },
       schema: {
         tags,
         summary: 'A new secret, used from now on; in this answer only',
@@ -128,8 +126,7 @@ export function registerWebhookRoutes(app: App, deps: ServiceDependencies) {
         response: { 200: WebhookWithSecretSchema, ...problems(400, 401, 403, 404) },
       },
     },
-    async (request, reply) =>
-      withSecret(reply, await rotateWebhookSecret(deps, actorOf(request), request.params.id)),
+    async (request) => withSecret(await rotateWebhookSecret(deps, actorOf(request), request.params.id)),
   )
   app.post(
     `${base}/:id/test`,
