@@ -134,6 +134,15 @@ describe('the console: audit log, webhooks, developer identity', () => {
       .toBe(state)
   }
 
+  /** What sticks out to the right of a 375 px screen (tables scroll inside .table-wrap). */
+  const overflowing = (page: Page) =>
+    page.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        .filter((element) => element.getBoundingClientRect().right > 376 && !element.closest('.table-wrap'))
+        .map((element) => `${element.tagName.toLowerCase()}.${element.className}`)
+        .slice(0, 8),
+    )
+
   const navLinks = (page: Page) =>
     page.getByRole('navigation', { name: 'Organization' }).getByRole('link').allTextContents()
 
@@ -265,6 +274,11 @@ describe('the console: audit log, webhooks, developer identity', () => {
     expect(events.map((event) => event.seq)).toEqual([1, 2, 3, 4, 5, 6, 7])
     expect(events[6].data.before.roles).toEqual(['member'])
     expect(events[6].data.after.roles).toEqual(['admin'])
+
+    // At 375 px the page fits: filters wrap, the table scrolls in its own box.
+    await page.setViewportSize({ width: 375, height: 740 })
+    await expect.poll(() => overflowing(page)).toEqual([])
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)
   })
 
   it('adds a webhook with events picked by group, shows each secret once, lists deliveries, retries one, sends a test event, rotates the secret, disables it', async () => {
@@ -358,8 +372,12 @@ describe('the console: audit log, webhooks, developer identity', () => {
     await expect.poll(() => page.locator('.title-row .badge').textContent()).toBe('disabled')
     expect(await page.getByRole('button', { name: 'Send test event' }).count()).toBe(0)
     expect(await page.getByRole('button', { name: 'Enable' }).count()).toBe(1)
+    await page.setViewportSize({ width: 375, height: 740 })
+    await expect.poll(() => overflowing(page)).toEqual([])
     await page.getByRole('link', { name: '← Webhooks' }).click()
     await expect.poll(() => endpoint.locator('.badge').textContent()).toBe('disabled')
+    await page.getByRole('button', { name: 'Add endpoint' }).click()
+    await expect.poll(() => overflowing(page)).toEqual([])
   })
 
   it('shows the developer identity in Settings with its ID to copy, and retries a failed provisioning', async () => {
