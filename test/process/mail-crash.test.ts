@@ -26,7 +26,7 @@ async function post(base: string, path: string, body: unknown, token?: string) {
 
 describe('invitation mail across a crash', () => {
   it('is sent exactly once by the next process when the first died before sending it', {
-    timeout: 90_000,
+    timeout: 420_000,
   }, async () => {
     const catcher = await startMailCatcher()
     try {

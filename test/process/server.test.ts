@@ -34,7 +34,8 @@ const json = (body: unknown) => ({
   body: JSON.stringify(body),
 })
 
-describe('the server process on the embedded database', () => {
+// Each test starts a server on a new DATA_DIR, which takes its time on a loaded machine (waitUntilReady).
+describe('the server process on the embedded database', { timeout: 300_000 }, () => {
   it('is ready within 5 s, keeps its data across a restart, and exits 0 on SIGTERM', async () => {
     const dir = dataDir()
     const first = await start({ DATA_DIR: dir })
@@ -114,36 +115,40 @@ describe('the server process on the embedded database', () => {
   })
 })
 
-describe.runIf(databases.includes('postgres'))('two server processes on one PostgreSQL', () => {
-  it('start at once, migrate the database once, and both serve', async () => {
-    const database = await openTestDatabase('postgres')
-    try {
-      const url = database.url ?? ''
-      const [a, b] = [await start({ DATABASE_URL: url }), await start({ DATABASE_URL: url })]
-      await Promise.all([waitUntilReady(a), waitUntilReady(b)])
-      const applied = await database.db
-        .selectFrom('kysely_migration' as never)
-        .selectAll()
-        .execute()
-      expect(applied).toHaveLength(Object.keys(migrations).length)
-      const created = await fetch(
-        `${a.url}/v1/auth/sign-up`,
-        json({ email: 'both@example.com', password: 'shared password', name: 'Both' }),
-      )
-      expect(created.status).toBe(201)
-      expect(
-        (
-          await fetch(
-            `${b.url}/v1/auth/sign-in`,
-            json({ email: 'both@example.com', password: 'shared password' }),
-          )
-        ).status,
-      ).toBe(200)
-      a.child.kill('SIGTERM')
-      b.child.kill('SIGTERM')
-      expect([await a.exited, await b.exited]).toEqual([0, 0])
-    } finally {
-      await database.close()
-    }
-  })
-})
+describe.runIf(databases.includes('postgres'))(
+  'two server processes on one PostgreSQL',
+  { timeout: 300_000 },
+  () => {
+    it('start at once, migrate the database once, and both serve', async () => {
+      const database = await openTestDatabase('postgres')
+      try {
+        const url = database.url ?? ''
+        const [a, b] = [await start({ DATABASE_URL: url }), await start({ DATABASE_URL: url })]
+        await Promise.all([waitUntilReady(a), waitUntilReady(b)])
+        const applied = await database.db
+          .selectFrom('kysely_migration' as never)
+          .selectAll()
+          .execute()
+        expect(applied).toHaveLength(Object.keys(migrations).length)
+        const created = await fetch(
+          `${a.url}/v1/auth/sign-up`,
+          json({ email: 'both@example.com', password: 'shared password', name: 'Both' }),
+        )
+        expect(created.status).toBe(201)
+        expect(
+          (
+            await fetch(
+              `${b.url}/v1/auth/sign-in`,
+              json({ email: 'both@example.com', password: 'shared password' }),
+            )
+          ).status,
+        ).toBe(200)
+        a.child.kill('SIGTERM')
+        b.child.kill('SIGTERM')
+        expect([await a.exited, await b.exited]).toEqual([0, 0])
+      } finally {
+        await database.close()
+      }
+    })
+  },
+)
