@@ -2,10 +2,11 @@
 // (TEST_DATABASE_URL's server, a fresh database). Two transactions alternate, so the machine's
 // load drifts over both alike: the same small write (an environment renamed) with the audit row
 // of before the hash chain (one INSERT into legacy_audit_events), and with recordEvent (the chain
-// head locked, the event inserted and the head moved). Prints the medians and the difference.
+// queued with the write, chained later by the chainer). Prints the medians and the difference.
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { recordEvent } from '../src/services/events/events.service.ts'
+import { closeChange } from '../src/services/transaction.ts'
 import { openPostgres } from '../src/store/database.ts'
 import { migrateToLatest } from '../src/store/migrate.ts'
 
@@ -70,12 +71,21 @@ try {
   const after = (i: number) =>
     db.transaction().execute(async (tx) => {
       await rename(tx, i)
-      await recordEvent({ db: tx, now: new Date(), afterCommit: () => {}, jobQueued: () => {} }, actor, {
+      const recording = {
+        db: tx,
+        now: new Date(),
+        afterCommit: () => {},
+        jobQueued: () => {},
+        events: [],
+        jobs: [],
+      }
+      await recordEvent(recording, actor, {
         type: 'environment.updated',
         organizationId: organization.id,
         targetId: environment.id,
         data: { before: { name: `bench-${i - 1}` }, after: { name: `bench-${i}` } },
       })
+      await closeChange(recording)
     })
   const times = { before: [] as number[], after: [] as number[] }
   for (let i = 0; i < 200; i++) await (i % 2 ? before(i) : after(i))

@@ -14,6 +14,8 @@ export interface Config {
    * (listening for changes, migrating); unset: databaseUrl.
    */
   databaseDirectUrl: string | undefined
+  /** DATABASE_PREPARED_STATEMENTS: auto (on unless the connections are pooled per transaction), on, off. */
+  databasePreparedStatements: 'auto' | 'on' | 'off'
   dataDir: string
   /** Base of links in mails, without a trailing slash. */
   publicUrl: string
@@ -94,6 +96,17 @@ export function readConfig(env: Env = process.env): Config {
   if (databaseDirectUrl !== undefined && databaseUrl === undefined) {
     throw new ConfigError('DATABASE_DIRECT_URL', 'needs DATABASE_URL (the pooled connection) set too')
   }
+  const databasePreparedStatements = (value(env, 'DATABASE_PREPARED_STATEMENTS') ?? 'auto').toLowerCase()
+  if (
+    databasePreparedStatements !== 'auto' &&
+    databasePreparedStatements !== 'on' &&
+    databasePreparedStatements !== 'off'
+  ) {
+    throw new ConfigError(
+      'DATABASE_PREPARED_STATEMENTS',
+      `must be "auto", "on" or "off" (got "${databasePreparedStatements}")`,
+    )
+  }
   const dataDir = value(env, 'DATA_DIR') ?? './data'
   const publicUrl = (
     url(env, 'PUBLIC_URL', ['http:', 'https:'], false) ?? `http://localhost:${port}`
@@ -166,6 +179,7 @@ export function readConfig(env: Env = process.env): Config {
     host,
     databaseUrl,
     databaseDirectUrl,
+    databasePreparedStatements,
     dataDir,
     publicUrl,
     smtpUrl,

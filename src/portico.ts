@@ -9,6 +9,7 @@ import { logTransport, type MailTransport, mailHandler, smtpTransport } from './
 import { type Clock, systemClock } from './services/clock.ts'
 import { KeyVerifier } from './services/credentials/key-verifier.ts'
 import { developerJobHandlers } from './services/developers/developers.service.ts'
+import { AuditChainer } from './services/events/audit-chain.ts'
 import { AuditRetentionSweep } from './services/events/audit-retention.ts'
 import { SessionCache } from './services/identity/session-cache.ts'
 import { JobDispatcher } from './services/jobs/dispatcher.ts'
@@ -28,6 +29,8 @@ export interface Portico {
   keyVerifier: KeyVerifier
   sessionCache: SessionCache
   auditRetention: AuditRetentionSweep
+  /** Chains the events writes queue (services/events/audit-chain.ts). */
+  auditChain: AuditChainer
   /** Stops taking requests, finishes those in flight, stops the dispatcher, closes the database. */
   close(): Promise<void>
 }
@@ -56,10 +59,12 @@ export async function startPortico(config: Config, options: StartOptions = {}): 
     await sessionCache.start(database)
     // The services wake the dispatcher, whose handlers use the services: tied once both exist.
     const outbox = { wake: () => {} }
+    const auditChain = new AuditChainer({ db: database.db, logger })
     const services = createServices(config, {
       db: database.db,
       clock,
       outbox,
+      auditChain,
       keyVerifier,
       sessionCache,
     })
@@ -90,6 +95,7 @@ export async function startPortico(config: Config, options: StartOptions = {}): 
       logger,
     })
     dispatcher.start()
+    auditChain.start()
     auditRetention.start()
     return {
       app,
@@ -98,9 +104,11 @@ export async function startPortico(config: Config, options: StartOptions = {}): 
       keyVerifier,
       sessionCache,
       auditRetention,
+      auditChain,
       close: async () => {
         await app.close()
         await dispatcher.stop()
+        await auditChain.stop()
         await auditRetention.stop()
         await keyVerifier.stop()
         await sessionCache.stop()

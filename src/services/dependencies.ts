@@ -32,6 +32,8 @@ export interface ServiceDependencies {
   clock: Clock
   /** The job dispatcher, woken after a transaction that queued jobs (mail, deliveries) commits. */
   outbox: { wake(): void }
+  /** The audit chainer (events/audit-chain.ts), woken after a transaction that recorded events commits. */
+  auditChain: { wake(organizationIds: readonly string[]): void }
   publicUrl: string
   limits: AccountLimits
   /** Organizations one user may create; 0 means no limit. */

@@ -1,9 +1,9 @@
 // Queues a mail in the caller's transaction: it is sent once, and only if, the change commits.
 // Every mail takes its recipient's share of its purpose first (429 rate_limited when spent).
 import { normalizeEmail } from '../domain/emails.ts'
-import { insertMail, type OutgoingMail } from '../store/mail-outbox.repository.ts'
+import { mailJob, type OutgoingMail } from '../store/mail-outbox.repository.ts'
 import type { MailPurpose, ServiceDependencies } from './dependencies.ts'
-import type { Transaction } from './transaction.ts'
+import { queueJob, type Transaction } from './transaction.ts'
 
 /** Takes one of `to`'s mails of this purpose, or throws rate_limited when they are spent. */
 export function reserveMailTo(deps: ServiceDependencies, purpose: MailPurpose, to: string): void {
@@ -18,6 +18,5 @@ export async function queueMail(
   purpose: MailPurpose | 'reserved',
 ): Promise<void> {
   if (purpose !== 'reserved') reserveMailTo(deps, purpose, mail.to)
-  await insertMail(tx.db, mail, tx.now)
-  tx.jobQueued()
+  queueJob(tx, mailJob(mail))
 }

@@ -33,6 +33,7 @@ export function createServices(
     db: Executor
     clock: Clock
     outbox: { wake(): void }
+    auditChain: { wake(organizationIds: readonly string[]): void }
     keyVerifier: KeyVerifier
     sessionCache: SessionCache
   },
@@ -41,6 +42,7 @@ export function createServices(
     db: parts.db,
     clock: parts.clock,
     outbox: parts.outbox,
+    auditChain: parts.auditChain,
     publicUrl: config.publicUrl,
     limits: accountLimits(parts.clock, config.rateLimit),
     orgCreationLimit: config.orgCreationLimit,

@@ -1,13 +1,18 @@
 // The one transaction helper. Each service call runs in exactly one transaction; effects that must
-// only happen once it has committed are registered with afterCommit; a call that queued jobs in the
-// outbox (mail, webhook deliveries, provider calls) says so with jobQueued, and the job dispatcher is
-// woken once it commits.
-// Just before committing it reads which users', organizations' and API keys' access the writes
-// changed (the database announces it, migrations 0006 and 0008), so this instance's caches forget
-// them before the caller is answered; other instances read it from the database (migration 0012).
+// only happen once it has committed are registered with afterCommit. What the change records
+// besides its own rows — its events (events/events.service.ts recordEvent) and its jobs (mail,
+// provider calls: queueJob) — is written by one statement when the work is done (closeChange,
+// store change-records.ts); once committed, the job dispatcher and the audit chainer are woken.
+// The same statement reads which users', organizations' and API keys' access the writes changed
+// (the database announces it, migrations 0006 and 0008), so this instance's caches forget them
+// before the caller is answered; other instances read it from the database (migration 0012).
 import { type AccessChange, accessChangesOfTransaction } from '../store/access-changes.ts'
+import type { UnchainedEvent } from '../store/audit.repository.ts'
+import { writeChangeRecords } from '../store/change-records.ts'
 import type { Executor } from '../store/executor.ts'
+import type { NewJob } from '../store/jobs.repository.ts'
 import type { ServiceDependencies } from './dependencies.ts'
+import { chainNewOrganizations } from './events/events.service.ts'
 
 export interface Transaction {
   db: Executor
@@ -16,26 +21,58 @@ export interface Transaction {
   afterCommit(effect: () => void): void
   /** Jobs were written to the outbox: wake the dispatcher after the commit. */
   jobQueued(): void
+  /** The events recorded so far and not yet written (see events.service recordEvent). */
+  events: UnchainedEvent[]
+  /** The jobs queued so far and not yet written (see queueJob). */
+  jobs: NewJob[]
+}
+
+/** Queues a job with the change: written with its last statement, run once it has committed. */
+export function queueJob(tx: Transaction, job: NewJob): void {
+  tx.jobs.push(job)
+  tx.jobQueued()
+}
+
+/**
+ * Writes what the change recorded (events, jobs) in one statement, and reads the access changes
+ * its writes announced. Returns the organizations whose queued events wait for the chainer.
+ */
+export async function closeChange(
+  tx: Transaction,
+): Promise<{ chains: string[]; accessChanges: AccessChange[] }> {
+  const events = tx.events.splice(0)
+  const jobs = tx.jobs.splice(0)
+  if (events.length === 0 && jobs.length === 0) {
+    return { chains: [], accessChanges: await accessChangesOfTransaction(tx.db) }
+  }
+  const { queued, started } = chainNewOrganizations(events)
+  const { deliveries, accessChanges } = await writeChangeRecords(tx.db, { queued, started, jobs }, tx.now)
+  if (deliveries > 0) tx.jobQueued()
+  return { chains: [...new Set(queued.map((event) => event.organizationId))], accessChanges }
 }
 
 export async function inTransaction<T>(
-  deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache' | 'keyCache' | 'outbox'>,
+  deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache' | 'keyCache' | 'outbox' | 'auditChain'>,
   work: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
   const effects: (() => void)[] = []
   const now = deps.clock.now()
   let accessChanges: AccessChange[] = []
   let jobsQueued = false
+  let chains: string[] = []
   const result = await deps.db.transaction().execute(async (db) => {
-    const value = await work({
+    const tx: Transaction = {
       db,
       now,
       afterCommit: (effect) => effects.push(effect),
       jobQueued: () => {
         jobsQueued = true
       },
-    })
-    accessChanges = await accessChangesOfTransaction(db)
+      events: [],
+      jobs: [],
+    }
+    const value = await work(tx)
+    ;({ chains, accessChanges } = await closeChange(tx))
     return value
   })
   if (accessChanges.length > 0) {
@@ -43,6 +80,7 @@ export async function inTransaction<T>(
     deps.keyCache.forget(accessChanges)
   }
   if (jobsQueued) deps.outbox.wake()
+  if (chains.length > 0) deps.auditChain.wake(chains)
   for (const effect of effects) effect()
   return result
 }

@@ -27,10 +27,19 @@ export function parseAccessChange(key: string): AccessChange {
   return { kind: 'all' }
 }
 
+/** The keys this transaction's writes have announced so far, as SQL (a statement can return it with its own answer). */
+export const announcedInTransaction = sql<string | null>`current_setting('portico.access_changes', true)`
+
+/** The changes in what announcedInTransaction returned, each once. */
+export function accessChangesOf(announced: string | null | undefined): AccessChange[] {
+  const keys = new Set((announced ?? '').split(' ').filter((key) => key !== ''))
+  return [...keys].map(parseAccessChange)
+}
+
 /** The changes this transaction's writes have announced so far, each once. */
 export async function accessChangesOfTransaction(db: Executor): Promise<AccessChange[]> {
-  const { rows } = await sql<{ changes: string | null }>`
-    select current_setting('portico.access_changes', true) as changes`.execute(db)
-  const keys = new Set((rows[0]?.changes ?? '').split(' ').filter((key) => key !== ''))
-  return [...keys].map(parseAccessChange)
+  const { rows } = await sql<{ changes: string | null }>`select ${announcedInTransaction} as changes`.execute(
+    db,
+  )
+  return accessChangesOf(rows[0]?.changes)
 }

@@ -15,6 +15,7 @@ import pg from 'pg'
 import { ACCESS_CHANNEL } from './access-changes.ts'
 import { AnnouncementFollower } from './announcements.ts'
 import { MIGRATION_LOCK_ID } from './migrate.ts'
+import { detectTransactionPooling, type PreparedStatements, preparingClient } from './prepared-statements.ts'
 import type { Tables } from './tables.ts'
 
 export type DatabaseKind = 'pglite' | 'postgres'
@@ -158,9 +159,24 @@ export async function openPostgres(
     onQuery?: (sql: string, parameters: readonly unknown[]) => void
     /** DATABASE_DIRECT_URL: for migrating when connectionString goes through a pooler. */
     directUrl?: string
+    /** DATABASE_PREPARED_STATEMENTS: `auto` prepares them unless the connections turn out pooled. */
+    preparedStatements?: 'auto' | 'on' | 'off'
   } = {},
 ): Promise<Database> {
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, connectionTimeoutMillis: 5_000 })
+  const preparing = options.preparedStatements ?? 'auto'
+  const statements: PreparedStatements = {
+    enabled: false,
+    onDisabled: (reason) =>
+      process.emitWarning(`prepared statements switched off: ${reason}`, {
+        code: 'PORTICO_PREPARED_STATEMENTS',
+      }),
+  }
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: 5_000,
+    Client: preparingClient(statements),
+  })
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
   const onQuery = options.onQuery
@@ -203,6 +219,8 @@ export async function openPostgres(
   }
   try {
     await database.ping()
+    statements.enabled =
+      preparing === 'on' || (preparing === 'auto' && !(await detectTransactionPooling(connectionString)))
   } catch (error) {
     await db.destroy().catch(() => {})
     const where = (() => {
@@ -221,9 +239,13 @@ export async function openPostgres(
 export function openDatabase(options: {
   databaseUrl: string | undefined
   databaseDirectUrl?: string | undefined
+  databasePreparedStatements?: 'auto' | 'on' | 'off'
   dataDir: string
 }): Promise<Database> {
   return options.databaseUrl
-    ? openPostgres(options.databaseUrl, { directUrl: options.databaseDirectUrl })
+    ? openPostgres(options.databaseUrl, {
+        directUrl: options.databaseDirectUrl,
+        preparedStatements: options.databasePreparedStatements,
+      })
     : openPGlite(options.dataDir)
 }

@@ -271,9 +271,18 @@ export async function findInvitationForInvitee(
  */
 export async function recordAcceptance(
   db: Executor,
-  acceptance: { organizationId: string; invitationId: string; userId: string; roles: RoleName[]; now: Date },
+  acceptance: {
+    organizationId: string
+    invitationId: string
+    userId: string
+    roles: RoleName[]
+    now: Date
+    /** A session with no active organization, whose active organization this one becomes (and the user's remembered one). */
+    activateForSession?: string
+  },
 ): Promise<{ email: string; name: string } | undefined> {
   const { organizationId, invitationId, userId, roles, now } = acceptance
+  const activateFor = acceptance.activateForSession ?? null
   const { rows } = await sql<{ email: string; name: string }>`
     with joined as (
       insert into memberships (organization_id, user_id, roles, joined_at)
@@ -284,8 +293,14 @@ export async function recordAcceptance(
       update invitations set status = 'accepted', responded_at = ${now}
       where organization_id = ${organizationId} and id = ${invitationId} and exists (select 1 from joined)
     ), verified as (
-      update users set email_verified_at = ${now}
-      where id = ${userId} and email_verified_at is null and exists (select 1 from joined)
+      update users set email_verified_at = coalesce(email_verified_at, ${now}),
+        last_active_organization_id = case when ${activateFor}::uuid is null then last_active_organization_id
+          else ${organizationId}::uuid end
+      where id = ${userId} and (email_verified_at is null or ${activateFor}::uuid is not null)
+        and exists (select 1 from joined)
+    ), active as (
+      update sessions set active_organization_id = ${organizationId}
+      where id = ${activateFor}::uuid and exists (select 1 from joined)
     )
     select users.email, users.name from users join joined on joined.user_id = users.id`.execute(db)
   return rows[0]

@@ -3,7 +3,7 @@
 // that runs out (the sender died) makes the mail due again, so nothing committed is ever lost.
 
 import type { Executor } from './executor.ts'
-import { insertJob, type LeasedJob, leaseDueJobs } from './jobs.repository.ts'
+import { insertJob, type LeasedJob, leaseDueJobs, type NewJob } from './jobs.repository.ts'
 
 /** A file carried by a mail; with `cid`, shown inline by the HTML part (`<img src="cid:…">`). */
 export interface MailAttachment {
@@ -28,21 +28,23 @@ export interface QueuedMail extends OutgoingMail {
 
 export const MAIL_JOB = 'mail'
 
-export async function insertMail(db: Executor, mail: OutgoingMail, now: Date): Promise<string> {
-  return insertJob(
-    db,
-    {
-      kind: MAIL_JOB,
-      payload: {
-        to: mail.to,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        ...(mail.attachments?.length ? { attachments: mail.attachments } : {}),
-      },
+/** The job that sends `mail`. */
+export function mailJob(mail: OutgoingMail): NewJob {
+  return {
+    kind: MAIL_JOB,
+    payload: {
+      to: mail.to,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      ...(mail.attachments?.length ? { attachments: mail.attachments } : {}),
     },
-    now,
-  )
+  }
+}
+
+/** Queues `mail` on its own (services queue it with their change: services/outbox.ts). */
+export async function insertMail(db: Executor, mail: OutgoingMail, now: Date): Promise<string> {
+  return insertJob(db, mailJob(mail), now)
 }
 
 /** The mail a leased job of kind `mail` carries. */

@@ -3,6 +3,7 @@
 import { sql } from 'kysely'
 import { organizationReference } from '../domain/handles.ts'
 import type { Organization } from '../domain/organizations.ts'
+import type { DeveloperState } from './developers.repository.ts'
 import type { Executor } from './executor.ts'
 import type { OrganizationsTable } from './tables.ts'
 
@@ -22,9 +23,10 @@ export function organizationRowToOrganization(row: OrganizationRow): Organizatio
 export const organizationColumns = ['id', 'handle', 'name', 'logo_etag', 'created_by', 'created_at'] as const
 
 /**
- * Inserts an organization with what it never exists without: its creator's owner membership and
- * its first environments, in one statement. Undefined when the handle is taken (the unique index
- * decides; then nothing is written).
+ * Creates an organization in one statement: the organization, its creator as its only owner, its
+ * environments, its developer identity's row, and the organization made active for the creator's
+ * session and remembered for the creator. Undefined when the handle is taken (the unique index
+ * decides, and then nothing is written).
  */
 export async function insertOrganizationWithOwner(
   db: Executor,
@@ -35,8 +37,11 @@ export async function insertOrganizationWithOwner(
     createdBy: string
     now: Date
     environments: readonly string[]
+    developer: { provider: string; state: DeveloperState }
+    activeForSession: string
   },
 ): Promise<Organization | undefined> {
+  const { developer } = organization
   const { rows } = await sql<OrganizationRow>`
     with organization as (
       insert into organizations (id, handle, name, created_by, created_at)
@@ -50,6 +55,17 @@ export async function insertOrganizationWithOwner(
       insert into environments (organization_id, name, created_at)
       select organization.id, environment.name, ${organization.now}
       from organization, unnest(${[...organization.environments]}::text[]) as environment (name)
+    ), developer as (
+      insert into developers (organization_id, provider, state, synced_at, created_at)
+      select id, ${developer.provider}, ${developer.state},
+        ${developer.state === 'active' ? organization.now : null}::timestamptz, ${organization.now}
+      from organization
+    ), active as (
+      update sessions set active_organization_id = organization.id
+      from organization where sessions.id = ${organization.activeForSession}
+    ), remembered as (
+      update users set last_active_organization_id = organization.id
+      from organization where users.id = ${organization.createdBy}
     )
     select * from organization`.execute(db)
   const row = rows[0]

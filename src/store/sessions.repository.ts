@@ -201,19 +201,6 @@ export async function deleteSessionsOfUser(db: Executor, userId: string): Promis
   return Number(result.numDeletedRows)
 }
 
-/** Makes the organization active for this session and remembers it for the user's next sign-in (one statement). */
-export async function setActiveOrganization(
-  db: Executor,
-  session: { sessionId: string; userId: string },
-  organizationId: string,
-): Promise<void> {
-  await sql`
-    with active as (
-      update sessions set active_organization_id = ${organizationId} where id = ${session.sessionId}
-    )
-    update users set last_active_organization_id = ${organizationId} where id = ${session.userId}`.execute(db)
-}
-
 /**
  * Makes the organization `ref` names (id or handle) active for this session and remembered for the
  * user, if the user is a member of it: one statement that writes only what differs (a switch to

@@ -159,6 +159,11 @@ export interface AuditEventsTable {
   hash: string
 }
 
+/** An event recorded by a committed change and not chained yet (migration 0017). */
+export interface AuditEventQueueTable extends Omit<AuditEventsTable, 'seq' | 'hash'> {
+  position: Generated<string | number>
+}
+
 export interface AuditChainHeadsTable {
   organization_id: string
   seq: string | number
@@ -278,6 +283,7 @@ export interface Tables {
   organization_logos: OrganizationLogosTable
   audit_events: AuditEventsTable
   audit_chain_heads: AuditChainHeadsTable
+  audit_event_queue: AuditEventQueueTable
   invitations: InvitationsTable
   apis: ApisTable
   environments: EnvironmentsTable

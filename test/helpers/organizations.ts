@@ -1,6 +1,7 @@
 // Factories for organization tests: an organization with members holding chosen roles.
 import type { RoleName } from '../../src/domain/permissions.ts'
 import type { App } from '../../src/http/app-instance.ts'
+import { chainQueuedEvents } from '../../src/services/events/audit-chain.ts'
 import type { Executor } from '../../src/store/executor.ts'
 import { call, signUp } from './http.ts'
 import type { TestPortico } from './test-portico.ts'
@@ -39,6 +40,7 @@ export async function addMember(
 
 /** The types of the organization's events, oldest first. */
 export async function eventTypes(db: Executor, organizationId: string): Promise<string[]> {
+  await chainQueuedEvents(db, organizationId, 'wait')
   const rows = await db
     .selectFrom('audit_events')
     .select('type')

@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto'
 import canonicalize from 'canonicalize'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chainQueuedEvents } from '../../src/services/events/audit-chain.ts'
 import { recordEvent } from '../../src/services/events/events.service.ts'
+import { closeChange } from '../../src/services/transaction.ts'
 import { databases } from '../helpers/databases.ts'
 import { type Answer, call, signUp } from '../helpers/http.ts'
 import { addMember, createOrganization, type Person } from '../helpers/organizations.ts'
@@ -260,18 +262,23 @@ describe.each(databases)('the audit log on %s', (databaseName) => {
       await db()
         .transaction()
         .execute(async (tx) => {
-          for (let i = 0; i < 2498; i++) {
-            await recordEvent(
-              { db: tx, now: portico.clock.now(), afterCommit: () => {}, jobQueued: () => {} },
-              'system',
-              {
-                type: 'environment.created',
-                organizationId: org.id,
-                targetId: `environment-${i}`,
-                data: { name: `env-${i}` },
-              },
-            )
+          const recording = {
+            db: tx,
+            now: portico.clock.now(),
+            afterCommit: () => {},
+            jobQueued: () => {},
+            events: [],
+            jobs: [],
           }
+          for (let i = 0; i < 2498; i++) {
+            await recordEvent(recording, 'system', {
+              type: 'environment.created',
+              organizationId: org.id,
+              targetId: `environment-${i}`,
+              data: { name: `env-${i}` },
+            })
+          }
+          await closeChange(recording)
         })
       const exported = await call(app(), 'GET', `/v1/organizations/${org.id}/audit-events/export`, {
         token: owner.token,
@@ -418,6 +425,7 @@ describe.each(databases)('the audit log on %s', (databaseName) => {
       for (const path of ['', '/export', '/verify']) {
         expect((await list(org.id, owner.token, path)).status).toBe(404)
       }
+      await chainQueuedEvents(db(), org.id, 'wait')
       const kept = await db()
         .selectFrom('audit_events')
         .select('type')
@@ -434,14 +442,15 @@ describe.each(databases)('the audit log on %s', (databaseName) => {
 
   describe('retention', () => {
     const DAY = 24 * HOUR
-    const kept = async (organizationId: string) =>
-      (
-        await db()
-          .selectFrom('audit_events')
-          .select(db().fn.countAll<number>().as('n'))
-          .where('organization_id', '=', organizationId)
-          .executeTakeFirstOrThrow()
-      ).n
+    const kept = async (organizationId: string) => {
+      await chainQueuedEvents(db(), organizationId, 'wait')
+      const { n } = await db()
+        .selectFrom('audit_events')
+        .select(db().fn.countAll<number>().as('n'))
+        .where('organization_id', '=', organizationId)
+        .executeTakeFirstOrThrow()
+      return n
+    }
 
     it('purges a deleted organization’s events once ORG_AUDIT_RETENTION_DAYS have passed, not before', async () => {
       const owner = (await signUp(app())) as Person

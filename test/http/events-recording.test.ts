@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto'
 import canonicalize from 'canonicalize'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chainQueuedEvents } from '../../src/services/events/audit-chain.ts'
 import type { Executor } from '../../src/store/executor.ts'
 import { databases } from '../helpers/databases.ts'
 import { call, signUp } from '../helpers/http.ts'
@@ -13,6 +14,7 @@ import { startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
 
 /** The organization's events as API.md serves them, oldest first, read straight from the table. */
 async function storedEvents(db: Executor, organizationId: string) {
+  await chainQueuedEvents(db, organizationId, 'wait')
   const rows = await db
     .selectFrom('audit_events')
     .selectAll()

@@ -2,6 +2,7 @@
 // PostgreSQL: happy paths, errors, security (cross-organization ids, escalation, removal).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { roleNames } from '../../src/domain/permissions.ts'
+import { chainQueuedEvents } from '../../src/services/events/audit-chain.ts'
 import { databases } from '../helpers/databases.ts'
 import { call, PASSWORD, signUp } from '../helpers/http.ts'
 import { addMember, createOrganization, eventTypes } from '../helpers/organizations.ts'
@@ -161,6 +162,7 @@ describe.each(databases)('members and roles on %s', (databaseName) => {
           })
         ).body,
       ).toEqual({ allowed: { 'api:publish': true } })
+      await chainQueuedEvents(db(), org.id, 'wait')
       const event = await db()
         .selectFrom('audit_events')
         .select(['data', 'target_type', 'target_id', 'actor_id'])

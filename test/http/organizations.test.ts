@@ -1,5 +1,6 @@
 // Black-box tests of API.md "Organizations" on PGlite and PostgreSQL: happy paths, errors, security.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chainQueuedEvents } from '../../src/services/events/audit-chain.ts'
 import { databases } from '../helpers/databases.ts'
 import { call, signUp } from '../helpers/http.ts'
 import { images } from '../helpers/images.ts'
@@ -107,6 +108,7 @@ describe.each(databases)('organizations on %s', (databaseName) => {
       })
       expect(answer.status).toBe(200)
       expect(answer.body).toMatchObject({ id: org.id, handle: 'stays-put', name: 'New Name' })
+      await chainQueuedEvents(db(), org.id, 'wait')
       const event = await db()
         .selectFrom('audit_events')
         .select(['data', 'actor_id', 'actor_name', 'request_id'])

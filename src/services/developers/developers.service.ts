@@ -14,12 +14,12 @@ import {
   updateDeveloper,
 } from '../../store/developers.repository.ts'
 import type { Executor } from '../../store/executor.ts'
-import { deleteJobsOf, insertJob } from '../../store/jobs.repository.ts'
+import { deleteJobsOf } from '../../store/jobs.repository.ts'
 import { type Actor, requirePermission } from '../access.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { recordEvent } from '../events/events.service.ts'
 import type { JobHandler } from '../jobs/dispatcher.ts'
-import { inTransaction, type Transaction } from '../transaction.ts'
+import { inTransaction, queueJob, type Transaction } from '../transaction.ts'
 import { type ProviderPortal, ProviderRefused } from './provider-portal.ts'
 
 export interface Developer {
@@ -96,17 +96,12 @@ export async function syncDeveloper(deps: ServiceDependencies, actor: Actor): Pr
 }
 
 async function queueProvisioning(tx: Transaction, organizationId: string): Promise<void> {
-  await insertJob(
-    tx.db,
-    {
-      kind: PROVISION_DEVELOPER_JOB,
-      organizationId,
-      subjectId: organizationId,
-      payload: { developerId: organizationId },
-    },
-    tx.now,
-  )
-  tx.jobQueued()
+  queueJob(tx, {
+    kind: PROVISION_DEVELOPER_JOB,
+    organizationId,
+    subjectId: organizationId,
+    payload: { developerId: organizationId },
+  })
 }
 
 /**
@@ -142,8 +137,21 @@ export async function undoProvisioning(deps: ServiceDependencies, organizationId
   }
 }
 
-/** In the organization's creation: its identity, active already or to be provisioned. */
-export async function developerOfNewOrganization(
+/**
+ * The developer identity a new organization starts with: Portico's own, active at once; or the
+ * provider portal's, active when provisionBeforeCreation made it, else pending.
+ */
+export function developerOfNewOrganization(
+  deps: ServiceDependencies,
+  provisioned: boolean,
+): { provider: string; state: DeveloperState } {
+  const portal = deps.providerPortal
+  if (!portal) return { provider: 'portico', state: 'active' }
+  return { provider: portal.name, state: provisioned ? 'active' : 'pending' }
+}
+
+/** In the organization's creation, once its identity's row is written: the event, or the provisioning job. */
+export async function afterDeveloperCreated(
   deps: ServiceDependencies,
   tx: Transaction,
   actor: Actor,
@@ -151,16 +159,7 @@ export async function developerOfNewOrganization(
   provisioned: boolean,
 ): Promise<void> {
   const portal = deps.providerPortal
-  if (!portal) {
-    await insertDeveloper(tx.db, { organizationId, provider: 'portico', state: 'active', now: tx.now })
-    return
-  }
-  await insertDeveloper(tx.db, {
-    organizationId,
-    provider: portal.name,
-    state: provisioned ? 'active' : 'pending',
-    now: tx.now,
-  })
+  if (!portal) return
   if (provisioned) {
     await recordEvent(tx, actor, {
       type: 'developer.provisioned',
@@ -174,17 +173,12 @@ export async function developerOfNewOrganization(
 }
 
 async function queueDeletion(tx: Transaction, organizationId: string): Promise<void> {
-  await insertJob(
-    tx.db,
-    {
-      kind: DELETE_DEVELOPER_JOB,
-      organizationId,
-      subjectId: organizationId,
-      payload: { developerId: organizationId },
-    },
-    tx.now,
-  )
-  tx.jobQueued()
+  queueJob(tx, {
+    kind: DELETE_DEVELOPER_JOB,
+    organizationId,
+    subjectId: organizationId,
+    payload: { developerId: organizationId },
+  })
 }
 
 /** In the organization's deletion: its developer goes in the background, never waited for. */

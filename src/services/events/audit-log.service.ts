@@ -1,6 +1,7 @@
 // The audit log as its readers see it: the list (newest first, filtered, keyset-paged by seq), the
 // export (oldest first, streamed in batches so a million events take constant memory) and the
-// verification of the hash chain. Only members with audit:read of an organization that exists;
+// verification of the hash chain, each after chaining the organization's queued events
+// (audit-chain.ts). Only members with audit:read of an organization that exists;
 // a deleted organization's events are exported by the operator's command line (cli/audit-export.ts).
 import { DomainError } from '../../domain/errors.ts'
 import { type AuditEvent, eventHash, eventTypesMatching, GENESIS_HASH } from '../../domain/events.ts'
@@ -16,6 +17,7 @@ import { type Actor, requirePermission } from '../access.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { decodeCursor, encodeCursor, type Page } from '../pagination.ts'
 import { inTransaction } from '../transaction.ts'
+import { chainQueuedEvents } from './audit-chain.ts'
 
 /** Events read per query by the export and the verification. */
 const BATCH = 1000
@@ -62,6 +64,7 @@ export async function listAuditEvents(
   query: AuditEventQuery & { limit: number; cursor?: string },
 ): Promise<Page<AuditEvent>> {
   const { organization } = requirePermission(actor, 'audit:read')
+  await chainQueuedEvents(deps.db, organization.id, 'wait')
   const rows = await listEvents(deps.db, organization.id, {
     ...filterOf(query),
     beforeSeq: query.cursor === undefined ? undefined : seqOfCursor(query.cursor),
@@ -72,12 +75,16 @@ export async function listAuditEvents(
   return { items, nextCursor: rows.length > query.limit && last ? encodeCursor([String(last.seq)]) : null }
 }
 
-/** Every event of the organization in `[since, until)`, oldest first, read `BATCH` at a time. */
+/**
+ * Every event of the organization in `[since, until)`, oldest first, read `BATCH` at a time, after
+ * chaining what is queued.
+ */
 export async function* eventsInOrder(
   db: Executor,
   organizationId: string,
   range: Pick<EventFilter, 'since' | 'until'> = {},
 ): AsyncGenerator<AuditEvent> {
+  await chainQueuedEvents(db, organizationId, 'wait')
   let afterSeq = 0
   for (;;) {
     const batch = await listEventsInOrder(db, organizationId, { ...range, afterSeq, limit: BATCH })
@@ -110,6 +117,7 @@ export async function exportOrganizationEvents(
   organizationId: string,
   range: Pick<EventFilter, 'since' | 'until'>,
 ): Promise<AsyncIterable<AuditEvent> | undefined> {
+  await chainQueuedEvents(db, organizationId, 'wait')
   if (!(await findChainHead(db, organizationId))) return undefined
   return eventsInOrder(db, organizationId, range)
 }
@@ -123,6 +131,7 @@ export type ChainVerification =
  * the head kept apart: a missing, edited, reordered or added event, the newest included, breaks it.
  */
 export async function verifyChain(db: Executor, organizationId: string): Promise<ChainVerification> {
+  await chainQueuedEvents(db, organizationId, 'wait')
   const head = (await findChainHead(db, organizationId)) ?? { seq: 0, hash: GENESIS_HASH }
   let previous = GENESIS_HASH
   let count = 0
@@ -150,7 +159,7 @@ export async function verifyAuditChain(deps: ServiceDependencies, actor: Actor):
  * (row locks, SKIP LOCKED). Returns how many rows went.
  */
 export async function purgeExpiredAuditEvents(
-  deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache' | 'keyCache' | 'outbox'>,
+  deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache' | 'keyCache' | 'outbox' | 'auditChain'>,
   retentionDays: number,
   batch = 10_000,
 ): Promise<number> {

@@ -8,14 +8,17 @@ import { purgeExpiredAuditEvents } from './audit-log.service.ts'
 const SWEEP_INTERVAL_MS = 60 * 60_000
 
 export class AuditRetentionSweep {
-  readonly #deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache' | 'keyCache' | 'outbox'>
+  readonly #deps: Pick<
+    ServiceDependencies,
+    'db' | 'clock' | 'sessionCache' | 'keyCache' | 'outbox' | 'auditChain'
+  >
   readonly #retentionDays: number
   readonly #logger: Logger
   #timer: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
 
   constructor(options: {
-    deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache' | 'keyCache' | 'outbox'>
+    deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache' | 'keyCache' | 'outbox' | 'auditChain'>
     retentionDays: number
     logger: Logger
   }) {

@@ -1,20 +1,21 @@
 // The one way a change records its event: in the change's own transaction (both happen or
-// neither), appended to the organization's hash chain under the chain head's row lock, so `seq`
-// counts from 1 with no gaps however many writes run at once. The hash is the rule of API.md
-// (domain eventHash), computed by the database in the statement that takes the seq.
+// neither). The transaction helper writes a transaction's events in one statement just before it
+// commits (store change-records.ts, with the webhook deliveries they cause); nobody waits for
+// anybody there. The chain's seq and hash are given afterwards by the chainer (audit-chain.ts),
+// which every reader of the log runs first, so a reader never sees the log without a committed event.
 import { randomUUID } from 'node:crypto'
 import {
   type AuditEvent,
   type EventActor,
-  eventHashParts,
+  eventHash,
+  GENESIS_HASH,
   type NewEvent,
   systemActor,
   targetTypeOf,
 } from '../../domain/events.ts'
-import { appendEvent, startChain } from '../../store/audit.repository.ts'
+import type { UnchainedEvent } from '../../store/audit.repository.ts'
 import type { Actor } from '../access.ts'
 import type { Transaction } from '../transaction.ts'
-import { queueEventDeliveries } from '../webhooks/event-deliveries.ts'
 
 /** Who records: the person whose request made the change, or Portico's own background work. */
 export type EventAuthor = Actor | 'system'
@@ -23,17 +24,9 @@ function actorOf(author: EventAuthor): EventActor {
   return author === 'system' ? systemActor : { type: 'user', id: author.user.id, name: author.user.name }
 }
 
-/**
- * Records `event` in `tx`, after the change's own writes: the chain head stays locked until the
- * transaction ends, so the later it is taken, the less concurrent writes of the organization wait.
- * One statement (store appendEvent); two more the first time an organization records anything.
- */
-export async function recordEvent(
-  tx: Transaction,
-  author: EventAuthor,
-  event: NewEvent,
-): Promise<AuditEvent> {
-  const unsequenced: Omit<AuditEvent, 'seq' | 'hash'> = {
+/** Records `event` as part of the change `tx` makes; queued when the change's work is done. */
+export async function recordEvent(tx: Transaction, author: EventAuthor, event: NewEvent): Promise<void> {
+  tx.events.push({
     id: randomUUID(),
     organizationId: event.organizationId,
     type: event.type,
@@ -42,17 +35,34 @@ export async function recordEvent(
     target: { type: targetTypeOf(event.type), id: event.targetId },
     data: event.data,
     requestId: author === 'system' ? null : author.requestId,
+  })
+}
+
+/**
+ * Splits a transaction's events: a new organization's (those of the transaction that records its
+ * organization.created, which no one else can write to before it commits) are chained at once,
+ * from the genesis hash; every other event is queued for the chainer (audit-chain.ts).
+ */
+export function chainNewOrganizations(events: readonly UnchainedEvent[]): {
+  queued: UnchainedEvent[]
+  started: AuditEvent[]
+} {
+  const newOrganizations = new Set(
+    events.filter((event) => event.type === 'organization.created').map((event) => event.organizationId),
+  )
+  const started: AuditEvent[] = []
+  const queued: UnchainedEvent[] = []
+  const heads = new Map<string, { seq: number; hash: string }>()
+  for (const event of events) {
+    if (!newOrganizations.has(event.organizationId)) {
+      queued.push(event)
+      continue
+    }
+    const previous = heads.get(event.organizationId) ?? { seq: 0, hash: GENESIS_HASH }
+    const seq = previous.seq + 1
+    const hash = eventHash(previous.hash, { ...event, seq })
+    heads.set(event.organizationId, { seq, hash })
+    started.push({ ...event, seq, hash })
   }
-  const parts = eventHashParts(unsequenced)
-  const closing = event.type === 'organization.deleted'
-  let head = await appendEvent(tx.db, unsequenced, parts, closing)
-  if (!head) {
-    await startChain(tx.db, event.organizationId)
-    head = await appendEvent(tx.db, unsequenced, parts, closing)
-    if (!head) throw new Error(`the audit chain of ${event.organizationId} could not be started`)
-  }
-  const recorded: AuditEvent = { ...unsequenced, seq: head.seq, hash: head.hash }
-  // The organization's enabled endpoints whose filters take it get a delivery, in this transaction.
-  await queueEventDeliveries(tx, recorded)
-  return recorded
+  return { queued, started }
 }

@@ -32,7 +32,6 @@ import {
 } from '../../store/invitations.repository.ts'
 import { findRoles } from '../../store/memberships.repository.ts'
 import { findLogo, lockOrganizationShared } from '../../store/organizations.repository.ts'
-import { setActiveOrganization } from '../../store/sessions.repository.ts'
 import {
   type Actor,
   type ActorMembership,
@@ -332,15 +331,10 @@ export async function acceptInvitation(
       userId: actor.user.id,
       roles: invitation.roles,
       now: tx.now,
+      // The first organization a session joins becomes its active one.
+      activateForSession: actor.activeOrganizationId ? undefined : actor.sessionId,
     })
     if (!member) throw new DomainError('already_member', 'you are already a member of this organization')
-    if (!actor.activeOrganizationId) {
-      await setActiveOrganization(
-        tx.db,
-        { sessionId: actor.sessionId, userId: actor.user.id },
-        organization.id,
-      )
-    }
     await recordEvent(tx, actor, {
       type: 'invitation.accepted',
       organizationId: organization.id,

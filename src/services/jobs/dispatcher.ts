@@ -10,7 +10,7 @@
 import type { Executor } from '../../store/executor.ts'
 import { type LeasedJob, leaseDueJobs, recordAttempt } from '../../store/jobs.repository.ts'
 import type { Clock } from '../clock.ts'
-import type { Transaction } from '../transaction.ts'
+import { closeChange, type Transaction } from '../transaction.ts'
 
 export interface JobLogger {
   info(object: object, message: string): void
@@ -92,14 +92,19 @@ export class JobDispatcher {
 
   async #plainTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     const effects: (() => void)[] = []
-    const result = await this.#db.transaction().execute((db) =>
-      work({
+    const result = await this.#db.transaction().execute(async (db) => {
+      const tx: Transaction = {
         db,
         now: this.#clock.now(),
         afterCommit: (effect) => effects.push(effect),
         jobQueued: () => effects.push(() => this.wake()),
-      }),
-    )
+        events: [],
+        jobs: [],
+      }
+      const value = await work(tx)
+      await closeChange(tx)
+      return value
+    })
     for (const effect of effects) effect()
     return result
   }

@@ -23,7 +23,6 @@ import {
   updateOrganization,
   upsertLogo,
 } from '../../store/organizations.repository.ts'
-import { setActiveOrganization } from '../../store/sessions.repository.ts'
 import { lockUser } from '../../store/users.repository.ts'
 import { WEBHOOK_JOB } from '../../store/webhooks.repository.ts'
 import {
@@ -35,6 +34,7 @@ import {
 } from '../access.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import {
+  afterDeveloperCreated,
   developerOfDeletedOrganization,
   developerOfNewOrganization,
   provisionBeforeCreation,
@@ -56,22 +56,13 @@ function checkOrganizationName(name: string): string {
 
 async function insertWithDerivedHandle(
   tx: Transaction,
-  id: string,
-  name: string,
-  createdBy: string,
+  creation: Omit<Parameters<typeof insertOrganizationWithOwner>[1], 'handle'>,
 ): Promise<Organization> {
-  const base = handleFromName(name)
+  const base = handleFromName(creation.name)
   for (let attempt = 0; attempt < HANDLE_ATTEMPTS; attempt++) {
     const handle =
       attempt === 0 && !reservedHandles.has(base) ? base : withSuffix(base, randomBytes(2).toString('hex'))
-    const organization = await insertOrganizationWithOwner(tx.db, {
-      id,
-      handle,
-      name,
-      createdBy,
-      now: tx.now,
-      environments: defaultEnvironments,
-    })
+    const organization = await insertOrganizationWithOwner(tx.db, { ...creation, handle })
     if (organization) return organization
   }
   throw new DomainError('handle_taken', 'no free handle could be derived from this name; choose one')
@@ -135,19 +126,22 @@ async function insertNewOrganization(
         )
       }
     }
+    // One statement writes the organization, its owner, environments and developer identity, and
+    // makes it the creator's active organization.
+    const creation = {
+      id,
+      name,
+      createdBy: actor.user.id,
+      now: tx.now,
+      environments: defaultEnvironments,
+      developer: developerOfNewOrganization(deps, input.provisioned),
+      activeForSession: actor.sessionId,
+    }
     const organization =
       input.handle === undefined
-        ? await insertWithDerivedHandle(tx, id, name, actor.user.id)
-        : await insertOrganizationWithOwner(tx.db, {
-            id,
-            handle: input.handle,
-            name,
-            createdBy: actor.user.id,
-            now: tx.now,
-            environments: defaultEnvironments,
-          })
+        ? await insertWithDerivedHandle(tx, creation)
+        : await insertOrganizationWithOwner(tx.db, { ...creation, handle: input.handle })
     if (!organization) throw new DomainError('handle_taken', `the handle ${input.handle} is taken`)
-    await setActiveOrganization(tx.db, { sessionId: actor.sessionId, userId: actor.user.id }, organization.id)
     await recordEvent(tx, actor, {
       type: 'organization.created',
       organizationId: organization.id,
@@ -166,7 +160,7 @@ async function insertNewOrganization(
         invitationId: null,
       },
     })
-    await developerOfNewOrganization(deps, tx, actor, organization.id, input.provisioned)
+    await afterDeveloperCreated(deps, tx, actor, organization.id, input.provisioned)
     return membershipOf(organization, ['owner'], tx.now)
   })
 }

@@ -16,6 +16,7 @@ import * as auditChain from './0013_audit_chain.ts'
 import * as jobs from './0014_jobs.ts'
 import * as webhooksDevelopers from './0015_webhooks_developers.ts'
 import * as plansAndUsage from './0016_plans_and_usage.ts'
+import * as eventQueue from './0017_event_queue.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': identity,
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0016_plans_and_usage': plansAndUsage,
   '0014_jobs': jobs,
   '0015_webhooks_developers': webhooksDevelopers,
+  '0017_event_queue': eventQueue,
 }
