@@ -13,7 +13,8 @@ export interface PortalCall {
   body: any
 }
 
-export type PortalBehaviour = 'normal' | 'hang' | number
+/** 'held': answered as 'normal' once release() is called. */
+export type PortalBehaviour = 'normal' | 'hang' | 'held' | number
 
 export interface FakeApi7Portal {
   url: string
@@ -23,11 +24,14 @@ export interface FakeApi7Portal {
   /** How to answer creations and deletions ('normal': as API7 does). */
   create: PortalBehaviour
   remove: PortalBehaviour
+  /** Answers the calls held so far ('held'), as 'normal'. */
+  release(): void
   close(): Promise<void>
 }
 
 export async function startFakeApi7Portal(token = 'a7prt-test-token'): Promise<FakeApi7Portal> {
   const hanging = new Set<ServerResponse>()
+  let held: (() => void)[] = []
   const portal: FakeApi7Portal = {
     url: '',
     token,
@@ -35,6 +39,11 @@ export async function startFakeApi7Portal(token = 'a7prt-test-token'): Promise<F
     calls: [],
     create: 'normal',
     remove: 'normal',
+    release: () => {
+      const answers = held
+      held = []
+      for (const answer of answers) answer()
+    },
     close: async () => {
       for (const response of hanging) response.destroy()
       server.closeAllConnections()
@@ -68,11 +77,15 @@ export async function startFakeApi7Portal(token = 'a7prt-test-token'): Promise<F
       if (request.method === 'POST' && path === '/api/developers') {
         if (portal.create === 'hang') return void hanging.add(response)
         if (typeof portal.create === 'number') return json(response, portal.create, { error_msg: 'refused' })
-        const id = (body as { developer_id?: string } | undefined)?.developer_id
-        if (!id) return json(response, 400, { error_msg: 'developer_id is required' })
-        if (portal.developers.has(id)) return json(response, 409, { error_msg: 'developer exists' })
-        portal.developers.add(id)
-        return json(response, 201, { value: { id: `internal-${id}`, developer_id: id, state: 'Active' } })
+        const answer = () => {
+          const id = (body as { developer_id?: string } | undefined)?.developer_id
+          if (!id) return json(response, 400, { error_msg: 'developer_id is required' })
+          if (portal.developers.has(id)) return json(response, 409, { error_msg: 'developer exists' })
+          portal.developers.add(id)
+          return json(response, 201, { value: { id: `internal-${id}`, developer_id: id, state: 'Active' } })
+        }
+        if (portal.create === 'held') return void held.push(answer)
+        return answer()
       }
       if (request.method === 'DELETE' && deleting) {
         if (portal.remove === 'hang') return void hanging.add(response)

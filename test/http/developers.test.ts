@@ -6,7 +6,7 @@ import { type FakeApi7Portal, startFakeApi7Portal } from '../helpers/api7-portal
 import { databases } from '../helpers/databases.ts'
 import { call, signUp } from '../helpers/http.ts'
 import { addMember, createOrganization, type Person } from '../helpers/organizations.ts'
-import { apiKey, application } from '../helpers/portal.ts'
+import { apiKey, application, must } from '../helpers/portal.ts'
 import { startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
 import { eventually } from '../helpers/webhook-receiver.ts'
 
@@ -151,6 +151,32 @@ describe.each(databases)('developer identity in API7 on %s', (databaseName) => {
         syncedAt: portico.clock.now().toISOString(),
       })
       expect(portal.developers.has(id)).toBe(true)
+    })
+
+    // guards: a developer left in the portal when its organization is deleted while it is being created
+    it('deletes the developer again when its organization went while the portal was creating it', async () => {
+      const portico = asyncPortico
+      portal.create = 'held'
+      const owner = (await signUp(portico.app)) as Person
+      const org = await createOrganization(portico.app, owner, 'Short Lived')
+      await eventually(
+        async () => portal.calls.filter((c) => c.method === 'POST' && c.body?.developer_id === org.id).length,
+        (posts) => posts === 1,
+      )
+      await must(call(portico.app, 'DELETE', `/v1/organizations/${org.id}`, { token: owner.token }), 204)
+      const deletePath = `/api/developers/${org.id}`
+      // The deletion queued with the organization's runs first: nothing to delete yet (404 counts as deleted).
+      await eventually(
+        async () => portal.calls.filter((c) => c.method === 'DELETE' && c.path === deletePath).length,
+        (deletes) => deletes === 1,
+      )
+      portal.release()
+      const deletes = await eventually(
+        async () => portal.calls.filter((c) => c.method === 'DELETE' && c.path === deletePath).length,
+        (n) => n === 2,
+      )
+      expect(deletes).toBe(2)
+      expect(portal.developers.has(org.id)).toBe(false)
     })
 
     it('is failed after the last attempt, until sync; a developer already there counts as provisioned', async () => {

@@ -212,10 +212,16 @@ export function developerJobHandlers(
           return { ok: false, giveUp: true, error: 'the organization was deleted' }
         try {
           await portal.createDeveloper(developerId)
-          return { ok: true }
         } catch (error) {
           return failure(error)
         }
+        if (!(await findDeveloper(deps.db, developerId))) {
+          // The organization went while the portal was creating its developer; the deletion
+          // queued with it may have run before the creation landed: delete it once more.
+          await undoProvisioning(deps, developerId)
+          return { ok: false, giveUp: true, error: 'the organization was deleted' }
+        }
+        return { ok: true }
       },
       retryDelayMs: (attempts) => retryDelay(schedule, attempts),
       settle: async (tx, job, outcome, final) => {
