@@ -367,6 +367,27 @@ describe('the console: audit log, webhooks, developer identity', () => {
     expect(() => signedBy(secret, tested)).toThrow()
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(3)
 
+    // Edit: the picker opens with the endpoint's events; another group is added.
+    await page.getByRole('button', { name: 'Edit', exact: true }).click()
+    const editing = page.getByRole('dialog', { name: 'Edit endpoint' })
+    expect(await editing.getByLabel('Endpoint URL').inputValue()).toBe(`${receiver.url}/portico`)
+    expect(
+      await editing
+        .getByRole('group', { name: 'Members', exact: true })
+        .getByRole('checkbox', { name: 'All member.*' })
+        .isChecked(),
+    ).toBe(true)
+    await editing.getByLabel('Description').fill('Sync to the CRM and billing')
+    await editing
+      .getByRole('group', { name: 'APIs', exact: true })
+      .getByRole('checkbox', { name: 'All api.*' })
+      .check()
+    await editing.getByRole('button', { name: 'Save' }).click()
+    await expect
+      .poll(() => page.locator('#content .chip').allTextContents())
+      .toEqual(['member.*', 'organization.updated', 'api.*'])
+    expect(await page.getByText('Sync to the CRM and billing').count()).toBe(1)
+
     // Disable: no more test events; Enable brings it back.
     await page.getByRole('button', { name: 'Disable' }).click()
     await expect.poll(() => page.locator('.title-row .badge').textContent()).toBe('disabled')

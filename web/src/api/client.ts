@@ -240,8 +240,11 @@ export const api = {
   webhook: (ref: string, id: string) => request<Webhook>('GET', `${org(ref)}/webhooks/${id}`),
   createWebhook: (ref: string, body: { url: string; events: string[]; description?: string }) =>
     request<WebhookWithSecret>('POST', `${org(ref)}/webhooks`, body),
-  updateWebhook: (ref: string, id: string, body: { enabled?: boolean }) =>
-    request<Webhook>('PATCH', `${org(ref)}/webhooks/${id}`, body),
+  updateWebhook: (
+    ref: string,
+    id: string,
+    body: { url?: string; events?: string[]; description?: string; enabled?: boolean },
+  ) => request<Webhook>('PATCH', `${org(ref)}/webhooks/${id}`, body),
   deleteWebhook: (ref: string, id: string) => request<void>('DELETE', `${org(ref)}/webhooks/${id}`),
   rotateWebhookSecret: (ref: string, id: string) =>
     request<WebhookWithSecret>('POST', `${org(ref)}/webhooks/${id}/rotate-secret`),

@@ -1,7 +1,7 @@
 // Webhooks: the organization's endpoints, adding one with an event picker grouped like the catalog
 // (the signing secret shown once), and each endpoint's page with its deliveries (status, response
-// code, error, Retry), a test event, secret rotation (the new secret shown once), disabling,
-// enabling and deletion.
+// code, error, Retry), a test event, editing, secret rotation (the new secret shown once),
+// disabling, enabling and deletion.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { api, type Delivery, type Organization, type Webhook, type WebhookWithSecret } from '../api/client.ts'
@@ -74,6 +74,53 @@ function EventPicker(props: { chosen: string[]; onChange: (chosen: string[]) => 
   )
 }
 
+interface Endpoint {
+  url: string
+  description: string
+  events: string[]
+}
+
+/** The URL, description and events of an endpoint, to add one or change one. */
+function EndpointForm(props: {
+  initial: Endpoint
+  submitLabel: string
+  pending: boolean
+  error: unknown
+  onSubmit: (endpoint: Endpoint) => void
+  onCancel: () => void
+}) {
+  const [endpoint, setEndpoint] = useState(props.initial)
+  return (
+    <Form onSubmit={() => props.onSubmit(endpoint)}>
+      <Field
+        label="Endpoint URL"
+        name="url"
+        type="url"
+        value={endpoint.url}
+        onChange={(url) => setEndpoint({ ...endpoint, url })}
+        required
+        hint="http or https; deliveries are POSTs of JSON."
+      />
+      <Field
+        label="Description"
+        name="description"
+        value={endpoint.description}
+        onChange={(description) => setEndpoint({ ...endpoint, description })}
+      />
+      <EventPicker chosen={endpoint.events} onChange={(events) => setEndpoint({ ...endpoint, events })} />
+      <ErrorMessage error={props.error} />
+      <div className="actions">
+        <button type="button" className="secondary" onClick={props.onCancel}>
+          Cancel
+        </button>
+        <button type="submit" disabled={endpoint.events.length === 0 || props.pending}>
+          {props.submitLabel}
+        </button>
+      </div>
+    </Form>
+  )
+}
+
 function SecretDialog(props: { title: string; secret: WebhookWithSecret | undefined; onClose: () => void }) {
   return (
     <Dialog title={props.title} open={props.secret !== undefined} onClose={props.onClose}>
@@ -108,22 +155,16 @@ export function WebhooksPage({ organization }: { organization: Organization }) {
   useDocumentTitle('Webhooks', organization.name)
   const queryClient = useQueryClient()
   const [adding, setAdding] = useState(false)
-  const [url, setUrl] = useState('')
-  const [description, setDescription] = useState('')
-  const [events, setEvents] = useState<string[]>([])
   const [created, setCreated] = useState<WebhookWithSecret | undefined>()
   const webhooks = useQuery({
     queryKey: ['webhooks', organization.id],
     queryFn: () => api.webhooks(organization.id),
   })
   const create = useMutation({
-    mutationFn: () =>
-      api.createWebhook(organization.id, { url, events, description: description || undefined }),
+    mutationFn: (endpoint: Endpoint) =>
+      api.createWebhook(organization.id, { ...endpoint, description: endpoint.description || undefined }),
     onSuccess: async (webhook) => {
       setAdding(false)
-      setUrl('')
-      setDescription('')
-      setEvents([])
       setCreated(webhook)
       await queryClient.invalidateQueries({ queryKey: ['webhooks', organization.id] })
     },
@@ -175,28 +216,14 @@ export function WebhooksPage({ organization }: { organization: Organization }) {
         </ul>
       )}
       <Dialog title="Add endpoint" open={adding} onClose={() => setAdding(false)}>
-        <Form onSubmit={() => create.mutate()}>
-          <Field
-            label="Endpoint URL"
-            name="url"
-            type="url"
-            value={url}
-            onChange={setUrl}
-            required
-            hint="http or https; deliveries are POSTs of JSON."
-          />
-          <Field label="Description" name="description" value={description} onChange={setDescription} />
-          <EventPicker chosen={events} onChange={setEvents} />
-          <ErrorMessage error={create.error} />
-          <div className="actions">
-            <button type="button" className="secondary" onClick={() => setAdding(false)}>
-              Cancel
-            </button>
-            <button type="submit" disabled={events.length === 0 || create.isPending}>
-              Add endpoint
-            </button>
-          </div>
-        </Form>
+        <EndpointForm
+          initial={{ url: '', description: '', events: [] }}
+          submitLabel="Add endpoint"
+          pending={create.isPending}
+          error={create.error}
+          onSubmit={(endpoint) => create.mutate(endpoint)}
+          onCancel={() => setAdding(false)}
+        />
       </Dialog>
       <SecretDialog title="Endpoint added" secret={created} onClose={() => setCreated(undefined)} />
     </section>
@@ -207,6 +234,7 @@ export function WebhookPage({ organization, id }: { organization: Organization; 
   const queryClient = useQueryClient()
   const [secret, setSecret] = useState<WebhookWithSecret | undefined>()
   const [confirm, setConfirm] = useState<'rotate' | 'delete' | undefined>()
+  const [editing, setEditing] = useState(false)
   const webhook = useQuery({
     queryKey: ['webhooks', organization.id, id],
     queryFn: () => api.webhook(organization.id, id),
@@ -232,6 +260,13 @@ export function WebhookPage({ organization, id }: { organization: Organization; 
   const setEnabled = useMutation({
     mutationFn: (enabled: boolean) => api.updateWebhook(organization.id, id, { enabled }),
     onSuccess: refresh,
+  })
+  const edit = useMutation({
+    mutationFn: (endpoint: Endpoint) => api.updateWebhook(organization.id, id, endpoint),
+    onSuccess: async () => {
+      setEditing(false)
+      await refresh()
+    },
   })
   const rotate = useMutation({
     mutationFn: () => api.rotateWebhookSecret(organization.id, id),
@@ -289,6 +324,16 @@ export function WebhookPage({ organization, id }: { organization: Organization; 
               Send test event
             </button>
           )}
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              edit.reset()
+              setEditing(true)
+            }}
+          >
+            Edit
+          </button>
           <button type="button" className="secondary" onClick={() => setConfirm('rotate')}>
             Rotate secret
           </button>
@@ -362,6 +407,16 @@ export function WebhookPage({ organization, id }: { organization: Organization; 
         </div>
       )}
       {deliveries.data?.nextCursor && <p className="muted">The 50 newest deliveries are shown.</p>}
+      <Dialog title="Edit endpoint" open={editing} onClose={() => setEditing(false)}>
+        <EndpointForm
+          initial={{ url: endpoint.url, description: endpoint.description, events: endpoint.events }}
+          submitLabel="Save"
+          pending={edit.isPending}
+          error={edit.error}
+          onSubmit={(change) => edit.mutate(change)}
+          onCancel={() => setEditing(false)}
+        />
+      </Dialog>
       <Dialog title="Rotate secret" open={confirm === 'rotate'} onClose={() => setConfirm(undefined)}>
         <p>
           Every delivery from now on is signed with a new secret; the current one stops working at once.
