@@ -163,9 +163,28 @@ export async function openPostgres(
     preparedStatements?: 'auto' | 'on' | 'off'
   } = {},
 ): Promise<Database> {
+  const unreachable = (error: unknown) => {
+    const where = (() => {
+      try {
+        const url = new URL(connectionString)
+        return `${url.hostname}:${url.port || 5432}${url.pathname}`
+      } catch {
+        return 'DATABASE_URL'
+      }
+    })()
+    return new DatabaseUnavailableError(`cannot reach PostgreSQL at ${where}: ${(error as Error).message}`)
+  }
   const preparing = options.preparedStatements ?? 'auto'
+  let prepare = preparing === 'on'
+  if (preparing === 'auto') {
+    try {
+      prepare = !(await detectTransactionPooling(connectionString))
+    } catch (error) {
+      throw unreachable(error)
+    }
+  }
   const statements: PreparedStatements = {
-    enabled: false,
+    enabled: prepare,
     onDisabled: (reason) =>
       process.emitWarning(`prepared statements switched off: ${reason}`, {
         code: 'PORTICO_PREPARED_STATEMENTS',
@@ -219,19 +238,9 @@ export async function openPostgres(
   }
   try {
     await database.ping()
-    statements.enabled =
-      preparing === 'on' || (preparing === 'auto' && !(await detectTransactionPooling(connectionString)))
   } catch (error) {
     await db.destroy().catch(() => {})
-    const where = (() => {
-      try {
-        const url = new URL(connectionString)
-        return `${url.hostname}:${url.port || 5432}${url.pathname}`
-      } catch {
-        return 'DATABASE_URL'
-      }
-    })()
-    throw new DatabaseUnavailableError(`cannot reach PostgreSQL at ${where}: ${(error as Error).message}`)
+    throw unreachable(error)
   }
   return database
 }

@@ -1,7 +1,6 @@
 // Named prepared statements on direct connections. PostgreSQL parses, analyses and plans an
 // unnamed statement every time it runs; a named one is parsed once per connection and then only
-// bound and executed (measured with pgbench on this project's writes: 40–60 % more statements per
-// second of database CPU for the larger ones). A transaction-mode pooler (PgBouncer) hands a
+// bound, planned with its values and executed. A transaction-mode pooler (PgBouncer) hands a
 // client's transactions to different server connections, where a statement prepared on another
 // does not exist, so statements are prepared only when openPostgres has found the connections
 // direct (detectTransactionPooling) or DATABASE_PREPARED_STATEMENTS=on says so; and should a
@@ -22,11 +21,27 @@ export interface PreparedStatements {
 /** A pg.Client that names every parameterised statement by the hash of its text. */
 export function preparingClient(statements: PreparedStatements): typeof pg.Client {
   return class PreparingClient extends pg.Client {
+    /** Whether this connection was opened for prepared statements (those opened before the check was made are not). */
+    readonly #prepares: boolean
     #prepared = 0
+
+    constructor(config?: pg.ClientConfig) {
+      const prepares = statements.enabled
+      // Always planned with the statement's values, as unnamed statements are: a generic plan
+      // cannot use a partial index whose predicate a parameter stands for (ON CONFLICT … WHERE
+      // status = $1 then fails to find its arbiter), so only parsing and analysis are saved.
+      super(
+        prepares
+          ? { ...config, options: `${config?.options ?? ''} -c plan_cache_mode=force_custom_plan`.trim() }
+          : config,
+      )
+      this.#prepares = prepares
+    }
 
     // biome-ignore lint/suspicious/noExplicitAny: pg.Client's overloads, passed through unchanged
     override query(config: any, values?: any, callback?: any): any {
       if (
+        !this.#prepares ||
         !statements.enabled ||
         typeof config !== 'string' ||
         !Array.isArray(values) ||
@@ -61,8 +76,8 @@ export function preparingClient(statements: PreparedStatements): typeof pg.Clien
  * the server connection one client just released to the next (PgBouncer reuses the most recent).
  */
 export async function detectTransactionPooling(connectionString: string): Promise<boolean> {
-  const first = new pg.Client({ connectionString })
-  const second = new pg.Client({ connectionString })
+  const first = new pg.Client({ connectionString, connectionTimeoutMillis: 5_000 })
+  const second = new pg.Client({ connectionString, connectionTimeoutMillis: 5_000 })
   try {
     await first.connect()
     await second.connect()
