@@ -276,13 +276,16 @@ describe('the console', () => {
     await owner.getByRole('button', { name: /^Revoke / }).click()
     await expect.poll(() => owner.getByText('No keys yet.').count()).toBe(1)
 
-    // Removing a member takes them out on their next navigation.
+    // Removing a member takes them out on their next navigation: the page says so where they are.
     await owner.getByRole('link', { name: 'Members' }).click()
     await owner.getByRole('button', { name: 'Remove Ivan Invitee' }).click()
     await expect.poll(() => owner.getByText('will lose access to Acme Developer Portal').count()).toBe(1)
     await owner.getByRole('button', { name: 'Remove', exact: true }).click()
     await expect.poll(() => owner.getByRole('row', { name: /Ivan Invitee/ }).count()).toBe(0)
     await invitee.getByRole('link', { name: 'Invitations' }).click()
+    await invitee.getByRole('heading', { name: 'Page not found' }).waitFor()
+    expect(invitee.url()).toBe(`${base}/o/acme-developer-portal/invitations`)
+    await invitee.getByRole('link', { name: 'Go to your organizations' }).click()
     await expect
       .poll(() => invitee.getByRole('heading', { name: 'Create your organization' }).isVisible())
       .toBe(true)

@@ -1,5 +1,6 @@
 // The console's shell: who is signed in, which organization the path names, the header with the
-// organization switcher, the left navigation (only what the member may use), and the pages.
+// organization switcher, the left navigation (only what the member may use), and the pages; a failed
+// load shows Retry where it happened, a path that leads nowhere a page that says so with the way back.
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect } from 'react'
 import { isPortalOnly, type RoleName } from '../../src/domain/permissions.ts'
@@ -25,7 +26,7 @@ import { ApiPage } from './features/plans.tsx'
 import { ApisPage, ApplicationPage, ApplicationsPage, EnvironmentsPage } from './features/portal.tsx'
 import { WebhookPage, WebhooksPage } from './features/webhooks.tsx'
 import { match, navigate, usePath } from './router.ts'
-import { Link, Loading } from './ui.tsx'
+import { isNotFound, Link, LoadError, Loading, NotFound } from './ui.tsx'
 
 const sections = [
   { path: 'members', label: 'Members', permission: 'member:read', portal: false },
@@ -48,6 +49,27 @@ function Redirect({ to }: { to: string }) {
   return <Loading />
 }
 
+/** The header (brand to the organization's home, switcher, account) and the given navigation and page. */
+function Shell(props: { me: Me; current: string; nav?: React.ReactNode; children: React.ReactNode }) {
+  return (
+    <div className="shell">
+      <header>
+        <Link to={`/o/${props.current}`} className="brand">
+          Portico
+        </Link>
+        <OrganizationSwitcher me={props.me} current={props.current} />
+        <span className="spacer" />
+        <AccountMenu me={props.me} />
+      </header>
+      <nav aria-label="Organization">{props.nav}</nav>
+      <main id="content">{props.children}</main>
+    </div>
+  )
+}
+
+/** Pages that show one item of their list: /o/:org/:section/:id. */
+const itemSections = new Set(['apis', 'applications', 'webhooks'])
+
 function OrganizationArea({
   me,
   ref: orgRef,
@@ -61,33 +83,64 @@ function OrganizationArea({
 }) {
   const queryClient = useQueryClient()
   const organization = useOrganization(orgRef)
-  // Every navigation re-checks the membership, so a removed member is taken out on the next one.
+  // Every navigation re-checks the membership, so a removed member is told on the next one.
   // biome-ignore lint/correctness/useExhaustiveDependencies: section and id are the navigation
   useEffect(() => {
     void queryClient.invalidateQueries({ queryKey: ['organization', orgRef] })
   }, [orgRef, section, id, queryClient])
-  const gone = organization.isError
+  // Removed, deleted, or never a member: the page says so where it is (nothing changes the organization
+  // but the switcher), and the memberships are learnt anew for the switcher.
+  const lost = isNotFound(organization.error)
   useEffect(() => {
-    if (!gone) return
-    // Removed, deleted, or never a member: forget it, learn the memberships anew, go home.
-    queryClient.removeQueries({ queryKey: ['organization', orgRef] })
-    void queryClient.refetchQueries({ queryKey: ['me'] }).then(() => navigate('/', { replace: true }))
-  }, [gone, orgRef, queryClient])
-  if (organization.isPending || gone || !organization.data) return <Loading />
+    if (lost) void queryClient.invalidateQueries({ queryKey: ['me'] })
+  }, [lost, queryClient])
+  if (lost) {
+    return (
+      <Shell me={me} current={orgRef}>
+        <NotFound
+          message={`There is no organization “${orgRef}” that you are a member of.`}
+          back={{ to: '/', label: 'Go to your organizations' }}
+        />
+      </Shell>
+    )
+  }
+  const retry = (
+    <LoadError
+      what="the organization"
+      error={organization.error}
+      onRetry={() => void organization.refetch()}
+      retrying={organization.isFetching}
+    />
+  )
+  if (!organization.data) {
+    return organization.isError ? (
+      <Shell me={me} current={orgRef}>
+        {retry}
+      </Shell>
+    ) : (
+      <Loading />
+    )
+  }
   const current = organization.data
   const allowed = visibleSections(current)
   const page = allowed.find((s) => s.path === section)
+  const known = sections.find((s) => s.path === section)
+  const lostPage =
+    (!page && section !== '') || (id !== undefined && !itemSections.has(section)) ? (
+      <NotFound
+        message={
+          known && !page
+            ? `Your roles in ${current.name} do not include ${known.label}.`
+            : `There is no such page in ${current.name}.`
+        }
+        back={{ to: `/o/${current.handle}`, label: `Back to ${current.name}` }}
+      />
+    ) : undefined
   return (
-    <div className="shell">
-      <header>
-        <Link to="/" className="brand">
-          Portico
-        </Link>
-        <OrganizationSwitcher me={me} current={current.handle} />
-        <span className="spacer" />
-        <AccountMenu me={me} />
-      </header>
-      <nav aria-label="Organization">
+    <Shell
+      me={me}
+      current={current.handle}
+      nav={
         <ul>
           {allowed.map((s) => (
             <li key={s.path}>
@@ -97,9 +150,11 @@ function OrganizationArea({
             </li>
           ))}
         </ul>
-      </nav>
-      <main id="content">
-        {!page ? (
+      }
+    >
+      {organization.isError && retry}
+      {lostPage ??
+        (!page ? (
           <Redirect to={`/o/${current.handle}/${allowed[0]?.path ?? 'apis'}`} />
         ) : section === 'members' ? (
           <MembersPage organization={current} meId={me.user.id} />
@@ -123,9 +178,8 @@ function OrganizationArea({
           <WebhooksPage organization={current} />
         ) : (
           <SettingsPage organization={current} />
-        )}
-      </main>
-    </div>
+        ))}
+    </Shell>
   )
 }
 
@@ -152,12 +206,34 @@ export function App() {
   if (me.isPending) return <Loading />
   const invitation = match('/invitations/:token', path)
   if (invitation) return <InvitationPage token={invitation.token ?? ''} me={me.data} />
+  if (me.isError && !signedOut && !me.data) {
+    return (
+      <main className="auth">
+        <LoadError
+          what="your account"
+          error={me.error}
+          onRetry={() => void me.refetch()}
+          retrying={me.isFetching}
+        />
+      </main>
+    )
+  }
   if (signedOut || !me.data) return <Redirect to={`/sign-in?next=${encodeURIComponent(path)}`} />
 
   const area =
     match('/o/:org/:section/:id', path) ?? match('/o/:org/:section', path) ?? match('/o/:org', path)
   if (area)
     return <OrganizationArea me={me.data} ref={area.org ?? ''} section={area.section ?? ''} id={area.id} />
+  if (path !== '/' && path !== '/welcome') {
+    return (
+      <main className="auth">
+        <NotFound
+          message="Nothing lives at this address."
+          back={{ to: '/', label: 'Go to your organizations' }}
+        />
+      </main>
+    )
+  }
   if (me.data.organizations.length === 0 || path === '/welcome') return <WelcomePage me={me.data} />
   const active =
     me.data.organizations.find((o) => o.id === me.data.activeOrganizationId) ?? me.data.organizations[0]

@@ -1,4 +1,5 @@
-// Building blocks of the console: links, fields with their errors, dialogs, copy buttons.
+// Building blocks of the console: links, fields with their errors, dialogs (and the one confirmation
+// of a destructive action), copy buttons, a failed load with Retry, and the page for a lost path.
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react'
 import { ApiError } from './api/client.ts'
 import { navigate } from './router.ts'
@@ -92,6 +93,87 @@ export function Dialog(props: { title: string; open: boolean; onClose: () => voi
       <h2 id={titleId}>{props.title}</h2>
       {props.open && props.children}
     </dialog>
+  )
+}
+
+/**
+ * The confirmation of every destructive action: the dialog's title and its confirm button name what is
+ * destroyed (e.g. "Revoke key"), the body says which one and what follows, and a refusal shows inside
+ * the dialog. With `typeToConfirm`, the confirm button waits until that text is typed.
+ */
+export function ConfirmDialog(props: {
+  title: string
+  open: boolean
+  /** The destructive button's words, e.g. "Delete API". */
+  confirmLabel: string
+  onConfirm: () => void
+  onCancel: () => void
+  pending?: boolean
+  error?: unknown
+  typeToConfirm?: string
+  children: ReactNode
+}) {
+  const [typed, setTyped] = useState('')
+  useEffect(() => {
+    if (!props.open) setTyped('')
+  }, [props.open])
+  const ready = props.typeToConfirm === undefined || typed === props.typeToConfirm
+  return (
+    <Dialog title={props.title} open={props.open} onClose={props.onCancel}>
+      <Form onSubmit={() => ready && !props.pending && props.onConfirm()}>
+        {props.children}
+        {props.typeToConfirm !== undefined && (
+          <Field
+            label={`Type ${props.typeToConfirm} to confirm`}
+            name="confirmation"
+            value={typed}
+            onChange={setTyped}
+            autoComplete="off"
+          />
+        )}
+        <ErrorMessage error={props.error} />
+        <div className="actions">
+          <button type="button" className="secondary" onClick={props.onCancel}>
+            Cancel
+          </button>
+          <button type="submit" className="danger" disabled={!ready || props.pending}>
+            {props.confirmLabel}
+          </button>
+        </div>
+      </Form>
+    </Dialog>
+  )
+}
+
+/** Whether the server said there is no such thing (or none this person may see: API.md answers 404). */
+export const isNotFound = (error: unknown): boolean =>
+  error instanceof ApiError && error.problem.status === 404
+
+/** A load that failed, in place of what it would have shown, with Retry. */
+export function LoadError(props: { what: string; error: unknown; onRetry: () => void; retrying?: boolean }) {
+  return (
+    <div className="load-error" role="alert">
+      <p>
+        Could not load {props.what}: {errorText(props.error)}
+      </p>
+      <button type="button" onClick={props.onRetry} disabled={props.retrying}>
+        Retry
+      </button>
+    </div>
+  )
+}
+
+/** The page for a path that leads nowhere (or nowhere this person may go), with the way back. */
+export function NotFound(props: { message: ReactNode; back: { to: string; label: string } }) {
+  useDocumentTitle('Page not found')
+  return (
+    <section aria-labelledby="not-found-title" className="not-found">
+      <h1 id="not-found-title">Page not found</h1>
+      <p>{props.message}</p>
+      <p>
+        <Link to={props.back.to}>{props.back.label}</Link>
+      </p>
+    </section>
   )
 }
 

@@ -98,15 +98,26 @@ export async function request<T>(method: string, path: string, body?: unknown): 
     init.body = JSON.stringify(body)
     init.headers = { 'content-type': 'application/json' }
   }
-  const response = await fetch(path, init)
+  let response: Response
+  try {
+    response = await fetch(path, init)
+  } catch {
+    throw new ApiError({ status: 0, code: 'unreachable', detail: 'Portico could not be reached' })
+  }
   const text = await response.text()
-  const parsed = text ? JSON.parse(text) : undefined
   if (!response.ok) {
+    // A problem document from Portico, or whatever a proxy in between answered (HTML, text, nothing).
+    let parsed: Problem | undefined
+    try {
+      parsed = text ? (JSON.parse(text) as Problem) : undefined
+    } catch {}
     throw new ApiError(
-      parsed?.code ? parsed : { status: response.status, code: 'error', detail: response.statusText },
+      parsed?.code
+        ? parsed
+        : { status: response.status, code: 'error', detail: `the server answered ${response.status}` },
     )
   }
-  return parsed as T
+  return (text ? JSON.parse(text) : undefined) as T
 }
 
 const org = (ref: string) => `/v1/organizations/${encodeURIComponent(ref)}`
@@ -199,6 +210,7 @@ export const api = {
     request<Environment>('PATCH', `${org(ref)}/environments/${id}`, { name }),
   deleteEnvironment: (ref: string, id: string) => request<void>('DELETE', `${org(ref)}/environments/${id}`),
   applications: (ref: string) => request<Page<Application>>('GET', `${org(ref)}/applications?limit=100`),
+  application: (ref: string, id: string) => request<Application>('GET', `${org(ref)}/applications/${id}`),
   createApplication: (ref: string, body: { name: string; description?: string }) =>
     request<Application>('POST', `${org(ref)}/applications`, body),
   deleteApplication: (ref: string, id: string) => request<void>('DELETE', `${org(ref)}/applications/${id}`),

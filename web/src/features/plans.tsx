@@ -4,7 +4,18 @@
 import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { type Api, api, type Organization, type Plan } from '../api/client.ts'
-import { Dialog, ErrorMessage, Field, Form, Link, Loading, useDocumentTitle } from '../ui.tsx'
+import {
+  Dialog,
+  ErrorMessage,
+  Field,
+  Form,
+  isNotFound,
+  Link,
+  LoadError,
+  Loading,
+  NotFound,
+  useDocumentTitle,
+} from '../ui.tsx'
 
 const DEFAULT_PLAN = 'default'
 const count = new Intl.NumberFormat('en-US')
@@ -44,7 +55,16 @@ export function ApiPage({ organization, id }: { organization: Organization; id: 
   const item = useQuery({ queryKey: ['api', id], queryFn: () => api.api(organization.id, id) })
   useDocumentTitle(item.data ? `${item.data.name} ${item.data.version}` : 'API', organization.name)
   if (item.isPending) return <Loading />
-  if (!item.data) return <ErrorMessage error={item.error} />
+  if (!item.data) {
+    return isNotFound(item.error) ? (
+      <NotFound
+        message={`There is no API with the ID ${id} in ${organization.name}.`}
+        back={{ to: `/o/${organization.handle}/apis`, label: 'Back to APIs' }}
+      />
+    ) : (
+      <LoadError what="the API" error={item.error} onRetry={() => void item.refetch()} />
+    )
+  }
   const found: Api = item.data
   return (
     <section aria-labelledby="api-title">

@@ -2,8 +2,20 @@
 // applications with their subscriptions and API keys (the secret is shown once).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
-import { type Application, api, type KeyWithSecret, type Organization } from '../api/client.ts'
-import { CopyButton, Dialog, ErrorMessage, Field, Form, Link, Loading, useDocumentTitle } from '../ui.tsx'
+import { api, type KeyWithSecret, type Organization } from '../api/client.ts'
+import {
+  CopyButton,
+  Dialog,
+  ErrorMessage,
+  Field,
+  Form,
+  isNotFound,
+  Link,
+  LoadError,
+  Loading,
+  NotFound,
+  useDocumentTitle,
+} from '../ui.tsx'
 import { limitsOf, plansKey, usePlansOf } from './plans.tsx'
 import { Usage } from './usage.tsx'
 
@@ -310,9 +322,8 @@ export function ApplicationsPage({ organization }: { organization: Organization 
 export function ApplicationPage({ organization, id }: { organization: Organization; id: string }) {
   const queryClient = useQueryClient()
   const application = useQuery({
-    queryKey: ['applications', organization.id],
-    queryFn: () => api.applications(organization.id),
-    select: (page) => page.items.find((a) => a.id === id) as Application | undefined,
+    queryKey: ['applications', organization.id, id],
+    queryFn: () => api.application(organization.id, id),
   })
   useDocumentTitle(application.data?.name, organization.name)
   const keys = useQuery({ queryKey: ['keys', id], queryFn: () => api.keys(organization.id, id) })
@@ -347,9 +358,26 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
     onSuccess: refresh,
   })
   if (application.isPending) return <Loading />
+  if (application.isError) {
+    return isNotFound(application.error) ? (
+      <NotFound
+        message={`There is no application with the ID ${id} in ${organization.name}.`}
+        back={{ to: `/o/${organization.handle}/applications`, label: 'Back to Applications' }}
+      />
+    ) : (
+      <LoadError
+        what="the application"
+        error={application.error}
+        onRetry={() => void application.refetch()}
+      />
+    )
+  }
   return (
     <section aria-labelledby="application-title">
-      <h1 id="application-title">{application.data?.name ?? 'Application'}</h1>
+      <p>
+        <Link to={`/o/${organization.handle}/applications`}>← Applications</Link>
+      </p>
+      <h1 id="application-title">{application.data.name}</h1>
       <Subscriptions organization={organization} applicationId={id} />
       <h2>API keys</h2>
       {can(organization, 'credential:create') && (

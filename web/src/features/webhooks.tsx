@@ -6,7 +6,19 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { api, type Delivery, type Organization, type Webhook, type WebhookWithSecret } from '../api/client.ts'
 import { navigate } from '../router.ts'
-import { CopyButton, Dialog, ErrorMessage, Field, Form, Link, Loading, useDocumentTitle } from '../ui.tsx'
+import {
+  CopyButton,
+  Dialog,
+  ErrorMessage,
+  Field,
+  Form,
+  isNotFound,
+  Link,
+  LoadError,
+  Loading,
+  NotFound,
+  useDocumentTitle,
+} from '../ui.tsx'
 import { eventGroups } from './event-groups.ts'
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—')
@@ -285,7 +297,16 @@ export function WebhookPage({ organization, id }: { organization: Organization; 
   })
   const manage = organization.permissions.includes('webhook:manage')
   if (webhook.isPending) return <Loading />
-  if (webhook.isError) return <ErrorMessage error={webhook.error} />
+  if (webhook.isError) {
+    return isNotFound(webhook.error) ? (
+      <NotFound
+        message={`There is no webhook endpoint with the ID ${id} in ${organization.name}.`}
+        back={{ to: `/o/${organization.handle}/webhooks`, label: 'Back to Webhooks' }}
+      />
+    ) : (
+      <LoadError what="the endpoint" error={webhook.error} onRetry={() => void webhook.refetch()} />
+    )
+  }
   const endpoint = webhook.data
   return (
     <section aria-labelledby="webhook-title">
