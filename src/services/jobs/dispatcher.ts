@@ -205,18 +205,24 @@ export class JobDispatcher {
       const now = this.#clock.now()
       const delay = outcome.ok || outcome.giveUp ? null : handler.retryDelayMs(job.attempts, job)
       const final = outcome.ok || delay === null
-      await this.#transact(async (tx) => {
-        await handler.lock?.(tx, job, outcome)
-        const recorded = await recordAttempt(tx.db, job, {
-          at: now,
-          status: outcome.ok ? 'succeeded' : delay === null ? 'failed' : 'pending',
-          retryAt: delay === null ? undefined : new Date(now.getTime() + delay),
-          statusCode: outcome.statusCode,
-          error: outcome.ok ? null : (outcome.error ?? 'failed'),
-          via: outcome.via,
+      const attempt = {
+        at: now,
+        status: outcome.ok ? 'succeeded' : delay === null ? 'failed' : 'pending',
+        retryAt: delay === null ? undefined : new Date(now.getTime() + delay),
+        statusCode: outcome.statusCode,
+        error: outcome.ok ? null : (outcome.error ?? 'failed'),
+        via: outcome.via,
+      } as const
+      if (!handler.lock && !handler.settle) {
+        // Nothing goes with the record (a mail): one statement, no transaction around it.
+        await recordAttempt(this.#db, job, attempt)
+      } else {
+        await this.#transact(async (tx) => {
+          await handler.lock?.(tx, job, outcome)
+          const recorded = await recordAttempt(tx.db, job, attempt)
+          if (recorded && handler.settle) await handler.settle(tx, job, outcome, final)
         })
-        if (recorded && handler.settle) await handler.settle(tx, job, outcome, final)
-      })
+      }
       if (outcome.ok) {
         this.#logger.info({ jobId: job.id, kind: job.kind, via: outcome.via }, 'job done')
       } else {
