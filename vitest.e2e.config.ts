@@ -8,7 +8,8 @@ export default defineConfig({
     include: ['test/e2e/**/*.test.ts'],
     globalSetup: ['test/helpers/postgres-setup.ts', 'test/helpers/chromium-setup.ts'],
     pool: 'forks',
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Ceilings for a loaded machine, as in vitest.config.ts.
+    testTimeout: 180_000,
+    hookTimeout: 300_000,
   },
 })
