@@ -24,6 +24,17 @@ export type UnchainedEvent = Omit<AuditEvent, 'seq' | 'hash'>
 /** A queued event and its place in the queue. */
 export type QueuedEvent = UnchainedEvent & { position: string }
 
+/** Whether the organization has events waiting to be chained (one index probe). */
+export async function hasQueuedEvents(db: Executor, organizationId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('audit_event_queue')
+    .select('position')
+    .where('organization_id', '=', organizationId)
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
 /** Organizations with queued events (at most `limit`), for the chainer's periodic pass. */
 export async function organizationsWithQueuedEvents(db: Executor, limit: number): Promise<string[]> {
   const { rows } = await sql<{ organization_id: string }>`
@@ -66,13 +77,7 @@ async function lockChainHead(
     if (skipLocked) query = query.skipLocked()
     const row = await query.executeTakeFirst()
     if (row) return { seq: Number(row.seq), hash: row.hash }
-    const anyQueued = await db
-      .selectFrom('audit_event_queue')
-      .select('position')
-      .where('organization_id', '=', organizationId)
-      .limit(1)
-      .executeTakeFirst()
-    if (!anyQueued) return undefined
+    if (!(await hasQueuedEvents(db, organizationId))) return undefined
     const started = await db
       .insertInto('audit_chain_heads')
       .values({ organization_id: organizationId, seq: 0, hash: GENESIS_HASH })

@@ -9,6 +9,7 @@ import type { Logger } from 'pino'
 import { eventHash } from '../../domain/events.ts'
 import {
   appendChained,
+  hasQueuedEvents,
   organizationsWithQueuedEvents,
   takeQueuedEvents,
 } from '../../store/audit.repository.ts'
@@ -32,6 +33,8 @@ export async function chainQueuedEvents(
   organizationId: string,
   mode: 'wait' | 'skip',
 ): Promise<number> {
+  // A reader usually finds nothing queued: one index probe, no transaction.
+  if (mode === 'wait' && !(await hasQueuedEvents(db, organizationId))) return 0
   let chained = 0
   for (;;) {
     const moved = await db.transaction().execute(async (tx) => {
