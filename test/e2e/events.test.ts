@@ -341,6 +341,7 @@ describe('the console: audit log, webhooks, developer identity', () => {
       .poll(() => row(0), { timeout: 15_000 })
       .toEqual(['webhook.test', 'failed', '2', '500', 'the receiver answered 500'])
     expect(await rows.count()).toBe(2)
+    await shot(page, 'webhooks')
     receiver.answer('/portico', { status: 204 })
     await rows
       .nth(0)
@@ -349,7 +350,6 @@ describe('the console: audit log, webhooks, developer identity', () => {
     await expect
       .poll(() => row(0).then((cells) => cells.slice(0, 4)), { timeout: 10_000 })
       .toEqual(['webhook.test', 'succeeded', '3', '204'])
-    await shot(page, 'webhooks')
 
     // Rotate: the new secret is shown once and signs what follows; the old one no longer does.
     await page.getByRole('button', { name: 'Rotate secret' }).click()

@@ -391,7 +391,6 @@ export function WebhookPage({ organization, id }: { organization: Organization; 
                 <th scope="col">Response</th>
                 <th scope="col">Error</th>
                 <th scope="col">Created</th>
-                <th scope="col">Next attempt</th>
                 {manage && <th scope="col">Actions</th>}
               </tr>
             </thead>
@@ -403,12 +402,14 @@ export function WebhookPage({ organization, id }: { organization: Organization; 
                   </td>
                   <td>
                     <span className={`badge ${delivery.status}`}>{delivery.status}</span>
+                    {delivery.status === 'pending' && delivery.nextAttemptAt && (
+                      <small className="muted nowrap"> next {when(delivery.nextAttemptAt)}</small>
+                    )}
                   </td>
                   <td>{delivery.attempts}</td>
                   <td>{delivery.lastStatusCode ?? '—'}</td>
                   <td>{delivery.lastError ?? '—'}</td>
                   <td className="nowrap">{when(delivery.createdAt)}</td>
-                  <td className="nowrap">{when(delivery.nextAttemptAt)}</td>
                   {manage && (
                     <td>
                       <button
