@@ -6,13 +6,15 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../helpers/chromium.ts'
-import { type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
+import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
 import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
 
 const PASSWORD = 'a long enough password'
+const screenshots = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
 
 describe('the console: never behind the person’s back', () => {
   let server: ServerProcess
@@ -34,9 +36,9 @@ describe('the console: never behind the person’s back', () => {
       ORG_CREATION_LIMIT: '0',
       RATE_LIMIT: 'off',
     })
-    await waitUntilReady(server, 100_000) // a loaded machine migrates PGlite slowly
+    await waitUntilReady(server) // a loaded machine migrates PGlite slowly (150 s allowed)
     browser = await launchChromium()
-  })
+  }, 200_000)
 
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => {})
@@ -69,9 +71,33 @@ describe('the console: never behind the person’s back', () => {
     return (text ? JSON.parse(text) : undefined) as any
   }
 
-  async function signUp(name: string, email: string): Promise<string> {
-    const { token } = await call(undefined, 'POST', '/v1/auth/sign-up', { name, email, password: PASSWORD })
+  async function signUp(name: string, email: string, invitationToken?: string): Promise<string> {
+    const { token } = await call(undefined, 'POST', '/v1/auth/sign-up', {
+      name,
+      email,
+      password: PASSWORD,
+      invitationToken,
+    })
     return token
+  }
+
+  /** Invites `email` into `handle` as a Member; they register from the mailed link and accept. */
+  async function joinAsMember(owner: string, handle: string, name: string, email: string): Promise<string> {
+    await call(owner, 'POST', `/v1/organizations/${handle}/invitations`, { email, roles: ['member'] })
+    const link = linkIn(await mail.next(email), `${base}/invitations/`)
+    const invitationToken = link.slice(`${base}/invitations/`.length)
+    const token = await signUp(name, email, invitationToken)
+    const { member } = await call(token, 'POST', `/v1/invitations/${invitationToken}/accept`)
+    return member.userId
+  }
+
+  /** The DELETE requests `page` makes, as "DELETE /path". */
+  function deletions(page: Page): string[] {
+    const seen: string[] = []
+    page.on('request', (request) => {
+      if (request.method() === 'DELETE') seen.push(`DELETE ${new URL(request.url()).pathname}`)
+    })
+    return seen
   }
 
   async function signIn(page: Page, email: string) {
@@ -236,7 +262,144 @@ describe('the console: never behind the person’s back', () => {
     await page.goto(`${base}/nowhere/at/all`)
     await heading.waitFor()
     expect(await page.locator('.not-found p').first().textContent()).toBe('Nothing lives at this address.')
+    await page.screenshot({ path: join(screenshots, 'page-not-found.png') })
     await page.getByRole('link', { name: 'Go to your organizations' }).click()
     await page.waitForURL(`${base}/o/lou-works/members`)
+  })
+
+  it('asks before every destructive action, names what is destroyed, keeps a refusal inside the dialog, and deletes an organization only once its handle is typed', async () => {
+    const dana = await signUp('Dana Delete', 'dana@example.com')
+    const org = '/v1/organizations/delete-co'
+    const company = await call(dana, 'POST', '/v1/organizations', { name: 'Delete Co', handle: 'delete-co' })
+    // The console names the organization by its ID in its requests.
+    const byId = `/v1/organizations/${company.id}`
+    const orders = await call(dana, 'POST', `${org}/apis`, {
+      name: 'Orders',
+      version: 'v1',
+      basePath: '/orders',
+    })
+    await call(dana, 'POST', `${org}/apis/${orders.id}/publish`)
+    const staging = await call(dana, 'POST', `${org}/environments`, { name: 'staging' })
+    const shop = await call(dana, 'POST', `${org}/applications`, { name: 'Shop' })
+    const subscription = await call(dana, 'POST', `${org}/applications/${shop.id}/subscriptions`, {
+      apiId: orders.id,
+    })
+    const key = await call(dana, 'POST', `${org}/applications/${shop.id}/keys`, { environment: 'production' })
+    const mo = await joinAsMember(dana, 'delete-co', 'Mo Member', 'mo@example.com')
+    await joinAsMember(dana, 'delete-co', 'Lee Leaver', 'lee@example.com')
+    const pat = await call(dana, 'POST', `${org}/invitations`, {
+      email: 'pat@example.com',
+      roles: ['member'],
+    })
+
+    const page = await newPage()
+    await signIn(page, 'dana@example.com')
+    const deleted = deletions(page)
+    const dialog = (title: string) => page.getByRole('dialog', { name: title })
+
+    // Delete API: Cancel sends nothing; confirming is refused (it has a subscription), inside the dialog.
+    await page.goto(`${base}/o/delete-co/apis`)
+    await page.getByRole('button', { name: 'Delete API Orders v1' }).click()
+    expect(await dialog('Delete API').locator('p').first().textContent()).toBe(
+      'Delete Orders v1 (/orders) and its plans? This cannot be undone.',
+    )
+    await dialog('Delete API').getByRole('button', { name: 'Cancel', exact: true }).click()
+    await dialog('Delete API').waitFor({ state: 'hidden' })
+    expect(deleted).toEqual([])
+    await page.getByRole('button', { name: 'Delete API Orders v1' }).click()
+    await dialog('Delete API').getByRole('button', { name: 'Delete API' }).click()
+    await dialog('Delete API').getByRole('alert').waitFor()
+    expect(await dialog('Delete API').getByRole('alert').textContent()).toBe(
+      'this API has subscriptions: deprecate it before deleting it',
+    )
+    expect(deleted).toEqual([`DELETE ${byId}/apis/${orders.id}`])
+    await dialog('Delete API').getByRole('button', { name: 'Cancel', exact: true }).click()
+
+    // Revoke key, named by its prefix and last four characters; then Cancel subscription.
+    await page.goto(`${base}/o/delete-co/applications/${shop.id}`)
+    const keyName = `${key.name} ${key.prefix}…${key.last4}`
+    await page.getByRole('button', { name: `Revoke key ${keyName}` }).click()
+    expect(await dialog('Revoke key').locator('p').first().textContent()).toBe(
+      `Revoke ${key.name} ${key.prefix}…${key.last4} (production)? Requests with it are refused at once. This cannot be undone.`,
+    )
+    await dialog('Revoke key').getByRole('button', { name: 'Revoke key' }).click()
+    await page.getByText('No keys yet.').waitFor()
+    await page.getByRole('button', { name: 'Cancel subscription to Orders v1' }).click()
+    expect(await dialog('Cancel subscription').locator('p').first().textContent()).toBe(
+      'Cancel this application’s subscription to Orders v1? Its keys stop reaching that API at once.',
+    )
+    await dialog('Cancel subscription').getByRole('button', { name: 'Cancel subscription' }).click()
+    await page.getByText('Not subscribed to any API yet.').waitFor()
+
+    // Now the API can go; then the environment.
+    await page.goto(`${base}/o/delete-co/apis`)
+    await page.getByRole('button', { name: 'Delete API Orders v1' }).click()
+    await dialog('Delete API').getByRole('button', { name: 'Delete API' }).click()
+    await page.getByText('No APIs yet.').waitFor()
+    await page.getByRole('link', { name: 'Environments' }).click()
+    await page.getByRole('button', { name: 'Delete environment staging' }).click()
+    expect(await dialog('Delete environment').locator('p').first().textContent()).toBe(
+      'Delete the environment staging? Only an environment without API keys can be deleted. This cannot be undone.',
+    )
+    await dialog('Delete environment').getByRole('button', { name: 'Delete environment' }).click()
+    await page.getByRole('button', { name: 'Delete environment staging' }).waitFor({ state: 'detached' })
+
+    // Revoke invitation, then Remove member.
+    await page.getByRole('link', { name: 'Invitations' }).click()
+    await page.getByRole('button', { name: 'Revoke invitation for pat@example.com' }).click()
+    expect(await dialog('Revoke invitation').locator('p').first().textContent()).toBe(
+      'Revoke the invitation for pat@example.com to Delete Co? Its link stops working; you can invite them again later.',
+    )
+    await dialog('Revoke invitation').getByRole('button', { name: 'Revoke invitation' }).click()
+    await page
+      .getByRole('button', { name: 'Revoke invitation for pat@example.com' })
+      .waitFor({ state: 'detached' })
+    await page.getByRole('link', { name: 'Members' }).click()
+    await page.getByRole('button', { name: 'Remove member Mo Member' }).click()
+    expect(await dialog('Remove member').locator('p').first().textContent()).toBe(
+      'Mo Member will lose access to Delete Co: its members, APIs, applications, subscriptions and credentials, at once. API keys stay with the organization.',
+    )
+    await dialog('Remove member').getByRole('button', { name: 'Remove member' }).click()
+    await page.getByRole('row', { name: /Mo Member/ }).waitFor({ state: 'detached' })
+    expect(deleted).toEqual([
+      `DELETE ${byId}/apis/${orders.id}`,
+      `DELETE ${byId}/applications/${shop.id}/keys/${key.id}`,
+      `DELETE ${byId}/applications/${shop.id}/subscriptions/${subscription.id}`,
+      `DELETE ${byId}/apis/${orders.id}`,
+      `DELETE ${byId}/environments/${staging.id}`,
+      `DELETE ${byId}/invitations/${pat.id}`,
+      `DELETE ${byId}/members/${mo}`,
+    ])
+
+    // Leave organization, from Lee's own browser.
+    const lee = await newPage()
+    await signIn(lee, 'lee@example.com')
+    await lee.getByRole('link', { name: 'Members' }).click()
+    await lee.getByRole('button', { name: 'Leave organization' }).click()
+    expect(
+      await lee.getByRole('dialog', { name: 'Leave organization' }).locator('p').first().textContent(),
+    ).toBe(
+      'You will lose access to Delete Co: its members, APIs, applications, subscriptions and credentials, at once. API keys stay with the organization.',
+    )
+    await lee
+      .getByRole('dialog', { name: 'Leave organization' })
+      .getByRole('button', { name: 'Leave organization' })
+      .click()
+    await lee.getByRole('heading', { name: 'Create your organization' }).waitFor()
+
+    // Delete organization: the button waits for the handle, typed exactly.
+    await page.getByRole('link', { name: 'Settings' }).click()
+    await page.getByRole('button', { name: 'Delete organization' }).click()
+    const confirm = dialog('Delete organization').getByRole('button', { name: 'Delete organization' })
+    expect(await confirm.isDisabled()).toBe(true)
+    await dialog('Delete organization').getByLabel('Type delete-co to confirm').fill('Delete Co')
+    expect(await confirm.isDisabled()).toBe(true)
+    await dialog('Delete organization').getByLabel('Type delete-co to confirm').fill('delete-co')
+    expect(await confirm.isDisabled()).toBe(false)
+    await page.screenshot({ path: join(screenshots, 'confirm-delete-organization.png') })
+    await confirm.click()
+    await page.getByRole('heading', { name: 'Create your organization' }).waitFor()
+    expect(deleted.at(-1)).toBe(`DELETE ${byId}`)
+    expect(deleted.length).toBe(8)
   })
 })

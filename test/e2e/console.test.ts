@@ -35,9 +35,9 @@ describe('the console', () => {
       ORG_CREATION_LIMIT: '0',
       RATE_LIMIT: 'off',
     })
-    await waitUntilReady(server, 100_000) // a loaded machine migrates PGlite slowly
+    await waitUntilReady(server) // a loaded machine migrates PGlite slowly (150 s allowed)
     browser = await launchChromium()
-  })
+  }, 200_000)
 
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => {})
@@ -273,14 +273,21 @@ describe('the console', () => {
     expect(await owner.evaluate(() => navigator.clipboard.readText())).toBe(secret)
     await owner.getByRole('button', { name: 'Done' }).click()
     expect(await owner.getByText(secret).count()).toBe(0)
-    await owner.getByRole('button', { name: /^Revoke / }).click()
+    await owner.getByRole('button', { name: /^Revoke key / }).click()
+    await owner
+      .getByRole('dialog', { name: 'Revoke key' })
+      .getByRole('button', { name: 'Revoke key' })
+      .click()
     await expect.poll(() => owner.getByText('No keys yet.').count()).toBe(1)
 
     // Removing a member takes them out on their next navigation: the page says so where they are.
     await owner.getByRole('link', { name: 'Members' }).click()
-    await owner.getByRole('button', { name: 'Remove Ivan Invitee' }).click()
+    await owner.getByRole('button', { name: 'Remove member Ivan Invitee' }).click()
     await expect.poll(() => owner.getByText('will lose access to Acme Developer Portal').count()).toBe(1)
-    await owner.getByRole('button', { name: 'Remove', exact: true }).click()
+    await owner
+      .getByRole('dialog', { name: 'Remove member' })
+      .getByRole('button', { name: 'Remove member' })
+      .click()
     await expect.poll(() => owner.getByRole('row', { name: /Ivan Invitee/ }).count()).toBe(0)
     await invitee.getByRole('link', { name: 'Invitations' }).click()
     await invitee.getByRole('heading', { name: 'Page not found' }).waitFor()

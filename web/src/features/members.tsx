@@ -2,9 +2,9 @@
 // leaving; inviting by email, and the pending invitations with resend and revoke.
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
-import { api, type Member, type Organization, type Role } from '../api/client.ts'
+import { api, type Invitation, type Member, type Organization, type Role } from '../api/client.ts'
 import { navigate } from '../router.ts'
-import { Dialog, ErrorMessage, Field, Form, Loading, useDocumentTitle } from '../ui.tsx'
+import { ConfirmDialog, Dialog, ErrorMessage, Field, Form, Loading, useDocumentTitle } from '../ui.tsx'
 
 /** Roles the caller may offer: never owner unless an owner, and only roles within their permissions. */
 export function grantableRoles(organization: Organization, roles: Role[]): Role[] {
@@ -105,8 +105,11 @@ export function MembersPage({ organization, meId }: { organization: Organization
         <h1 id="members-title">Members</h1>
         <button
           type="button"
-          className="secondary"
-          onClick={() => setRemoving(items.find((m) => m.userId === meId))}
+          className="secondary danger"
+          onClick={() => {
+            remove.reset()
+            setRemoving(items.find((m) => m.userId === meId))
+          }}
         >
           Leave organization
         </button>
@@ -170,10 +173,13 @@ export function MembersPage({ organization, meId }: { organization: Organization
                         <button
                           type="button"
                           className="secondary danger"
-                          aria-label={`Remove ${member.name}`}
-                          onClick={() => setRemoving(member)}
+                          aria-label={`Remove member ${member.name}`}
+                          onClick={() => {
+                            remove.reset()
+                            setRemoving(member)
+                          }}
                         >
-                          Remove
+                          Remove member
                         </button>
                       )}
                     </td>
@@ -218,26 +224,21 @@ export function MembersPage({ organization, meId }: { organization: Organization
           </button>
         </div>
       </Dialog>
-      <Dialog
+      <ConfirmDialog
         title={removing?.userId === meId ? 'Leave organization' : 'Remove member'}
+        confirmLabel={removing?.userId === meId ? 'Leave organization' : 'Remove member'}
         open={removing !== undefined}
-        onClose={() => setRemoving(undefined)}
+        onCancel={() => setRemoving(undefined)}
+        onConfirm={() => removing && remove.mutate(removing)}
+        pending={remove.isPending}
+        error={remove.error}
       >
         <p>
           {removing?.userId === meId ? 'You' : <strong>{removing?.name}</strong>} will lose access to{' '}
           {organization.name}: its members, APIs, applications, subscriptions and credentials, at once. API
           keys stay with the organization.
         </p>
-        <ErrorMessage error={remove.error} />
-        <div className="actions">
-          <button type="button" className="secondary" onClick={() => setRemoving(undefined)}>
-            Cancel
-          </button>
-          <button type="button" className="danger" onClick={() => removing && remove.mutate(removing)}>
-            {removing?.userId === meId ? 'Leave' : 'Remove'}
-          </button>
-        </div>
-      </Dialog>
+      </ConfirmDialog>
     </section>
   )
 }
@@ -248,6 +249,7 @@ export function InvitationsPage({ organization }: { organization: Organization }
   const [inviting, setInviting] = useState(false)
   const [email, setEmail] = useState('')
   const [chosen, setChosen] = useState<string[]>(['member'])
+  const [revoking, setRevoking] = useState<Invitation | undefined>()
   const roles = useQuery({ queryKey: ['roles', organization.id], queryFn: () => api.roles(organization.id) })
   const invitations = useQuery({
     queryKey: ['invitations', organization.id],
@@ -268,7 +270,10 @@ export function InvitationsPage({ organization }: { organization: Organization }
   })
   const revoke = useMutation({
     mutationFn: (id: string) => api.revokeInvitation(organization.id, id),
-    onSuccess: refresh,
+    onSuccess: async () => {
+      setRevoking(undefined)
+      await refresh()
+    },
   })
   const canInvite = organization.permissions.includes('member:invite')
   return (
@@ -308,9 +313,13 @@ export function InvitationsPage({ organization }: { organization: Organization }
                   <button
                     type="button"
                     className="secondary danger"
-                    onClick={() => revoke.mutate(invitation.id)}
+                    aria-label={`Revoke invitation for ${invitation.email}`}
+                    onClick={() => {
+                      revoke.reset()
+                      setRevoking(invitation)
+                    }}
                   >
-                    Revoke
+                    Revoke invitation
                   </button>
                 </span>
               )}
@@ -318,7 +327,21 @@ export function InvitationsPage({ organization }: { organization: Organization }
           ))}
         </ul>
       )}
-      <ErrorMessage error={resend.error ?? revoke.error} />
+      <ErrorMessage error={resend.error} />
+      <ConfirmDialog
+        title="Revoke invitation"
+        confirmLabel="Revoke invitation"
+        open={revoking !== undefined}
+        onCancel={() => setRevoking(undefined)}
+        onConfirm={() => revoking && revoke.mutate(revoking.id)}
+        pending={revoke.isPending}
+        error={revoke.error}
+      >
+        <p>
+          Revoke the invitation for <strong>{revoking?.email}</strong> to {organization.name}? Its link stops
+          working; you can invite them again later.
+        </p>
+      </ConfirmDialog>
       <Dialog title="Invite Member" open={inviting} onClose={() => setInviting(false)}>
         <Form onSubmit={() => invite.mutate()}>
           <Field label="Email address" name="email" type="email" value={email} onChange={setEmail} required />

@@ -5,7 +5,16 @@ import { useEffect, useRef, useState } from 'react'
 import { checkHandle, handleFromName } from '../../../src/domain/handles.ts'
 import { ApiError, api, type Me, type Organization } from '../api/client.ts'
 import { navigate } from '../router.ts'
-import { CopyButton, Dialog, ErrorMessage, Field, Form, Loading, useDocumentTitle } from '../ui.tsx'
+import {
+  ConfirmDialog,
+  CopyButton,
+  Dialog,
+  ErrorMessage,
+  Field,
+  Form,
+  Loading,
+  useDocumentTitle,
+} from '../ui.tsx'
 import { DeveloperIdentity } from './developer-identity.tsx'
 
 export function Logo({ url, name, size = 28 }: { url: string | null; name: string; size?: number }) {
@@ -284,24 +293,31 @@ export function SettingsPage({ organization }: { organization: Organization }) {
       {organization.permissions.includes('organization:delete') && (
         <>
           <h2>Danger zone</h2>
-          <button type="button" className="danger" onClick={() => setConfirmDelete(true)}>
+          <button
+            type="button"
+            className="danger"
+            onClick={() => {
+              remove.reset()
+              setConfirmDelete(true)
+            }}
+          >
             Delete organization
           </button>
-          <Dialog title="Delete organization" open={confirmDelete} onClose={() => setConfirmDelete(false)}>
+          <ConfirmDialog
+            title="Delete organization"
+            confirmLabel="Delete organization"
+            open={confirmDelete}
+            onCancel={() => setConfirmDelete(false)}
+            onConfirm={() => remove.mutate()}
+            pending={remove.isPending}
+            error={remove.error}
+            typeToConfirm={organization.handle}
+          >
             <p>
               Delete <strong>{organization.name}</strong> with all its members, invitations, APIs,
               applications and keys? Keys stop working at once. This cannot be undone.
             </p>
-            <ErrorMessage error={remove.error} />
-            <div className="actions">
-              <button type="button" className="secondary" onClick={() => setConfirmDelete(false)}>
-                Cancel
-              </button>
-              <button type="button" className="danger" onClick={() => remove.mutate()}>
-                Delete
-              </button>
-            </div>
-          </Dialog>
+          </ConfirmDialog>
         </>
       )}
     </section>

@@ -2,8 +2,17 @@
 // applications with their subscriptions and API keys (the secret is shown once).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
-import { api, type KeyWithSecret, type Organization } from '../api/client.ts'
 import {
+  type Api,
+  api,
+  type Environment,
+  type Key,
+  type KeyWithSecret,
+  type Organization,
+  type Subscription,
+} from '../api/client.ts'
+import {
+  ConfirmDialog,
   CopyButton,
   Dialog,
   ErrorMessage,
@@ -26,6 +35,7 @@ export function ApisPage({ organization }: { organization: Organization }) {
   const queryClient = useQueryClient()
   const [creating, setCreating] = useState(false)
   const [editingId, setEditingId] = useState<string | undefined>()
+  const [deleting, setDeleting] = useState<Api | undefined>()
   const [form, setForm] = useState({ name: '', version: 'v1', basePath: '/', description: '' })
   const apis = useQuery({ queryKey: ['apis', organization.id], queryFn: () => api.apis(organization.id) })
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['apis', organization.id] })
@@ -44,7 +54,10 @@ export function ApisPage({ organization }: { organization: Organization }) {
   })
   const remove = useMutation({
     mutationFn: (id: string) => api.deleteApi(organization.id, id),
-    onSuccess: refresh,
+    onSuccess: async () => {
+      setDeleting(undefined)
+      await refresh()
+    },
   })
   return (
     <section aria-labelledby="apis-title">
@@ -119,8 +132,16 @@ export function ApisPage({ organization }: { organization: Organization }) {
                   </button>
                 )}
                 {can(organization, 'api:delete') && (
-                  <button type="button" className="secondary danger" onClick={() => remove.mutate(item.id)}>
-                    Delete
+                  <button
+                    type="button"
+                    className="secondary danger"
+                    aria-label={`Delete API ${item.name} ${item.version}`}
+                    onClick={() => {
+                      remove.reset()
+                      setDeleting(item)
+                    }}
+                  >
+                    Delete API
                   </button>
                 )}
               </span>
@@ -128,7 +149,24 @@ export function ApisPage({ organization }: { organization: Organization }) {
           ))}
         </ul>
       )}
-      <ErrorMessage error={status.error ?? remove.error} />
+      <ErrorMessage error={status.error} />
+      <ConfirmDialog
+        title="Delete API"
+        confirmLabel="Delete API"
+        open={deleting !== undefined}
+        onCancel={() => setDeleting(undefined)}
+        onConfirm={() => deleting && remove.mutate(deleting.id)}
+        pending={remove.isPending}
+        error={remove.error}
+      >
+        <p>
+          Delete{' '}
+          <strong>
+            {deleting?.name} {deleting?.version}
+          </strong>{' '}
+          (<code>{deleting?.basePath}</code>) and its plans? This cannot be undone.
+        </p>
+      </ConfirmDialog>
       <Dialog
         title={editingId ? 'Edit API' : 'Create API'}
         open={creating}
@@ -180,6 +218,7 @@ export function EnvironmentsPage({ organization }: { organization: Organization 
   const queryClient = useQueryClient()
   const [name, setName] = useState('')
   const [renaming, setRenaming] = useState<{ id: string; name: string } | undefined>()
+  const [deleting, setDeleting] = useState<Environment | undefined>()
   const environments = useQuery({
     queryKey: ['environments', organization.id],
     queryFn: () => api.environments(organization.id),
@@ -201,7 +240,10 @@ export function EnvironmentsPage({ organization }: { organization: Organization 
   })
   const remove = useMutation({
     mutationFn: (id: string) => api.deleteEnvironment(organization.id, id),
-    onSuccess: refresh,
+    onSuccess: async () => {
+      setDeleting(undefined)
+      await refresh()
+    },
   })
   const manage = can(organization, 'environment:manage')
   return (
@@ -220,7 +262,7 @@ export function EnvironmentsPage({ organization }: { organization: Organization 
           <button type="submit">Add environment</button>
         </Form>
       )}
-      <ErrorMessage error={create.error ?? remove.error} />
+      <ErrorMessage error={create.error} />
       {environments.isPending ? (
         <Loading />
       ) : (
@@ -243,10 +285,13 @@ export function EnvironmentsPage({ organization }: { organization: Organization 
                   <button
                     type="button"
                     className="secondary danger"
-                    aria-label={`Delete ${environment.name}`}
-                    onClick={() => remove.mutate(environment.id)}
+                    aria-label={`Delete environment ${environment.name}`}
+                    onClick={() => {
+                      remove.reset()
+                      setDeleting(environment)
+                    }}
                   >
-                    Delete
+                    Delete environment
                   </button>
                 </span>
               )}
@@ -254,6 +299,20 @@ export function EnvironmentsPage({ organization }: { organization: Organization 
           ))}
         </ul>
       )}
+      <ConfirmDialog
+        title="Delete environment"
+        confirmLabel="Delete environment"
+        open={deleting !== undefined}
+        onCancel={() => setDeleting(undefined)}
+        onConfirm={() => deleting && remove.mutate(deleting.id)}
+        pending={remove.isPending}
+        error={remove.error}
+      >
+        <p>
+          Delete the environment <code>{deleting?.name}</code>? Only an environment without API keys can be
+          deleted. This cannot be undone.
+        </p>
+      </ConfirmDialog>
       <Dialog title="Rename environment" open={renaming !== undefined} onClose={() => setRenaming(undefined)}>
         <Form onSubmit={() => rename.mutate()}>
           <Field
@@ -338,6 +397,7 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
   const apis = useQuery({ queryKey: ['apis', organization.id], queryFn: () => api.apis(organization.id) })
   const [environment, setEnvironment] = useState('production')
   const [secret, setSecret] = useState<KeyWithSecret | undefined>()
+  const [revoking, setRevoking] = useState<Key | undefined>()
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['keys', id] })
   const create = useMutation({
     mutationFn: () => api.createKey(organization.id, id, { environment }),
@@ -355,7 +415,10 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
   })
   const revoke = useMutation({
     mutationFn: (keyId: string) => api.revokeKey(organization.id, id, keyId),
-    onSuccess: refresh,
+    onSuccess: async () => {
+      setRevoking(undefined)
+      await refresh()
+    },
   })
   if (application.isPending) return <Loading />
   if (application.isError) {
@@ -399,7 +462,7 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
           <button type="submit">Create key</button>
         </Form>
       )}
-      <ErrorMessage error={create.error ?? rotate.error ?? revoke.error} />
+      <ErrorMessage error={create.error ?? rotate.error} />
       {keys.data?.items.length === 0 && <p className="muted">No keys yet.</p>}
       <ul className="cards">
         {keys.data?.items.map((key) => (
@@ -426,10 +489,13 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
               <button
                 type="button"
                 className="secondary danger"
-                onClick={() => revoke.mutate(key.id)}
-                aria-label={`Revoke ${key.name}`}
+                onClick={() => {
+                  revoke.reset()
+                  setRevoking(key)
+                }}
+                aria-label={`Revoke key ${key.name} ${key.prefix}…${key.last4}`}
               >
-                Revoke
+                Revoke key
               </button>
             )}
           </li>
@@ -442,6 +508,23 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
         subscriptions={subscriptions.data?.items ?? []}
         apis={apis.data?.items ?? []}
       />
+      <ConfirmDialog
+        title="Revoke key"
+        confirmLabel="Revoke key"
+        open={revoking !== undefined}
+        onCancel={() => setRevoking(undefined)}
+        onConfirm={() => revoking && revoke.mutate(revoking.id)}
+        pending={revoke.isPending}
+        error={revoke.error}
+      >
+        <p>
+          Revoke <strong>{revoking?.name}</strong>{' '}
+          <code>
+            {revoking?.prefix}…{revoking?.last4}
+          </code>{' '}
+          ({revoking?.environment})? Requests with it are refused at once. This cannot be undone.
+        </p>
+      </ConfirmDialog>
       <Dialog title="Your new API key" open={secret !== undefined} onClose={() => setSecret(undefined)}>
         <p>Copy it now: it is shown only once.</p>
         <p>
@@ -470,6 +553,7 @@ function Subscriptions({
   const queryClient = useQueryClient()
   const [apiId, setApiId] = useState('')
   const [plan, setPlan] = useState('default')
+  const [cancelling, setCancelling] = useState<Subscription | undefined>()
   const subscriptions = useQuery({
     queryKey: ['subscriptions', applicationId],
     queryFn: () => api.subscriptions(organization.id, applicationId),
@@ -491,7 +575,10 @@ function Subscriptions({
   })
   const cancel = useMutation({
     mutationFn: (id: string) => api.unsubscribe(organization.id, applicationId, id),
-    onSuccess: refresh,
+    onSuccess: async () => {
+      setCancelling(undefined)
+      await refresh()
+    },
   })
   const nameOf = (id: string) => {
     const found = apis.data?.items.find((item) => item.id === id)
@@ -552,7 +639,7 @@ function Subscriptions({
           <button type="submit">Subscribe</button>
         </Form>
       )}
-      <ErrorMessage error={subscribe.error ?? cancel.error} />
+      <ErrorMessage error={subscribe.error} />
       {subscriptions.data?.items.length === 0 && <p className="muted">Not subscribed to any API yet.</p>}
       <ul className="cards">
         {subscriptions.data?.items.map((subscription) => (
@@ -564,7 +651,11 @@ function Subscriptions({
               <button
                 type="button"
                 className="secondary danger"
-                onClick={() => cancel.mutate(subscription.id)}
+                aria-label={`Cancel subscription to ${nameOf(subscription.apiId)}`}
+                onClick={() => {
+                  cancel.reset()
+                  setCancelling(subscription)
+                }}
               >
                 Cancel subscription
               </button>
@@ -572,6 +663,20 @@ function Subscriptions({
           </li>
         ))}
       </ul>
+      <ConfirmDialog
+        title="Cancel subscription"
+        confirmLabel="Cancel subscription"
+        open={cancelling !== undefined}
+        onCancel={() => setCancelling(undefined)}
+        onConfirm={() => cancelling && cancel.mutate(cancelling.id)}
+        pending={cancel.isPending}
+        error={cancel.error}
+      >
+        <p>
+          Cancel this application’s subscription to <strong>{cancelling && nameOf(cancelling.apiId)}</strong>?
+          Its keys stop reaching that API at once.
+        </p>
+      </ConfirmDialog>
     </>
   )
 }

@@ -7,6 +7,7 @@ import { useState } from 'react'
 import { api, type Delivery, type Organization, type Webhook, type WebhookWithSecret } from '../api/client.ts'
 import { navigate } from '../router.ts'
 import {
+  ConfirmDialog,
   CopyButton,
   Dialog,
   ErrorMessage,
@@ -368,7 +369,7 @@ export function WebhookPage({ organization, id }: { organization: Organization; 
             </button>
           )}
           <button type="button" className="secondary danger" onClick={() => setConfirm('delete')}>
-            Delete
+            Delete endpoint
           </button>
         </div>
       )}
@@ -454,25 +455,19 @@ export function WebhookPage({ organization, id }: { organization: Organization; 
           </button>
         </div>
       </Dialog>
-      <Dialog title="Delete endpoint" open={confirm === 'delete'} onClose={() => setConfirm(undefined)}>
+      <ConfirmDialog
+        title="Delete endpoint"
+        confirmLabel="Delete endpoint"
+        open={confirm === 'delete'}
+        onCancel={() => setConfirm(undefined)}
+        onConfirm={() => remove.mutate()}
+        pending={remove.isPending}
+        error={remove.error}
+      >
         <p>
           Delete <strong>{endpoint.url}</strong> and its deliveries? Pending deliveries are not sent.
         </p>
-        <ErrorMessage error={remove.error} />
-        <div className="actions">
-          <button type="button" className="secondary" onClick={() => setConfirm(undefined)}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="danger"
-            onClick={() => remove.mutate()}
-            disabled={remove.isPending}
-          >
-            Delete
-          </button>
-        </div>
-      </Dialog>
+      </ConfirmDialog>
       <SecretDialog title="New secret" secret={secret} onClose={() => setSecret(undefined)} />
     </section>
   )
