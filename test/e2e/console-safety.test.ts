@@ -50,7 +50,11 @@ describe('the console: never behind the person’s back', () => {
   })
 
   async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } })
+    const context = await browser.newContext({
+      viewport: { width: 1200, height: 800 },
+      locale: 'en-US',
+      timezoneId: 'UTC',
+    })
     contexts.push(context)
     return context.newPage()
   }
@@ -401,5 +405,100 @@ describe('the console: never behind the person’s back', () => {
     await page.getByRole('heading', { name: 'Create your organization' }).waitFor()
     expect(deleted.at(-1)).toBe(`DELETE ${byId}`)
     expect(deleted.length).toBe(8)
+  })
+
+  it('lists invitations pending first with their inviter, date, expiry and role titles, filters them by status, and announces Send, Resend and Revoke', async () => {
+    const olga = await signUp('Olga Inviter', 'olga@example.com')
+    await call(olga, 'POST', '/v1/organizations', { name: 'Invite Co', handle: 'invite-co' })
+    const org = '/v1/organizations/invite-co'
+    // Before: one invitation accepted, one revoked.
+    await joinAsMember(olga, 'invite-co', 'Abe Accepted', 'abe@example.com')
+    const rex = await call(olga, 'POST', `${org}/invitations`, {
+      email: 'rex@example.com',
+      roles: ['member'],
+    })
+    await call(olga, 'DELETE', `${org}/invitations/${rex.id}`)
+    const today = new Date().toLocaleDateString('en-US', {
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      timeZone: 'UTC',
+    })
+
+    const page = await newPage()
+    await signIn(page, 'olga@example.com')
+    await page.goto(`${base}/o/invite-co/invitations`)
+    const notice = page.locator('.notice')
+    expect(await notice.getAttribute('role')).toBe('status')
+    const cards = page.getByRole('list', { name: 'Invitations' }).getByRole('listitem')
+    // Pending first: that is what the page shows until another status is chosen.
+    await page.getByText('No pending invitations.').waitFor()
+
+    // Send: the dialog closes, the live region says what happened, the card reads role titles.
+    await page.getByRole('button', { name: 'Invite Member' }).click()
+    await page.getByLabel('Email address').fill('ivy@example.com')
+    await page.getByRole('checkbox', { name: /^Member/ }).uncheck()
+    await page.getByRole('checkbox', { name: /^API publisher/ }).check()
+    await page.getByRole('checkbox', { name: /^Developer/ }).check()
+    await page.getByRole('button', { name: 'Send Invitation' }).click()
+    await expect.poll(() => notice.textContent()).toBe('Invitation sent to ivy@example.com.')
+    await mail.next('ivy@example.com')
+    expect(await cards.count()).toBe(1)
+    expect(await cards.first().textContent()).toBe(
+      `ivy@example.com · API publisher, DeveloperInvited by Olga Inviter on ${today} · expires in 7 dayspendingResendRevoke invitation`,
+    )
+    await page.screenshot({ path: join(screenshots, 'invitations.png') })
+
+    // Resend: mailed again, and said so.
+    await page.getByRole('button', { name: 'Resend invitation to ivy@example.com' }).click()
+    await expect.poll(() => notice.textContent()).toBe('Invitation resent to ivy@example.com.')
+    await mail.next('ivy@example.com')
+
+    // By status: revoked and accepted ones, without actions; all of them.
+    const status = page.getByLabel('Show')
+    await status.selectOption('revoked')
+    await page.getByText('rex@example.com').waitFor()
+    expect(await cards.allTextContents()).toEqual([
+      `rex@example.com · MemberInvited by Olga Inviter on ${today}revoked`,
+    ])
+    await status.selectOption('accepted')
+    await page.getByText('abe@example.com').waitFor()
+    expect(await cards.allTextContents()).toEqual([
+      `abe@example.com · MemberInvited by Olga Inviter on ${today}accepted`,
+    ])
+    await status.selectOption('all')
+    await expect.poll(() => cards.count()).toBe(3)
+    expect((await cards.locator('strong').allTextContents()).sort()).toEqual([
+      'abe@example.com',
+      'ivy@example.com',
+      'rex@example.com',
+    ])
+
+    // The expiry as time goes by (the browser's clock moved on): 6 days left, then expired.
+    const later = await newPage()
+    await later.clock.setFixedTime(Date.now() + 24 * 3_600_000 + 60_000)
+    await signIn(later, 'olga@example.com')
+    await later.goto(`${base}/o/invite-co/invitations`)
+    const laterCards = later.getByRole('list', { name: 'Invitations' }).getByRole('listitem')
+    await laterCards.first().waitFor()
+    expect(await laterCards.locator('small').allTextContents()).toEqual([
+      `Invited by Olga Inviter on ${today} · expires in 6 days`,
+    ])
+    await later.clock.setFixedTime(Date.now() + 8 * 24 * 3_600_000)
+    await later.reload()
+    await laterCards.first().waitFor()
+    expect(await laterCards.allTextContents()).toEqual([
+      `ivy@example.com · API publisher, DeveloperInvited by Olga Inviter on ${today}expiredResendRevoke invitation`,
+    ])
+
+    // Revoke: confirmed, said so, gone from the pending ones.
+    await status.selectOption('pending')
+    await page.getByRole('button', { name: 'Revoke invitation for ivy@example.com' }).click()
+    await page
+      .getByRole('dialog', { name: 'Revoke invitation' })
+      .getByRole('button', { name: 'Revoke invitation' })
+      .click()
+    await expect.poll(() => notice.textContent()).toBe('Invitation for ivy@example.com revoked.')
+    await page.getByText('No pending invitations.').waitFor()
   })
 })

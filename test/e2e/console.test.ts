@@ -220,8 +220,9 @@ describe('the console', () => {
     await owner.getByRole('checkbox', { name: /^Developer/ }).check()
     await shot(owner, 'invite-dialog')
     await owner.getByRole('button', { name: 'Send Invitation' }).click()
-    await expect.poll(() => owner.getByText('ivan@example.com').count()).toBe(1)
-    expect(await owner.locator('.badge.pending').count()).toBe(1)
+    const invitations = owner.getByRole('list', { name: 'Invitations' })
+    await expect.poll(() => invitations.getByText('ivan@example.com').count()).toBe(1)
+    expect(await invitations.locator('.badge.pending').count()).toBe(1)
 
     // The invitee opens the link from the mail, registers, accepts, and lands in the organization.
     const link = linkIn(await mail.next('ivan@example.com'), `${base}/invitations/`)

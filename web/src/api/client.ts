@@ -176,7 +176,8 @@ export const api = {
   removeMember: (ref: string, userId: string) => request<void>('DELETE', `${org(ref)}/members/${userId}`),
   roles: (ref: string) => request<Page<Role>>('GET', `${org(ref)}/roles`),
 
-  invitations: (ref: string) => request<Page<Invitation>>('GET', `${org(ref)}/invitations?limit=100`),
+  invitations: (ref: string, filter: { status?: Invitation['status']; cursor?: string }) =>
+    request<Page<Invitation>>('GET', `${org(ref)}/invitations?${query(filter)}`),
   invite: (ref: string, email: string, roles: string[]) =>
     request<Invitation>('POST', `${org(ref)}/invitations`, { email, roles }),
   resendInvitation: (ref: string, id: string) =>

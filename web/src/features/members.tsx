@@ -1,10 +1,19 @@
 // Members and invitations: the table with roles and join dates, search, editing roles, removing,
-// leaving; inviting by email, and the pending invitations with resend and revoke.
+// leaving; inviting by email, and the invitations (pending first, by status) with resend and revoke.
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { api, type Invitation, type Member, type Organization, type Role } from '../api/client.ts'
 import { navigate } from '../router.ts'
-import { ConfirmDialog, Dialog, ErrorMessage, Field, Form, Loading, useDocumentTitle } from '../ui.tsx'
+import {
+  ConfirmDialog,
+  Dialog,
+  ErrorMessage,
+  Field,
+  Form,
+  LoadError,
+  Loading,
+  useDocumentTitle,
+} from '../ui.tsx'
 
 /** Roles the caller may offer: never owner unless an owner, and only roles within their permissions. */
 export function grantableRoles(organization: Organization, roles: Role[]): Role[] {
@@ -243,6 +252,30 @@ export function MembersPage({ organization, meId }: { organization: Organization
   )
 }
 
+/** What a person reads of an invitation's expiry: "expires in 6 days", "expires in 3 hours", "expired". */
+export function expiryText(expiresAt: string, now: number): string {
+  const left = new Date(expiresAt).getTime() - now
+  if (left <= 0) return 'expired'
+  const hour = 3_600_000
+  const [count, unit]: [number, Intl.RelativeTimeFormatUnit] =
+    left >= 23.5 * hour
+      ? [Math.round(left / (24 * hour)), 'day']
+      : left >= hour
+        ? [Math.round(left / hour), 'hour']
+        : [Math.max(1, Math.round(left / 60_000)), 'minute']
+  return `expires ${new Intl.RelativeTimeFormat('en', { numeric: 'always' }).format(count, unit)}`
+}
+
+const statusChoices = [
+  ['pending', 'Pending'],
+  ['all', 'All invitations'],
+  ['accepted', 'Accepted'],
+  ['declined', 'Declined'],
+  ['revoked', 'Revoked'],
+  ['expired', 'Expired'],
+] as const
+type StatusChoice = (typeof statusChoices)[number][0]
+
 export function InvitationsPage({ organization }: { organization: Organization }) {
   useDocumentTitle('Invitations', organization.name)
   const queryClient = useQueryClient()
@@ -250,32 +283,48 @@ export function InvitationsPage({ organization }: { organization: Organization }
   const [email, setEmail] = useState('')
   const [chosen, setChosen] = useState<string[]>(['member'])
   const [revoking, setRevoking] = useState<Invitation | undefined>()
+  const [shown, setShown] = useState<StatusChoice>('pending')
+  // What the last Send, Resend or Revoke did, in a live region screen readers announce.
+  const [notice, setNotice] = useState('')
   const roles = useQuery({ queryKey: ['roles', organization.id], queryFn: () => api.roles(organization.id) })
-  const invitations = useQuery({
-    queryKey: ['invitations', organization.id],
-    queryFn: () => api.invitations(organization.id),
+  const titleOf = (name: string) => roles.data?.items.find((r) => r.name === name)?.title ?? name
+  const invitations = useInfiniteQuery({
+    queryKey: ['invitations', organization.id, shown],
+    queryFn: ({ pageParam }) =>
+      api.invitations(organization.id, { status: shown === 'all' ? undefined : shown, cursor: pageParam }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
   })
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['invitations', organization.id] })
   const invite = useMutation({
     mutationFn: () => api.invite(organization.id, email, chosen),
-    onSuccess: async () => {
+    onMutate: () => setNotice(''),
+    onSuccess: async (invitation) => {
       setInviting(false)
       setEmail('')
+      setNotice(`Invitation sent to ${invitation.email}.`)
       await refresh()
     },
   })
   const resend = useMutation({
-    mutationFn: (id: string) => api.resendInvitation(organization.id, id),
-    onSuccess: refresh,
+    mutationFn: (invitation: Invitation) => api.resendInvitation(organization.id, invitation.id),
+    onMutate: () => setNotice(''),
+    onSuccess: async (invitation) => {
+      setNotice(`Invitation resent to ${invitation.email}.`)
+      await refresh()
+    },
   })
   const revoke = useMutation({
-    mutationFn: (id: string) => api.revokeInvitation(organization.id, id),
-    onSuccess: async () => {
+    mutationFn: (invitation: Invitation) => api.revokeInvitation(organization.id, invitation.id),
+    onSuccess: async (_, invitation) => {
       setRevoking(undefined)
+      setNotice(`Invitation for ${invitation.email} revoked.`)
       await refresh()
     },
   })
   const canInvite = organization.permissions.includes('member:invite')
+  const items = invitations.data?.pages.flatMap((page) => page.items) ?? []
+  const now = Date.now()
   return (
     <section aria-labelledby="invitations-title">
       <div className="title-row">
@@ -292,40 +341,87 @@ export function InvitationsPage({ organization }: { organization: Organization }
           </button>
         )}
       </div>
+      <p role="status" className="notice">
+        {notice}
+      </p>
+      <div className="field search">
+        <label htmlFor="invitation-status">Show</label>
+        <select
+          id="invitation-status"
+          value={shown}
+          onChange={(event) => setShown(event.target.value as StatusChoice)}
+        >
+          {statusChoices.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
       {invitations.isPending ? (
         <Loading />
-      ) : invitations.data?.items.length === 0 ? (
-        <p className="muted">No invitations yet.</p>
+      ) : invitations.isError ? (
+        <LoadError
+          what="the invitations"
+          error={invitations.error}
+          onRetry={() => void invitations.refetch()}
+        />
+      ) : items.length === 0 ? (
+        <p className="muted">{shown === 'all' ? 'No invitations yet.' : `No ${shown} invitations.`}</p>
       ) : (
-        <ul className="cards">
-          {invitations.data?.items.map((invitation) => (
-            <li key={invitation.id}>
-              <span>
-                <strong>{invitation.email}</strong> · {invitation.roles.join(', ')} · invited by{' '}
-                {invitation.invitedBy.name}
-              </span>
-              <span className={`badge ${invitation.status}`}>{invitation.status}</span>
-              {canInvite && (invitation.status === 'pending' || invitation.status === 'expired') && (
-                <span className="actions">
-                  <button type="button" className="secondary" onClick={() => resend.mutate(invitation.id)}>
-                    Resend
-                  </button>
-                  <button
-                    type="button"
-                    className="secondary danger"
-                    aria-label={`Revoke invitation for ${invitation.email}`}
-                    onClick={() => {
-                      revoke.reset()
-                      setRevoking(invitation)
-                    }}
-                  >
-                    Revoke invitation
-                  </button>
+        <ul className="cards" aria-label="Invitations">
+          {items.map((invitation) => {
+            const expiry = invitation.status === 'pending' ? expiryText(invitation.expiresAt, now) : undefined
+            const status = expiry === 'expired' ? 'expired' : invitation.status
+            return (
+              <li key={invitation.id}>
+                <span>
+                  <strong>{invitation.email}</strong> · {invitation.roles.map(titleOf).join(', ')}
+                  <br />
+                  <small className="muted">
+                    Invited by {invitation.invitedBy.name} on {dateOf(invitation.createdAt)}
+                    {expiry && expiry !== 'expired' ? ` · ${expiry}` : ''}
+                  </small>
                 </span>
-              )}
-            </li>
-          ))}
+                <span className={`badge ${status}`}>{status}</span>
+                {canInvite && (invitation.status === 'pending' || invitation.status === 'expired') && (
+                  <span className="actions">
+                    <button
+                      type="button"
+                      className="secondary"
+                      aria-label={`Resend invitation to ${invitation.email}`}
+                      onClick={() => resend.mutate(invitation)}
+                      disabled={resend.isPending}
+                    >
+                      Resend
+                    </button>
+                    <button
+                      type="button"
+                      className="secondary danger"
+                      aria-label={`Revoke invitation for ${invitation.email}`}
+                      onClick={() => {
+                        revoke.reset()
+                        setRevoking(invitation)
+                      }}
+                    >
+                      Revoke invitation
+                    </button>
+                  </span>
+                )}
+              </li>
+            )
+          })}
         </ul>
+      )}
+      {invitations.hasNextPage && (
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => invitations.fetchNextPage()}
+          disabled={invitations.isFetchingNextPage}
+        >
+          Show more
+        </button>
       )}
       <ErrorMessage error={resend.error} />
       <ConfirmDialog
@@ -333,7 +429,7 @@ export function InvitationsPage({ organization }: { organization: Organization }
         confirmLabel="Revoke invitation"
         open={revoking !== undefined}
         onCancel={() => setRevoking(undefined)}
-        onConfirm={() => revoking && revoke.mutate(revoking.id)}
+        onConfirm={() => revoking && revoke.mutate(revoking)}
         pending={revoke.isPending}
         error={revoke.error}
       >
