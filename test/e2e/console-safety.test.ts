@@ -129,7 +129,7 @@ describe('the console: never behind the person’s back', () => {
 
   it('keeps the organization when a load fails: the error and Retry show in place, the brand goes to this organization’s home, only the switcher changes it', async () => {
     const token = await signUp('Nina North', 'nina@example.com')
-    await call(token, 'POST', '/v1/organizations', { name: 'North Team', handle: 'north-team' })
+    const north = await call(token, 'POST', '/v1/organizations', { name: 'North Team', handle: 'north-team' })
     // South Team is created last: it is Nina's active organization, where "/" would take her.
     await call(token, 'POST', '/v1/organizations', { name: 'South Team', handle: 'south-team' })
     const page = await newPage()
@@ -184,6 +184,27 @@ describe('the console: never behind the person’s back', () => {
     await page.getByRole('link', { name: 'Portico' }).click()
     await page.waitForURL(`${base}/o/north-team/members`)
     expect(await current(page)).toBe('North Team')
+
+    // A list that cannot be loaded (its three retries failed too) says so in place of the list.
+    const apisPath = `/v1/organizations/${north.id}/apis`
+    const apiLists: string[] = []
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === apisPath) apiLists.push(request.url())
+    })
+    await page.route(
+      (url) => url.pathname === apisPath,
+      (route) => route.fulfill({ status: 503, contentType: 'text/plain', body: 'upstream unavailable' }),
+      { times: 4 },
+    )
+    await page.getByRole('navigation', { name: 'Organization' }).getByRole('link', { name: 'APIs' }).click()
+    await alert(page).waitFor({ timeout: 20_000 })
+    expect(await alert(page).textContent()).toBe('Could not load the APIs: the server answered 503Retry')
+    expect(apiLists.length).toBe(4)
+    await page.getByRole('button', { name: 'Retry' }).click()
+    await page.getByText('No APIs yet.').waitFor()
+    expect(apiLists.length).toBe(5)
+    expect(page.url()).toBe(`${base}/o/north-team/apis`)
+    await page.getByRole('link', { name: 'Members' }).click()
 
     // With the API unreachable, the console says so instead of "Loading…" forever, and Retry recovers.
     await page.route(`${base}/v1/**`, (route) => route.abort('connectionrefused'))

@@ -135,6 +135,8 @@ export function MembersPage({ organization, meId }: { organization: Organization
       </div>
       {members.isPending ? (
         <Loading />
+      ) : members.isError ? (
+        <LoadError what="the members" error={members.error} onRetry={() => void members.refetch()} />
       ) : items.length === 0 ? (
         <p className="muted">No members match “{q}”.</p>
       ) : (

@@ -79,6 +79,8 @@ export function ApisPage({ organization }: { organization: Organization }) {
       </div>
       {apis.isPending ? (
         <Loading />
+      ) : apis.isError ? (
+        <LoadError what="the APIs" error={apis.error} onRetry={() => void apis.refetch()} />
       ) : apis.data?.items.length === 0 ? (
         <p className="muted">No APIs yet.</p>
       ) : (
@@ -265,6 +267,12 @@ export function EnvironmentsPage({ organization }: { organization: Organization 
       <ErrorMessage error={create.error} />
       {environments.isPending ? (
         <Loading />
+      ) : environments.isError ? (
+        <LoadError
+          what="the environments"
+          error={environments.error}
+          onRetry={() => void environments.refetch()}
+        />
       ) : (
         <ul className="cards">
           {environments.data?.items.map((environment) => (
@@ -363,6 +371,12 @@ export function ApplicationsPage({ organization }: { organization: Organization 
       <ErrorMessage error={create.error} />
       {applications.isPending ? (
         <Loading />
+      ) : applications.isError ? (
+        <LoadError
+          what="the applications"
+          error={applications.error}
+          onRetry={() => void applications.refetch()}
+        />
       ) : applications.data?.items.length === 0 ? (
         <p className="muted">No applications yet.</p>
       ) : (
