@@ -18,24 +18,3 @@ export function canonicalJson(value: unknown): string {
     .sort()
   return `{${names.map((name) => `${JSON.stringify(name)}:${canonicalJson(record[name])}`).join(',')}}`
 }
-
-/**
- * The canonical JSON of `record` cut around the value of its top-level member `hole`: what comes
- * before that value and what comes after it. `before + canonicalJson(value) + after` is the
- * canonical JSON of the record with that value, so the value can be filled in later (by the
- * database, under its lock).
- */
-export function canonicalJsonAround(record: Record<string, unknown>, hole: string): [string, string] {
-  const names = Object.keys({ ...record, [hole]: null })
-    .filter((name) => name === hole || record[name] !== undefined)
-    .sort()
-  const parts = names.map((name) =>
-    name === hole
-      ? `${JSON.stringify(name)}:\u0000`
-      : `${JSON.stringify(name)}:${canonicalJson(record[name])}`,
-  )
-  const text = `{${parts.join(',')}}`
-  // JSON text never holds a raw U+0000 (strings escape it), so the marker is the hole alone.
-  const at = text.indexOf('\u0000')
-  return [text.slice(0, at), text.slice(at + 1)]
-}

@@ -6,8 +6,6 @@
 // Field specs: 'string', 'string?' (a string or null), 'number', 'boolean', 'strings' (a list of
 // strings), 'roles' (a list of role names), 'time' (an ISO-8601 string), a list of literal strings
 // (one of them), or an object of specs.
-import { hash } from 'node:crypto'
-import { canonicalJson, canonicalJsonAround } from './canonical-json.ts'
 import type { RoleName } from './permissions.ts'
 
 /** What an event is about: `target.type` of the AuditEvent. */
@@ -234,24 +232,4 @@ export interface AuditEvent {
   data: unknown
   requestId: string | null
   hash: string
-}
-
-/** The hash before an organization's first event. */
-export const GENESIS_HASH = '0'.repeat(64)
-
-/**
- * The hash rule of API.md: lowercase hex SHA-256 of the UTF-8 text made of the previous event's
- * hash followed by the RFC 8785 canonical JSON of the event as served, without `hash`.
- */
-export function eventHash(previousHash: string, event: Omit<AuditEvent, 'hash'>): string {
-  return hash('sha256', previousHash + canonicalJson(event), 'hex')
-}
-
-/**
- * The same rule with `seq` left open: `hash = sha256(previousHash + before + seq + after)`, so
- * the database computes it in the statement that takes the next seq (see store/audit.repository).
- */
-export function eventHashParts(event: Omit<AuditEvent, 'hash' | 'seq'>): { before: string; after: string } {
-  const [before, after] = canonicalJsonAround(event as unknown as Record<string, unknown>, 'seq')
-  return { before, after }
 }

@@ -3,13 +3,8 @@
 // takes the head's row lock, so an organization's events get their seq one after the other, with
 // no gaps, however many transactions write at once; writers never take it.
 import { sql } from 'kysely'
-import {
-  type AuditEvent,
-  type EventActor,
-  type EventType,
-  GENESIS_HASH,
-  type TargetType,
-} from '../domain/events.ts'
+import { GENESIS_HASH } from '../domain/event-chain.ts'
+import type { AuditEvent, EventActor, EventType, TargetType } from '../domain/events.ts'
 import type { Executor } from './executor.ts'
 import type { AuditEventsTable } from './tables.ts'
 

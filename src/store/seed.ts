@@ -7,7 +7,8 @@
 // it would be in production, not shared by every row.
 import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
-import { type AuditEvent, eventHash, GENESIS_HASH } from '../domain/events.ts'
+import { eventHash, GENESIS_HASH } from '../domain/event-chain.ts'
+import type { AuditEvent } from '../domain/events.ts'
 import type { Executor } from './executor.ts'
 
 export interface SeedSize {

@@ -6,7 +6,7 @@
 // instances or a crash left queued, and every reader of the log chains its organization first.
 import type { Kysely } from 'kysely'
 import type { Logger } from 'pino'
-import { eventHash } from '../../domain/events.ts'
+import { eventHash } from '../../domain/event-chain.ts'
 import {
   appendChained,
   hasQueuedEvents,

@@ -4,7 +4,8 @@
 // (audit-chain.ts). Only members with audit:read of an organization that exists;
 // a deleted organization's events are exported by the operator's command line (cli/audit-export.ts).
 import { DomainError } from '../../domain/errors.ts'
-import { type AuditEvent, eventHash, eventTypesMatching, GENESIS_HASH } from '../../domain/events.ts'
+import { eventHash, GENESIS_HASH } from '../../domain/event-chain.ts'
+import { type AuditEvent, eventTypesMatching } from '../../domain/events.ts'
 import {
   type EventFilter,
   findChainHead,

@@ -4,11 +4,10 @@
 // anybody there. The chain's seq and hash are given afterwards by the chainer (audit-chain.ts),
 // which every reader of the log runs first, so a reader never sees the log without a committed event.
 import { randomUUID } from 'node:crypto'
+import { eventHash, GENESIS_HASH } from '../../domain/event-chain.ts'
 import {
   type AuditEvent,
   type EventActor,
-  eventHash,
-  GENESIS_HASH,
   type NewEvent,
   systemActor,
   targetTypeOf,
