@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { findExecutable, PYTHON3 } from '../helpers/executables.ts'
 import { call, signUp } from '../helpers/http.ts'
 import { createOrganization, type Person } from '../helpers/organizations.ts'
 import { startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
@@ -23,15 +24,6 @@ function snippet(marker: string): string {
   const match = new RegExp(`<!-- ${marker} -->\\s*\`\`\`\\w+\\n([\\s\\S]*?)\`\`\``).exec(text)
   if (!match?.[1]) throw new Error(`docs/events.md has no code block after <!-- ${marker} -->`)
   return match[1]
-}
-
-function python3(): string | undefined {
-  try {
-    execFileSync('python3', ['--version'])
-    return 'python3'
-  } catch {
-    return undefined
-  }
 }
 
 describe('verifying a signature as docs/events.md shows', () => {
@@ -85,7 +77,8 @@ console.log(verifyPorticoWebhook(secret, headers, body))`,
     }
   })
 
-  it.runIf(python3())('in Python', () => {
+  const python3 = findExecutable(PYTHON3)
+  it.runIf(python3)('in Python', () => {
     const script = join(dir, 'verify.py')
     writeFileSync(
       script,
@@ -97,7 +90,9 @@ print(str(verify_portico_webhook(given["secret"], given["headers"], given["body"
     )
     for (const { body, secret: key, expected } of cases()) {
       const input = JSON.stringify({ secret: key, headers: delivery.headers, body })
-      expect(execFileSync('python3', [script, input], { encoding: 'utf8' }).trim()).toBe(String(expected))
+      expect(execFileSync(python3 ?? 'python3', [script, input], { encoding: 'utf8' }).trim()).toBe(
+        String(expected),
+      )
     }
   })
 })

@@ -1,4 +1,4 @@
-// Programs the tests use that npm cannot provide (PgBouncer, nginx, Caddy): found in their packaged
+// Programs the tests use that npm cannot provide (PgBouncer, nginx, Caddy, Python 3): found in their packaged
 // places, else on PATH. Where one is missing, the tests that need it are skipped with its name and
 // how to install it, and the run says so in one line (test/helpers/postgres-setup.ts).
 import { accessSync, constants, statSync } from 'node:fs'
@@ -32,6 +32,12 @@ export const CADDY: ExternalTool = {
   places: ['/usr/bin/caddy'],
   install: 'apt-get install caddy',
   without: 'the Caddy recipe tests (test/gateways) are skipped',
+}
+export const PYTHON3: ExternalTool = {
+  name: 'python3',
+  places: [],
+  install: 'apt-get install python3',
+  without: 'the Python snippet of docs/events.md is not run (the Node one is)',
 }
 
 /** The tool's executable on this machine, or undefined where it is not installed. */

