@@ -74,13 +74,21 @@ describe('the server process on the embedded database', { timeout: 300_000 }, ()
   })
 
   it('finishes a request in flight before exiting on SIGTERM', async () => {
-    const server = await start({ DATA_DIR: dataDir() })
+    // At info the server logs `incoming request` as it takes a request: the signal is sent once the
+    // sign-up is in flight (a fixed 5 ms was sometimes too short on a loaded machine, and a request
+    // that arrives after the signal is rightly refused with 503).
+    const server = await start({ DATA_DIR: dataDir(), LOG_LEVEL: 'info' })
     await waitUntilReady(server)
     const pending = fetch(
       `${server.url}/v1/auth/sign-up`,
       json({ email: 'late@example.com', password: 'late password', name: 'Late' }),
     )
-    await new Promise((resolve) => setTimeout(resolve, 5))
+    const taken = /"url":"\/v1\/auth\/sign-up".*"msg":"incoming request"/
+    for (const started = performance.now(); !taken.test(server.output()); ) {
+      if (performance.now() - started > 60_000)
+        throw new Error(`the sign-up never arrived: ${server.output()}`)
+      await new Promise((resolve) => setTimeout(resolve, 1))
+    }
     server.child.kill('SIGTERM')
     expect((await pending).status).toBe(201)
     expect(await server.exited).toBe(0)
