@@ -8,6 +8,9 @@ export default defineConfig({
     include: ['test/e2e/**/*.test.ts'],
     globalSetup: ['test/helpers/postgres-setup.ts', 'test/helpers/chromium-setup.ts'],
     pool: 'forks',
+    // Two files at a time: each spends most of its time waiting (for the minute's rate-limit window,
+    // the usage flush, the page's refresh), and one at a time took the CI run past 20 minutes.
+    maxWorkers: 2,
     // Ceilings for a loaded machine, as in vitest.config.ts.
     testTimeout: 180_000,
     hookTimeout: 300_000,
