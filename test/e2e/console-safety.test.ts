@@ -6,15 +6,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../helpers/chromium.ts'
 import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
+import { screenshots } from '../helpers/screenshots.ts'
 import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
 
 const PASSWORD = 'a long enough password'
-const screenshots = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
 
 describe('the console: never behind the person’s back', () => {
   let server: ServerProcess

@@ -1,19 +1,18 @@
 /// <reference lib="dom" />
 // The console in a real browser (playwright-core driving the Chromium that test/helpers/chromium.ts
 // finds) against a real Portico process on PGlite with a real SMTP server catching mail: the seeds'
-// flows, step by step as they are written. Screenshots of the main pages go to docs/screenshots/.
+// flows, step by step as they are written. Screenshots of the main pages go to docs/screenshots/
+// with SCREENSHOTS=update (test/helpers/screenshots.ts).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../helpers/chromium.ts'
 import { images } from '../helpers/images.ts'
 import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
+import { screenshots } from '../helpers/screenshots.ts'
 import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
-
-const screenshots = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
 
 describe('the console', () => {
   let server: ServerProcess

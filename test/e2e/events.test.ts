@@ -7,13 +7,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { Webhook as StandardWebhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FakeApi7Portal, startFakeApi7Portal } from '../helpers/api7-portal.ts'
 import { launchChromium } from '../helpers/chromium.ts'
 import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
+import { screenshots } from '../helpers/screenshots.ts'
 import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
 import {
   type ReceivedWebhook,
@@ -21,7 +21,6 @@ import {
   type WebhookReceiver,
 } from '../helpers/webhook-receiver.ts'
 
-const screenshots = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
 const PASSWORD = 'a long enough password'
 
 /** The delivery's payload when `secret` signed it (the standardwebhooks package checks); throws otherwise. */

@@ -7,13 +7,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../helpers/chromium.ts'
+import { screenshots } from '../helpers/screenshots.ts'
 import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
 
-const screenshots = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
 const GATEWAY_TOKEN = 'gateway-token-for-the-console-test'
 
 /** The cells of a table's body rows, without their action buttons. */
