@@ -15,7 +15,7 @@ import { WEBHOOK_JOB } from './webhooks.repository.ts'
  * Writes, in one statement: `queued` events into the queue in the order given; `started` events
  * (the first of new organizations, chained from the genesis hash) into the chain with their heads;
  * for each event one webhook delivery per enabled endpoint of its organization whose filters take
- * its type; and `jobs`. Returns the number of deliveries and the access changes announced.
+ * its type (domain/webhooks.ts filterMatches: the type itself, or a prefix ending in `*`); and `jobs`. Returns the number of deliveries and the access changes announced.
  */
 export async function writeChangeRecords(
   db: Executor,

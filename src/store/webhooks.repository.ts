@@ -190,26 +190,6 @@ export async function recordEndpointOutcome(
   return row?.failing_since ?? null
 }
 
-/**
- * Queues one delivery of the event to every enabled endpoint of the organization whose filters
- * take its type, in one statement of the event's transaction. The filter rule is
- * domain/webhooks.ts filterMatches: the type itself, or a prefix ending in `*`.
- */
-export async function queueDeliveries(db: Executor, payload: DeliveryPayload, now: Date): Promise<number> {
-  const result = await sql`
-    insert into jobs (kind, organization_id, subject_id, payload, next_attempt_at, created_at)
-    select ${WEBHOOK_JOB}, w.organization_id, w.id, ${JSON.stringify(payload)}::jsonb, ${now}, ${now}
-    from webhooks w
-    where w.organization_id = ${payload.organizationId}
-      and w.enabled
-      and exists (
-        select 1 from unnest(w.events) as filter
-        where filter = ${payload.type}
-           or (right(filter, 1) = '*' and starts_with(${payload.type}::text, left(filter, -1)))
-      )`.execute(db)
-  return Number(result.numAffectedRows ?? 0n)
-}
-
 /** Queues one delivery to one endpoint (the test event). */
 export async function queueDelivery(
   db: Executor,
