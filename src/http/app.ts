@@ -23,6 +23,7 @@ import { registerErrorHandling } from './error-handler.ts'
 import { GatewayTokens, leanGatewayHandler } from './gateway.ts'
 import { DeferredChildLogger, requestIdOf } from './logging.ts'
 import { createMetrics } from './metrics.ts'
+import { openApiOptions } from './openapi.ts'
 import { registerAuditEventRoutes } from './routes/audit-events.routes.ts'
 import { registerConsoleRoutes } from './routes/console.routes.ts'
 import { registerGatewayRoutes } from './routes/gateway.routes.ts'
@@ -170,30 +171,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
     done()
   })
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Portico',
-        version: '1',
-        description: 'Organizations, members, roles and invitations for API platforms and developer portals.',
-      },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          cookie: { type: 'apiKey', in: 'cookie', name: 'portico_session' },
-          gateway: { type: 'http', scheme: 'bearer', description: 'a GATEWAY_TOKEN' },
-          gatewayHeader: {
-            type: 'apiKey',
-            in: 'header',
-            name: 'X-Gateway-Token',
-            description: 'a GATEWAY_TOKEN',
-          },
-        },
-      },
-      security: [{ bearer: [] }, { cookie: [] }],
-    },
-  })
+  await app.register(fastifySwagger, openApiOptions())
   await app.register(fastifySwaggerUi, {
     routePrefix: '/docs',
     // The reference page may not be framed, like the console (clickjacking).

@@ -53,6 +53,7 @@ export function registerAuditEventRoutes(app: App, deps: ServiceDependencies) {
     '/v1/organizations/:org/audit-events',
     {
       schema: {
+        operationId: 'listAuditEvents',
         tags,
         summary: 'The audit log, newest first; filters by type (or prefix), actor, target and time',
         params: AuditEventParams,
@@ -70,6 +71,7 @@ export function registerAuditEventRoutes(app: App, deps: ServiceDependencies) {
     '/v1/organizations/:org/audit-events/export',
     {
       schema: {
+        operationId: 'exportAuditEvents',
         tags,
         summary: 'Every event in the range, oldest first, streamed as NDJSON (one AuditEvent a line) or CSV',
         params: AuditEventParams,
@@ -100,6 +102,7 @@ export function registerAuditEventRoutes(app: App, deps: ServiceDependencies) {
     '/v1/organizations/:org/audit-events/verify',
     {
       schema: {
+        operationId: 'verifyAuditChain',
         tags,
         summary: 'Walks the hash chain from seq 1 and compares it with the head kept apart',
         params: AuditEventParams,

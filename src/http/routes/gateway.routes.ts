@@ -36,6 +36,7 @@ export function registerGatewayRoutes(
     {
       config: { public: true },
       schema: {
+        operationId: 'authorizeGatewayRequest',
         tags: ['gateway'],
         summary:
           'May this request through? For nginx auth_request, Caddy forward_auth, Traefik forwardAuth (headers only)',
@@ -60,6 +61,7 @@ export function registerGatewayRoutes(
     `${base}/apis/:id/plans`,
     {
       schema: {
+        operationId: 'listPlans',
         tags: ['apis'],
         summary: "An API's plans and their limits",
         params: IdParams,
@@ -75,6 +77,7 @@ export function registerGatewayRoutes(
     `${base}/apis/:id/plans`,
     {
       schema: {
+        operationId: 'replacePlans',
         tags: ['apis'],
         summary: "Replace an API's plans (default is kept when left out; a plan in use cannot go)",
         params: IdParams,
@@ -97,6 +100,7 @@ export function registerGatewayRoutes(
     `${base}/applications/:id/usage`,
     {
       schema: {
+        operationId: 'getApplicationUsage',
         tags: ['applications'],
         summary: "An application's calls by hour or day, API, key and outcome",
         params: IdParams,

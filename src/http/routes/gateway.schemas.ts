@@ -33,7 +33,17 @@ export const PlansBody = Type.Object(
       { maxItems: 50 },
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        items: [
+          { name: 'default', title: 'Free', requestsPerMinute: 60 },
+          { name: 'pro', title: 'Pro', requestsPerMinute: 600, requestsPerDay: 100000 },
+        ],
+      },
+    ],
+  },
 )
 
 export const planBody = (plan: Plan) => ({

@@ -82,6 +82,7 @@ export function registerIdentityRoutes(
       config: { public: true, carriesSecret: true },
       preHandler: perClient(clientLimits?.signUpPerClient),
       schema: {
+        operationId: 'signUp',
         tags,
         summary: 'Create an account and sign in',
         body: SignUpBody,
@@ -102,6 +103,7 @@ export function registerIdentityRoutes(
       config: { public: true, carriesSecret: true },
       preHandler: perClient(clientLimits?.signInPerClient),
       schema: {
+        operationId: 'signIn',
         tags,
         summary: 'Sign in with email and password',
         body: SignInBody,
@@ -120,6 +122,7 @@ export function registerIdentityRoutes(
     '/v1/auth/sign-out',
     {
       schema: {
+        operationId: 'signOut',
         tags,
         summary: 'End this session; its token stops working at once',
         response: { 204: NoContent, ...problems(401, 403) },
@@ -136,6 +139,7 @@ export function registerIdentityRoutes(
     '/v1/me',
     {
       schema: {
+        operationId: 'getMe',
         tags,
         summary: 'The signed-in user, their organizations and the active one',
         response: { 200: MeSchema, ...problems(401) },
@@ -155,6 +159,7 @@ export function registerIdentityRoutes(
     '/v1/me/sessions',
     {
       schema: {
+        operationId: 'listSessions',
         tags,
         summary: "The caller's live sessions, the current one marked",
         response: { 200: SessionsSchema, ...problems(401) },
@@ -176,6 +181,7 @@ export function registerIdentityRoutes(
     '/v1/me/sessions/:id',
     {
       schema: {
+        operationId: 'endSession',
         tags,
         summary: 'End one of your sessions, on every instance at once',
         params: SessionParams,
@@ -194,6 +200,7 @@ export function registerIdentityRoutes(
     '/v1/me/active-organization',
     {
       schema: {
+        operationId: 'setActiveOrganization',
         tags,
         summary: 'Switch the active organization of this session (remembered for the next sign-in)',
         body: ActiveOrganizationBody,
@@ -209,6 +216,7 @@ export function registerIdentityRoutes(
     '/v1/auth/email-verification',
     {
       schema: {
+        operationId: 'sendEmailVerification',
         tags,
         summary: 'Mail a verification link to the signed-in user',
         response: { 202: Accepted, ...problems(401, 403, 429) },
@@ -225,6 +233,7 @@ export function registerIdentityRoutes(
     {
       config: { public: true },
       schema: {
+        operationId: 'confirmEmailVerification',
         tags,
         summary: 'Confirm an email with the token from the mailed link',
         body: TokenBody,
@@ -240,6 +249,7 @@ export function registerIdentityRoutes(
       config: { public: true },
       preHandler: perClient(clientLimits?.passwordResetPerClient),
       schema: {
+        operationId: 'requestPasswordReset',
         tags,
         summary: 'Mail a password-reset link (answers 202 whether or not the email is known)',
         body: PasswordResetBody,
@@ -261,6 +271,7 @@ export function registerIdentityRoutes(
     {
       config: { public: true },
       schema: {
+        operationId: 'confirmPasswordReset',
         tags,
         summary: 'Set a new password with the mailed token; every session of the user ends',
         body: PasswordResetConfirmBody,

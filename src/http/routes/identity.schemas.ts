@@ -24,7 +24,10 @@ export const SignUpBody = Type.Object(
     name: Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, pattern: NAME_PATTERN }),
     invitationToken: Type.Optional(MailedToken),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [{ email: 'ada@example.com', password: 'correct horse battery', name: 'Ada Lovelace' }],
+  },
 )
 
 export const SignInBody = Type.Object(
@@ -33,7 +36,10 @@ export const SignInBody = Type.Object(
     email: Type.String({ maxLength: EMAIL_MAX_LENGTH }),
     password: Type.String({ maxLength: PASSWORD_MAX_LENGTH }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [{ email: 'ada@example.com', password: 'correct horse battery' }],
+  },
 )
 
 export const SignedInSchema = Type.Object({ user: UserSchema, token: Type.String() })
@@ -53,16 +59,22 @@ export const MeSchema = Type.Object({
   ),
 })
 
-export const TokenBody = Type.Object({ token: MailedToken }, { additionalProperties: false })
+export const TokenBody = Type.Object(
+  { token: MailedToken },
+  { additionalProperties: false, examples: [{ token: 'k7Jq0m1TzQk3VYw8oXcR2bQ5nE4uA9sL6dFhGiPjWxM' }] },
+)
 
 export const PasswordResetBody = Type.Object(
   { email: Type.String({ maxLength: EMAIL_MAX_LENGTH }) },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ email: 'ada@example.com' }] },
 )
 
 export const PasswordResetConfirmBody = Type.Object(
   { token: MailedToken, password: Password },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [{ token: 'k7Jq0m1TzQk3VYw8oXcR2bQ5nE4uA9sL6dFhGiPjWxM', password: 'a new long passphrase' }],
+  },
 )
 
 export const UserEnvelope = Type.Object({ user: UserSchema })

@@ -59,6 +59,7 @@ export function registerInvitationRoutes(
     '/v1/organizations/:org/invitations',
     {
       schema: {
+        operationId: 'createInvitation',
         tags,
         summary: 'Invite an email with roles; a mail with the link goes out',
         params: OrganizationParams,
@@ -76,6 +77,7 @@ export function registerInvitationRoutes(
     '/v1/organizations/:org/invitations',
     {
       schema: {
+        operationId: 'listInvitations',
         tags,
         summary: "The organization's invitations, newest first; `status` filters",
         params: OrganizationParams,
@@ -101,6 +103,7 @@ export function registerInvitationRoutes(
     '/v1/organizations/:org/invitations/:id',
     {
       schema: {
+        operationId: 'revokeInvitation',
         tags,
         summary: 'Revoke a pending invitation',
         params: InvitationParams,
@@ -117,6 +120,7 @@ export function registerInvitationRoutes(
     '/v1/organizations/:org/invitations/:id/resend',
     {
       schema: {
+        operationId: 'resendInvitation',
         tags,
         summary: 'Send a pending or expired invitation again, with a new link and expiry',
         params: InvitationParams,
@@ -135,6 +139,7 @@ export function registerInvitationRoutes(
       config: { public: true, carriesSecret: true },
       preHandler: async (request: FastifyRequest) => previewPerClient?.take(request.ip),
       schema: {
+        operationId: 'previewInvitation',
         tags,
         summary: 'What an invitation link opens (no session needed: the token is the secret)',
         params: TokenParams,
@@ -164,6 +169,7 @@ export function registerInvitationRoutes(
     {
       config: { carriesSecret: true },
       schema: {
+        operationId: 'acceptInvitation',
         tags,
         summary: 'Accept, signed in with the invited email: you become a member with the invited roles',
         params: TokenParams,
@@ -179,6 +185,7 @@ export function registerInvitationRoutes(
     {
       config: { carriesSecret: true },
       schema: {
+        operationId: 'declineInvitation',
         tags,
         summary: 'Decline, signed in with the invited email',
         params: TokenParams,
@@ -195,6 +202,7 @@ export function registerInvitationRoutes(
     '/v1/me/invitations',
     {
       schema: {
+        operationId: 'listMyInvitations',
         tags,
         summary: 'Pending invitations to my email, once it is verified (empty before)',
         response: { 200: listOf(MyInvitationSchema), ...problems(401) },
@@ -216,6 +224,7 @@ export function registerInvitationRoutes(
     '/v1/me/invitations/:id/accept',
     {
       schema: {
+        operationId: 'acceptMyInvitation',
         tags,
         summary: 'Accept one of my pending invitations by id (my verified email stands in for the token)',
         params: MyInvitationParams,
@@ -230,6 +239,7 @@ export function registerInvitationRoutes(
     '/v1/me/invitations/:id/decline',
     {
       schema: {
+        operationId: 'declineMyInvitation',
         tags,
         summary: 'Decline one of my pending invitations by id',
         params: MyInvitationParams,

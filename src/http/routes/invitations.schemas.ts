@@ -31,7 +31,7 @@ export const InviteBody = Type.Object(
     email: Type.String({ format: 'email', maxLength: EMAIL_MAX_LENGTH }),
     roles: Type.Array(RoleNameSchema, { minItems: 1, maxItems: roleNames.length, uniqueItems: true }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ email: 'grace@example.com', roles: ['admin'] }] },
 )
 
 export const InvitationParams = Type.Object({ org: OrganizationParams.properties.org, id: Uuid })

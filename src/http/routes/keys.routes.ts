@@ -45,6 +45,7 @@ export function registerKeyRoutes(
     base,
     {
       schema: {
+        operationId: 'listKeys',
         tags,
         summary: "An application's keys (never their secrets)",
         params: IdParams,
@@ -62,6 +63,7 @@ export function registerKeyRoutes(
     {
       config: { carriesSecret: true },
       schema: {
+        operationId: 'createKey',
         tags,
         summary: 'Create a key for an environment; the secret is in this answer only',
         params: IdParams,
@@ -84,6 +86,7 @@ export function registerKeyRoutes(
         request.body ??= {}
       },
       schema: {
+        operationId: 'rotateKey',
         tags,
         summary:
           'A new secret; the old one keeps working for gracePeriodSeconds (default 0). A revoked or expired key: 409',
@@ -108,6 +111,7 @@ export function registerKeyRoutes(
     `${base}/:keyId`,
     {
       schema: {
+        operationId: 'revokeKey',
         tags,
         summary: 'Revoke a key, at once, on every instance',
         params: KeyParams,
@@ -126,6 +130,7 @@ export function registerKeyRoutes(
       config: { public: true },
       preHandler: gatewayCheck(gatewayTokens),
       schema: {
+        operationId: 'verifyKey',
         tags: ['gateway'],
         summary:
           'Is this API key valid (for this API)? For gateways, with Authorization: Bearer <GATEWAY_TOKEN>',

@@ -34,6 +34,7 @@ export function registerMemberRoutes(app: App, deps: ServiceDependencies) {
     '/v1/organizations/:org/members',
     {
       schema: {
+        operationId: 'listMembers',
         tags,
         summary: 'Members with their roles and join dates, in join order; `q` searches names and emails',
         params: OrganizationParams,
@@ -55,6 +56,7 @@ export function registerMemberRoutes(app: App, deps: ServiceDependencies) {
     '/v1/organizations/:org/members/:userId',
     {
       schema: {
+        operationId: 'setMemberRoles',
         tags,
         summary: "Replace a member's roles (no escalation; only owners touch the owner role)",
         params: MemberParams,
@@ -70,6 +72,7 @@ export function registerMemberRoutes(app: App, deps: ServiceDependencies) {
     '/v1/organizations/:org/members/:userId',
     {
       schema: {
+        operationId: 'removeMember',
         tags,
         summary:
           'Remove a member, or leave when the id is your own; `revokeKeys=true` also revokes every live key they created',
@@ -92,6 +95,7 @@ export function registerMemberRoutes(app: App, deps: ServiceDependencies) {
     '/v1/organizations/:org/members/:userId/removal-impact',
     {
       schema: {
+        operationId: 'getRemovalImpact',
         tags,
         summary:
           'What removing this member takes: the live keys they created (what revokeKeys=true revokes, with those that go anyway) and the applications they created',
@@ -109,6 +113,7 @@ export function registerMemberRoutes(app: App, deps: ServiceDependencies) {
     '/v1/organizations/:org/roles',
     {
       schema: {
+        operationId: 'listRoles',
         tags,
         summary: 'The built-in roles and their permissions',
         params: OrganizationParams,
@@ -122,6 +127,7 @@ export function registerMemberRoutes(app: App, deps: ServiceDependencies) {
     '/v1/organizations/:org/permissions/check',
     {
       schema: {
+        operationId: 'checkPermissions',
         tags,
         summary: 'May a user (default: the caller) do these things in this organization?',
         params: OrganizationParams,

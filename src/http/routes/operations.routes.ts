@@ -18,13 +18,20 @@ export function registerOperationsRoutes(
 ) {
   app.get(
     '/healthz',
-    { schema: { tags, summary: 'The process is up', response: { 200: Status } } },
+    { schema: { operationId: 'getHealth', tags, summary: 'The process is up', response: { 200: Status } } },
     async () => ({ status: 'ok' }),
   )
 
   app.get(
     '/readyz',
-    { schema: { tags, summary: 'The database answers', response: { 200: Status, ...problems(503) } } },
+    {
+      schema: {
+        operationId: 'getReadiness',
+        tags,
+        summary: 'The database answers',
+        response: { 200: Status, ...problems(503) },
+      },
+    },
     async () => {
       try {
         await database.ping()
@@ -46,6 +53,7 @@ export function registerOperationsRoutes(
           })
         : undefined,
       schema: {
+        operationId: 'getMetrics',
         tags,
         summary: 'Prometheus metrics (with METRICS_TOKEN set: Authorization: Bearer <METRICS_TOKEN>)',
         produces: ['text/plain'],

@@ -41,6 +41,7 @@ export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) 
     '/v1/organizations',
     {
       schema: {
+        operationId: 'createOrganization',
         tags,
         summary: 'Create an organization; the caller becomes its owner',
         body: CreateOrganizationBody,
@@ -67,6 +68,7 @@ export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) 
     '/v1/organizations',
     {
       schema: {
+        operationId: 'listOrganizations',
         tags,
         summary: "The caller's organizations, with their roles and join dates",
         querystring: PageQuery,
@@ -95,6 +97,7 @@ export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) 
     '/v1/organizations/:org',
     {
       schema: {
+        operationId: 'getOrganization',
         tags,
         summary: 'An organization, with the caller’s roles and permissions in it',
         params: OrganizationParams,
@@ -108,6 +111,7 @@ export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) 
     '/v1/organizations/:org',
     {
       schema: {
+        operationId: 'updateOrganization',
         tags,
         summary: 'Rename an organization (its id and handle never change)',
         params: OrganizationParams,
@@ -123,6 +127,7 @@ export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) 
     '/v1/organizations/:org',
     {
       schema: {
+        operationId: 'deleteOrganization',
         tags,
         summary: 'Delete an organization with its members, invitations and resources (owners only)',
         params: OrganizationParams,
@@ -148,6 +153,7 @@ export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) 
       {
         bodyLimit: LOGO_MAX_BYTES,
         schema: {
+          operationId: 'setOrganizationLogo',
           tags,
           summary:
             'Upload a logo: PNG, JPEG, WebP or GIF, at most 1 MiB and 4096×4096 pixels (checked by content)',
@@ -168,6 +174,7 @@ export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) 
     '/v1/organizations/:org/logo',
     {
       schema: {
+        operationId: 'removeOrganizationLogo',
         tags,
         summary: 'Remove the logo',
         params: OrganizationParams,
@@ -184,6 +191,7 @@ export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) 
     '/v1/organizations/:org/logo',
     {
       schema: {
+        operationId: 'getOrganizationLogo',
         tags,
         summary: 'The logo image, with its real content type',
         params: OrganizationParams,

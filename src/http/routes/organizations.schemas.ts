@@ -64,11 +64,11 @@ export const CreateOrganizationBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ name: 'Acme Payments', handle: 'acme-payments' }] },
 )
 export const UpdateOrganizationBody = Type.Object(
   { name: Type.Optional(OrganizationName) },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ name: 'Acme Payments Ltd' }] },
 )
 
 export const MemberSchema = Type.Object({
@@ -80,7 +80,7 @@ export const MemberSchema = Type.Object({
 })
 export const ChangeRolesBody = Type.Object(
   { roles: Type.Array(RoleNameSchema, { minItems: 1, maxItems: roleNames.length, uniqueItems: true }) },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ roles: ['admin'] }] },
 )
 
 export const RoleSchema = Type.Object({
@@ -95,7 +95,7 @@ export const PermissionCheckBody = Type.Object(
     userId: Type.Optional(Uuid),
     permissions: Type.Array(PermissionSchema, { minItems: 1, maxItems: allPermissions.length }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ permissions: ['member:invite', 'api:publish'] }] },
 )
 export const PermissionCheckSchema = Type.Object({ allowed: Type.Record(Type.String(), Type.Boolean()) })
 
@@ -107,7 +107,7 @@ export const ActiveOrganizationBody = Type.Object(
       description: 'an organization id (or handle)',
     }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ organizationId: 'acme-payments' }] },
 )
 export const ActiveOrganizationSchema = Type.Object({ activeOrganizationId: Uuid })
 

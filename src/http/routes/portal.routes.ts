@@ -62,6 +62,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/apis`,
     {
       schema: {
+        operationId: 'listApis',
         ...apis,
         summary: 'APIs (portal-only members see published ones)',
         params: OrganizationParams,
@@ -78,6 +79,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/apis`,
     {
       schema: {
+        operationId: 'createApi',
         ...apis,
         summary: 'Create an API (as a draft)',
         params: OrganizationParams,
@@ -92,6 +94,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/apis/:id`,
     {
       schema: {
+        operationId: 'getApi',
         ...apis,
         summary: 'An API',
         params: IdParams,
@@ -104,6 +107,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/apis/:id`,
     {
       schema: {
+        operationId: 'updateApi',
         ...apis,
         summary: 'Change an API',
         params: IdParams,
@@ -118,6 +122,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/apis/:id`,
     {
       schema: {
+        operationId: 'deleteApi',
         ...apis,
         summary: 'Delete an API (deprecate it first if it has subscriptions)',
         params: IdParams,
@@ -133,6 +138,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/apis/:id/publish`,
     {
       schema: {
+        operationId: 'publishApi',
         ...apis,
         summary: 'Publish a draft or deprecated API',
         params: IdParams,
@@ -145,6 +151,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/apis/:id/deprecate`,
     {
       schema: {
+        operationId: 'deprecateApi',
         ...apis,
         summary: 'Deprecate a published API (subscriptions keep working; no new ones)',
         params: IdParams,
@@ -161,6 +168,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/environments`,
     {
       schema: {
+        operationId: 'listEnvironments',
         ...environments,
         summary: 'Environments',
         params: OrganizationParams,
@@ -176,6 +184,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/environments`,
     {
       schema: {
+        operationId: 'createEnvironment',
         ...environments,
         summary: 'Add an environment',
         params: OrganizationParams,
@@ -192,6 +201,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/environments/:id`,
     {
       schema: {
+        operationId: 'updateEnvironment',
         ...environments,
         summary: 'Rename an environment',
         params: IdParams,
@@ -206,6 +216,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/environments/:id`,
     {
       schema: {
+        operationId: 'deleteEnvironment',
         ...environments,
         summary: 'Delete an environment (not while it has keys)',
         params: IdParams,
@@ -224,6 +235,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/applications`,
     {
       schema: {
+        operationId: 'listApplications',
         ...applications,
         summary: 'Applications',
         params: OrganizationParams,
@@ -240,6 +252,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/applications`,
     {
       schema: {
+        operationId: 'createApplication',
         ...applications,
         summary: 'Create an application',
         params: OrganizationParams,
@@ -254,6 +267,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/applications/:id`,
     {
       schema: {
+        operationId: 'getApplication',
         ...applications,
         summary: 'An application',
         params: IdParams,
@@ -266,6 +280,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/applications/:id`,
     {
       schema: {
+        operationId: 'updateApplication',
         ...applications,
         summary: 'Change an application',
         params: IdParams,
@@ -282,6 +297,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/applications/:id`,
     {
       schema: {
+        operationId: 'deleteApplication',
         ...applications,
         summary: 'Delete an application with its subscriptions and keys',
         params: IdParams,
@@ -297,6 +313,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/applications/:id/subscriptions`,
     {
       schema: {
+        operationId: 'listSubscriptions',
         ...applications,
         summary: "An application's subscriptions",
         params: IdParams,
@@ -313,6 +330,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/applications/:id/subscriptions`,
     {
       schema: {
+        operationId: 'createSubscription',
         ...applications,
         summary: 'Subscribe an application to a published API',
         params: IdParams,
@@ -333,6 +351,7 @@ export function registerPortalRoutes(app: App, deps: ServiceDependencies) {
     `${base}/applications/:id/subscriptions/:subscriptionId`,
     {
       schema: {
+        operationId: 'deleteSubscription',
         ...applications,
         summary: 'Cancel a subscription',
         params: SubscriptionParams,

@@ -45,7 +45,12 @@ export const ApiSchema = Type.Object({
 })
 export const CreateApiBody = Type.Object(
   { name: Name, version: Version, basePath: BasePath, description: Type.Optional(Description) },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      { name: 'Payments', version: 'v1', basePath: '/payments', description: 'Charges and refunds' },
+    ],
+  },
 )
 export const UpdateApiBody = Type.Object(
   {
@@ -54,11 +59,14 @@ export const UpdateApiBody = Type.Object(
     basePath: Type.Optional(BasePath),
     description: Type.Optional(Description),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ description: 'Charges, refunds and payouts' }] },
 )
 
 export const EnvironmentSchema = Type.Object({ id: Uuid, name: Type.String(), createdAt: Timestamp })
-export const EnvironmentBody = Type.Object({ name: EnvironmentName }, { additionalProperties: false })
+export const EnvironmentBody = Type.Object(
+  { name: EnvironmentName },
+  { additionalProperties: false, examples: [{ name: 'staging' }] },
+)
 
 export const ApplicationSchema = Type.Object({
   id: Uuid,
@@ -69,11 +77,11 @@ export const ApplicationSchema = Type.Object({
 })
 export const CreateApplicationBody = Type.Object(
   { name: Name, description: Type.Optional(Description) },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ name: 'Checkout', description: 'The web shop' }] },
 )
 export const UpdateApplicationBody = Type.Object(
   { name: Type.Optional(Name), description: Type.Optional(Description) },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ description: 'The web shop and its mobile app' }] },
 )
 
 export const SubscriptionSchema = Type.Object({
@@ -85,7 +93,10 @@ export const SubscriptionSchema = Type.Object({
 })
 export const SubscribeBody = Type.Object(
   { apiId: Uuid, plan: Type.Optional(PlanName) },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [{ apiId: '0b6f1c2e-8d1a-4c57-9a3e-6f2d4b8c1e90', plan: 'default' }],
+  },
 )
 
 export const KeySchema = Type.Object({
@@ -110,7 +121,7 @@ export const KeyWithSecretSchema = Type.Object({
 })
 export const CreateKeyBody = Type.Object(
   { environment: EnvironmentName, name: Type.Optional(Name), expiresAt: Type.Optional(Timestamp) },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ environment: 'production', name: 'checkout server' }] },
 )
 export const RotateKeyBody = Type.Object(
   {
@@ -123,7 +134,7 @@ export const RotateKeyBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ gracePeriodSeconds: 3600 }] },
 )
 
 export const VerifyKeyBody = Type.Object(
@@ -137,7 +148,16 @@ export const VerifyKeyBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        key: 'portico_production_3kQ9vR2mXw7TfL1bN8cZ4hJ6yP0sD5gA',
+        apiId: '0b6f1c2e-8d1a-4c57-9a3e-6f2d4b8c1e90',
+        environment: 'production',
+      },
+    ],
+  },
 )
 export const VerificationSchema = Type.Object({
   valid: Type.Boolean(),

@@ -47,6 +47,7 @@ export function registerWebhookRoutes(app: App, deps: ServiceDependencies) {
     base,
     {
       schema: {
+        operationId: 'listWebhooks',
         tags,
         summary: "The organization's webhook endpoints",
         params: OrganizationParams,
@@ -64,6 +65,7 @@ export function registerWebhookRoutes(app: App, deps: ServiceDependencies) {
     {
       config: { carriesSecret: true },
       schema: {
+        operationId: 'createWebhook',
         tags,
         summary: 'Add an endpoint; its secret is in this answer only',
         params: OrganizationParams,
@@ -78,6 +80,7 @@ export function registerWebhookRoutes(app: App, deps: ServiceDependencies) {
     `${base}/:id`,
     {
       schema: {
+        operationId: 'getWebhook',
         tags,
         summary: 'An endpoint',
         params: WebhookParams,
@@ -90,6 +93,7 @@ export function registerWebhookRoutes(app: App, deps: ServiceDependencies) {
     `${base}/:id`,
     {
       schema: {
+        operationId: 'updateWebhook',
         tags,
         summary: 'Change an endpoint; enabling it clears disabledReason',
         params: WebhookParams,
@@ -104,6 +108,7 @@ export function registerWebhookRoutes(app: App, deps: ServiceDependencies) {
     `${base}/:id`,
     {
       schema: {
+        operationId: 'deleteWebhook',
         tags,
         summary: 'Delete an endpoint and its deliveries',
         params: WebhookParams,
@@ -120,6 +125,7 @@ export function registerWebhookRoutes(app: App, deps: ServiceDependencies) {
     {
       config: { carriesSecret: true },
       schema: {
+        operationId: 'rotateWebhookSecret',
         tags,
         summary: 'A new secret, used from now on; in this answer only',
         params: WebhookParams,
@@ -132,6 +138,7 @@ export function registerWebhookRoutes(app: App, deps: ServiceDependencies) {
     `${base}/:id/test`,
     {
       schema: {
+        operationId: 'testWebhook',
         tags,
         summary: 'Send a webhook.test event to this endpoint only',
         params: WebhookParams,
@@ -147,6 +154,7 @@ export function registerWebhookRoutes(app: App, deps: ServiceDependencies) {
     `${base}/:id/deliveries`,
     {
       schema: {
+        operationId: 'listWebhookDeliveries',
         tags,
         summary: "The endpoint's deliveries, newest first",
         params: WebhookParams,
@@ -166,6 +174,7 @@ export function registerWebhookRoutes(app: App, deps: ServiceDependencies) {
     `${base}/:id/deliveries/:deliveryId/retry`,
     {
       schema: {
+        operationId: 'retryWebhookDelivery',
         tags,
         summary: 'One more attempt of the delivery now (same webhook-id)',
         params: DeliveryParams,
@@ -183,6 +192,7 @@ export function registerWebhookRoutes(app: App, deps: ServiceDependencies) {
     developer,
     {
       schema: {
+        operationId: 'getDeveloper',
         tags: ['developer'],
         summary: "The organization's developer identity in the provider portal",
         params: OrganizationParams,
@@ -195,6 +205,7 @@ export function registerWebhookRoutes(app: App, deps: ServiceDependencies) {
     `${developer}/sync`,
     {
       schema: {
+        operationId: 'syncDeveloper',
         tags: ['developer'],
         summary: 'Try provisioning the developer identity again now',
         params: OrganizationParams,

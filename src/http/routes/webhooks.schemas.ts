@@ -42,7 +42,16 @@ export const WebhookWithSecretSchema = Type.Object({
 })
 export const CreateWebhookBody = Type.Object(
   { url: Url, events: Filters, description: Type.Optional(Description) },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        url: 'https://hooks.example.com/portico',
+        events: ['member.*', 'organization.created'],
+        description: 'CRM sync',
+      },
+    ],
+  },
 )
 export const UpdateWebhookBody = Type.Object(
   {
@@ -51,7 +60,7 @@ export const UpdateWebhookBody = Type.Object(
     description: Type.Optional(Description),
     enabled: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ enabled: false }] },
 )
 
 export const DeliverySchema = Type.Object({
