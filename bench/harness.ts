@@ -8,12 +8,17 @@ import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
-/** The arguments `npm start` gives Node (its flags, then src/server.ts): benchmarks run the same. */
-export const serverArguments: string[] = (
-  JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start as string
-)
-  .split(' ')
-  .slice(1)
+/**
+ * The arguments `npm start` gives Node (its flags, then src/server.ts): benchmarks run the same,
+ * with BENCH_NODE_FLAGS in front when set (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile
+ * the server under the benchmark's load; Node refuses --cpu-prof in NODE_OPTIONS).
+ */
+export const serverArguments: string[] = [
+  ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+  ...(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start as string)
+    .split(' ')
+    .slice(1),
+]
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 
 // With taskset and more than one core, the load generator gets the last core to itself and the
