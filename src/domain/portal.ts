@@ -115,6 +115,16 @@ export function applicationScopeOf(member: MemberRoles): { createdBy?: string } 
 }
 
 /**
+ * The environments a member may issue keys in, by name (undefined: any of the organization's). A
+ * portal-only member holds no `environment:read`, so the organization never shows them its
+ * environments; they work with the two every organization starts with, as a developer portal's
+ * sandbox and production. Environments the organization added are its own affair.
+ */
+export function keyEnvironmentsOf(member: MemberRoles): readonly string[] | undefined {
+  return isPortalOnly(member.roles) ? defaultEnvironments : undefined
+}
+
+/**
  * Who made a resource, as a member may see it: a portal-only member never learns who else in
  * the organization built what (null), only that they made their own.
  */

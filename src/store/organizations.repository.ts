@@ -143,6 +143,16 @@ export async function countOrganizationsCreatedBy(db: Executor, userId: string):
   return Number(row.count)
 }
 
+/** Whether an organization has this handle (handles are stored lowercase). */
+export async function isHandleTaken(db: Executor, handle: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('organizations')
+    .select('id')
+    .where('handle', '=', handle)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
 export async function updateOrganization(
   db: Executor,
   organizationId: string,

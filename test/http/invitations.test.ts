@@ -339,6 +339,73 @@ describe.each(databases)('invitations on %s', (databaseName) => {
         `<img src="data:image/png;base64,${images.png(16, 16).toString('base64')}"`,
       )
     })
+    it("serves the organization's logo to the invitee under the invitation's path, by token and from their list", async () => {
+      const { owner, org } = await organizationWithOwner('Logo Preview')
+      const logo = images.png(16, 16)
+      const uploaded = await app().inject({
+        method: 'PUT',
+        url: `/v1/organizations/${org.id}/logo`,
+        headers: { authorization: `Bearer ${owner.token}`, 'content-type': 'image/png' },
+        payload: logo,
+      })
+      const version = new URL(uploaded.json().logoUrl).searchParams.get('v')
+      const invitee = (await signUp(app())) as Person
+      const verifyLink = linkIn(await mail.next(invitee.email), `${PUBLIC_URL}/verify-email/`)
+      await call(app(), 'POST', '/v1/auth/email-verification/confirm', {
+        body: { token: tokenOf(verifyLink) },
+      })
+      const { invitation, token } = await invite(org, owner, invitee.email)
+      // The invitee is no member: the organization's own logo URL is closed to them.
+      expect(
+        (await call(app(), 'GET', `/v1/organizations/${org.id}/logo`, { token: invitee.token })).status,
+      ).toBe(404)
+      const preview = await call(app(), 'GET', `/v1/invitations/${token}`)
+      expect(preview.body.organization.logoUrl).toBe(
+        `${PUBLIC_URL}/v1/invitations/${token}/logo?v=${version}`,
+      )
+      const mine = await call(app(), 'GET', '/v1/me/invitations', { token: invitee.token })
+      expect(mine.body.items[0].organization.logoUrl).toBe(
+        `${PUBLIC_URL}/v1/me/invitations/${invitation.id}/logo?v=${version}`,
+      )
+      const byToken = await app().inject({ method: 'GET', url: `/v1/invitations/${token}/logo?v=${version}` })
+      expect(byToken.statusCode).toBe(200)
+      expect(byToken.headers['content-type']).toBe('image/png')
+      expect(byToken.rawPayload.equals(logo)).toBe(true)
+      expect(byToken.headers['cache-control']).toBe('no-store')
+      const byId = await app().inject({
+        method: 'GET',
+        url: `/v1/me/invitations/${invitation.id}/logo`,
+        headers: { authorization: `Bearer ${invitee.token}` },
+      })
+      expect(byId.statusCode).toBe(200)
+      expect(byId.rawPayload.equals(logo)).toBe(true)
+      // Someone else's session, no session, or a forged token: 404 / 401, nothing of the image.
+      const stranger = (await signUp(app())) as Person
+      const strangers = await call(app(), 'GET', `/v1/me/invitations/${invitation.id}/logo`, {
+        token: stranger.token,
+      })
+      expect(strangers.status).toBe(404)
+      expect((await call(app(), 'GET', `/v1/me/invitations/${invitation.id}/logo`)).status).toBe(401)
+      expect((await call(app(), 'GET', `/v1/invitations/${'A'.repeat(43)}/logo`)).status).toBe(404)
+      // Once declined, the link still previews with its logo; the list (and its logo) no longer has it.
+      await call(app(), 'POST', `/v1/invitations/${token}/decline`, { token: invitee.token })
+      expect((await app().inject({ method: 'GET', url: `/v1/invitations/${token}/logo` })).statusCode).toBe(
+        200,
+      )
+      expect(
+        (await call(app(), 'GET', `/v1/me/invitations/${invitation.id}/logo`, { token: invitee.token }))
+          .status,
+      ).toBe(404)
+    })
+
+    it('answers 404 for the logo of an organization that has none (the preview says null)', async () => {
+      const { owner, org } = await organizationWithOwner('No Logo')
+      const { token } = await invite(org, owner, uniqueEmail('nologo'))
+      expect((await call(app(), 'GET', `/v1/invitations/${token}`)).body.organization.logoUrl).toBeNull()
+      const answer = await call(app(), 'GET', `/v1/invitations/${token}/logo`)
+      expect(answer.status).toBe(404)
+      expect(answer.body.code).toBe('not_found')
+    })
   })
 
   describe('errors', () => {

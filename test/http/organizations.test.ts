@@ -51,6 +51,14 @@ describe.each(databases)('organizations on %s', (databaseName) => {
       expect(await eventTypes(db(), answer.body.id)).toEqual(['organization.created', 'member.added'])
     })
 
+    it('says no creation limit (null) with ORG_CREATION_LIMIT=0, and the organizations created', async () => {
+      const ada = await signUp(app())
+      await createOrganization(app(), ada, 'Unlimited One')
+      const answer = await call(app(), 'GET', '/v1/me/organization-limit', { token: ada.token })
+      expect(answer.status).toBe(200)
+      expect(answer.body).toEqual({ limit: null, created: 1 })
+    })
+
     it('derives the handle from the name, with a suffix when it is taken', async () => {
       const owner = await signUp(app())
       const first = await createOrganization(app(), owner, 'Derived Handle Inc.')

@@ -151,6 +151,53 @@ describe.each(databases)('portal hardening on %s', (databaseName) => {
     })
   })
 
+  describe("an external API subscriber's environments (issue 16)", () => {
+    // guards: a key for an environment the organization never showed an external developer
+    it('issues keys in development and production only, and answers any other as one that does not exist', async () => {
+      const { owner, org } = await owned('External Environments')
+      const external = await addMember(portico, org.id, ['external-api-subscriber'])
+      await must(
+        call(app(), 'POST', `/v1/organizations/${org.id}/environments`, {
+          token: owner.token,
+          body: { name: 'internal-qa' },
+        }),
+        201,
+      )
+      const own = await application(app(), external.token, org.id)
+      const keys = `/v1/organizations/${org.id}/applications/${own.id}/keys`
+      for (const environment of ['development', 'production']) {
+        const created = await call(app(), 'POST', keys, { token: external.token, body: { environment } })
+        expect(created.status, environment).toBe(201)
+        expect(created.body.environment).toBe(environment)
+      }
+      const refusals = []
+      for (const environment of ['internal-qa', 'no-such-environment']) {
+        const refused = await call(app(), 'POST', keys, { token: external.token, body: { environment } })
+        refusals.push({ status: refused.status, code: refused.body.code, errors: refused.body.errors })
+      }
+      const unknown = {
+        status: 400,
+        code: 'validation_failed',
+        errors: [{ in: 'body', path: '/environment', message: 'names no environment of this organization' }],
+      }
+      expect(refusals).toEqual([unknown, unknown])
+      const listed = await must(call(app(), 'GET', keys, { token: external.token }), 200)
+      expect(listed.items.map((key: { environment: string }) => key.environment).sort()).toEqual([
+        'development',
+        'production',
+      ])
+      // The environment list itself stays refused to them (DESIGN.md gives them no environment:read).
+      const environments = await call(app(), 'GET', `/v1/organizations/${org.id}/environments`, {
+        token: external.token,
+      })
+      expect(environments.status).toBe(403)
+      expect(environments.body.permission).toBe('environment:read')
+      // Everyone else issues keys in any of the organization's environments.
+      const shop = await application(app(), owner.token, org.id)
+      await apiKey(app(), owner.token, org.id, shop.id, 'internal-qa')
+    })
+  })
+
   describe('inputs that answered 500', () => {
     // guards: forged cursors the cursor check accepted and the database then refused (500)
     it('refuses forged cursors on every list route with 400 validation_failed', async () => {

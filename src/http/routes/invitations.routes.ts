@@ -9,6 +9,7 @@ import {
   inviteMember,
   listMyInvitations,
   listOrganizationInvitations,
+  logoOfInvitation,
   previewInvitation,
   resendInvitation,
   revokeInvitation,
@@ -31,12 +32,16 @@ import {
   TokenParams,
 } from './invitations.schemas.ts'
 import {
+  LogoQuery,
+  LogoResponses,
   listOf,
+  logoTypes,
   MemberSchema,
   memberBody,
   OrganizationParams,
   OrganizationSchema,
   organizationBody,
+  sendLogo,
 } from './organizations.schemas.ts'
 
 const tags = ['invitations']
@@ -147,9 +152,14 @@ export function registerInvitationRoutes(
       },
     },
     async (request) => {
-      const { invitation, organization, status } = await previewInvitation(deps, request.params.token)
+      const { token } = request.params
+      const { invitation, organization, status } = await previewInvitation(deps, token)
       return {
-        organization: invitationOrganizationBody(publicUrl, organization),
+        organization: invitationOrganizationBody(
+          publicUrl,
+          organization,
+          `/v1/invitations/${encodeURIComponent(token)}`,
+        ),
         email: invitation.email,
         roles: invitation.roles,
         invitedBy: { name: invitation.invitedBy.name },
@@ -157,6 +167,40 @@ export function registerInvitationRoutes(
         status,
       }
     },
+  )
+
+  app.get(
+    '/v1/invitations/:token/logo',
+    {
+      config: { public: true, carriesSecret: true },
+      preHandler: async (request: FastifyRequest) => previewPerClient?.take(request.ip),
+      schema: {
+        tags,
+        summary: "The logo of the organization an invitation link opens (the preview's logoUrl)",
+        params: TokenParams,
+        querystring: LogoQuery,
+        produces: logoTypes,
+        response: { ...LogoResponses, ...problems(404, 429) },
+      },
+    },
+    async (request, reply) =>
+      sendLogo(request, reply, await logoOfInvitation(deps, undefined, { token: request.params.token })),
+  )
+
+  app.get(
+    '/v1/me/invitations/:id/logo',
+    {
+      schema: {
+        tags,
+        summary: 'The logo of the organization one of my pending invitations opens',
+        params: MyInvitationParams,
+        querystring: LogoQuery,
+        produces: logoTypes,
+        response: { ...LogoResponses, ...problems(400, 401, 404) },
+      },
+    },
+    async (request, reply) =>
+      sendLogo(request, reply, await logoOfInvitation(deps, actorOf(request), { id: request.params.id })),
   )
 
   const acceptedBody = (accepted: Awaited<ReturnType<typeof acceptInvitation>>) => ({
@@ -213,7 +257,11 @@ export function registerInvitationRoutes(
       return {
         items: invitations.map(({ invitation, organization, status }) => ({
           ...invitationBody(invitation, status),
-          organization: invitationOrganizationBody(publicUrl, organization),
+          organization: invitationOrganizationBody(
+            publicUrl,
+            organization,
+            `/v1/me/invitations/${invitation.id}`,
+          ),
         })),
         nextCursor: null,
       }

@@ -4,7 +4,7 @@ import { EMAIL_MAX_LENGTH } from '../../domain/emails.ts'
 import type { Invitation } from '../../domain/invitation-policy.ts'
 import type { Organization } from '../../domain/organizations.ts'
 import { roleNames } from '../../domain/permissions.ts'
-import { logoUrlOf, OrganizationParams, PageQuery, RoleNameSchema } from './organizations.schemas.ts'
+import { OrganizationParams, PageQuery, RoleNameSchema } from './organizations.schemas.ts'
 
 const Uuid = Type.String({ format: 'uuid' })
 const Timestamp = Type.String({ format: 'date-time' })
@@ -72,11 +72,22 @@ export function invitationBody(invitation: Invitation, status: Invitation['statu
   }
 }
 
-export function invitationOrganizationBody(publicUrl: string, organization: Organization) {
+/**
+ * The organization an invitation opens. Its logo is served under the invitation's own path
+ * (`/v1/invitations/{token}` or `/v1/me/invitations/{id}`): the invitee may not read the
+ * organization's.
+ */
+export function invitationOrganizationBody(
+  publicUrl: string,
+  organization: Organization,
+  invitationPath: string,
+) {
   return {
     id: organization.id,
     handle: organization.handle,
     name: organization.name,
-    logoUrl: logoUrlOf(publicUrl, organization),
+    logoUrl: organization.logoEtag
+      ? `${publicUrl}${invitationPath}/logo?v=${organization.logoEtag.slice(0, 12)}`
+      : null,
   }
 }

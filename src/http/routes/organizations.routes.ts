@@ -6,11 +6,13 @@ import { membershipOf } from '../../services/access.ts'
 import type { ServiceDependencies } from '../../services/dependencies.ts'
 import { readDeveloper } from '../../services/developers/developers.service.ts'
 import {
+  checkHandleAvailability,
   createOrganization,
   deleteOrganization,
   getOrganization,
   getOrganizationLogo,
   listOrganizationsOfActor,
+  organizationCreationAllowance,
   removeOrganizationLogo,
   renameOrganization,
   setOrganizationLogo,
@@ -22,17 +24,23 @@ import { NoContent, problems } from './common.schemas.ts'
 import { DeveloperSchema, developerBody } from './developers.schemas.ts'
 import {
   CreateOrganizationBody,
+  HandleAvailabilityQuery,
+  HandleAvailabilitySchema,
+  LogoQuery,
+  LogoResponses,
   listOf,
+  logoTypes,
   MyOrganizationSchema,
+  OrganizationCreationAllowanceSchema,
   OrganizationParams,
   OrganizationSchema,
   organizationBody,
   PageQuery,
+  sendLogo,
   UpdateOrganizationBody,
 } from './organizations.schemas.ts'
 
 const tags = ['organizations']
-const imageTypes = ['image/png', 'image/jpeg', 'image/webp', 'image/gif']
 
 export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) {
   const { publicUrl } = deps
@@ -93,6 +101,34 @@ export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) 
     },
   )
 
+  // Two additions to API.md for the console's first run: what a handle would meet at creation,
+  // asked as the person types, and the creation limit, said before the form.
+  app.get(
+    '/v1/handle-availability',
+    {
+      schema: {
+        tags,
+        summary:
+          'Whether a handle could be given to a new organization now (the handle rule, then taken or not)',
+        querystring: HandleAvailabilityQuery,
+        response: { 200: HandleAvailabilitySchema, ...problems(400, 401) },
+      },
+    },
+    (request) => checkHandleAvailability(deps, actorOf(request), request.query.handle),
+  )
+
+  app.get(
+    '/v1/me/organization-limit',
+    {
+      schema: {
+        tags,
+        summary: 'How many organizations the caller may create (ORG_CREATION_LIMIT) and has created',
+        response: { 200: OrganizationCreationAllowanceSchema, ...problems(401) },
+      },
+    },
+    (request) => organizationCreationAllowance(deps, actorOf(request)),
+  )
+
   app.get(
     '/v1/organizations/:org',
     {
@@ -143,7 +179,7 @@ export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) 
   // The logo routes take raw image bodies; their parsers stay in this scope.
   app.register(async (scope) => {
     scope.addContentTypeParser(
-      imageTypes,
+      logoTypes,
       { parseAs: 'buffer', bodyLimit: LOGO_MAX_BYTES },
       (_request, body, done) => done(null, body),
     )
@@ -157,7 +193,7 @@ export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) 
           tags,
           summary:
             'Upload a logo: PNG, JPEG, WebP or GIF, at most 1 MiB and 4096×4096 pixels (checked by content)',
-          consumes: imageTypes,
+          consumes: logoTypes,
           params: OrganizationParams,
           response: { 200: OrganizationSchema, ...problems(400, 401, 403, 404, 413, 415) },
         },
@@ -195,25 +231,11 @@ export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) 
         tags,
         summary: 'The logo image, with its real content type',
         params: OrganizationParams,
-        querystring: Type.Object({ v: Type.Optional(Type.String({ description: 'cache buster; ignored' })) }),
-        produces: imageTypes,
-        response: {
-          200: Type.Unsafe<Buffer>({ description: 'The image', type: 'string', format: 'binary' }),
-          304: Type.Unsafe<void>({ description: 'Not modified' }),
-          ...problems(401, 403, 404),
-        },
+        querystring: LogoQuery,
+        produces: logoTypes,
+        response: { ...LogoResponses, ...problems(401, 403, 404) },
       },
     },
-    async (request, reply) => {
-      const logo = await getOrganizationLogo(deps, actorOf(request))
-      const etag = `"${logo.etag}"`
-      reply
-        .header('etag', etag)
-        .header('cache-control', 'private, no-cache')
-        .header('x-content-type-options', 'nosniff')
-        .header('content-security-policy', "default-src 'none'")
-      if (request.headers['if-none-match'] === etag) return reply.code(304).send()
-      return reply.type(logo.contentType).send(logo.bytes)
-    },
+    async (request, reply) => sendLogo(request, reply, await getOrganizationLogo(deps, actorOf(request))),
   )
 }

@@ -1,4 +1,5 @@
 // Request and response shapes of the organization, member and role routes (API.md).
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { HANDLE_MAX_LENGTH } from '../../domain/handles.ts'
 import { NAME_PATTERN } from '../../domain/names.ts'
@@ -10,6 +11,7 @@ import {
 import { allPermissions, roleNames } from '../../domain/permissions.ts'
 import type { ActorMembership } from '../../services/access.ts'
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../services/pagination.ts'
+import type { Logo } from '../../store/organizations.repository.ts'
 
 const Uuid = Type.String({ format: 'uuid' })
 const Timestamp = Type.String({ format: 'date-time' })
@@ -113,6 +115,52 @@ export const ActiveOrganizationSchema = Type.Object({ activeOrganizationId: Uuid
 
 export function listOf<T extends Parameters<typeof Type.Array>[0]>(item: T) {
   return Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) })
+}
+
+export const HandleAvailabilityQuery = Type.Object({
+  handle: Type.String({ maxLength: 200, description: 'the handle to check' }),
+})
+
+export const HandleAvailabilitySchema = Type.Object({
+  handle: Type.String(),
+  available: Type.Boolean(),
+  reason: Type.Union([Type.Literal('taken'), Type.Literal('invalid'), Type.Null()], {
+    description: '`taken`: an organization has it; `invalid`: it breaks the handle rule; null when available',
+  }),
+})
+
+export const OrganizationCreationAllowanceSchema = Type.Object({
+  limit: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'organizations the caller may create (ORG_CREATION_LIMIT); null: no limit',
+  }),
+  created: Type.Integer({ description: 'organizations the caller created that still exist' }),
+})
+
+/** The image types a logo may have, as uploaded and as served. */
+export const logoTypes = ['image/png', 'image/jpeg', 'image/webp', 'image/gif']
+
+export const LogoQuery = Type.Object({
+  v: Type.Optional(Type.String({ description: 'cache buster; ignored' })),
+})
+
+export const LogoResponses = {
+  200: Type.Unsafe<Buffer>({ description: 'The image', type: 'string', format: 'binary' }),
+  304: Type.Unsafe<void>({ description: 'Not modified' }),
+}
+
+/**
+ * A logo, wherever it is served from (the organization's path, or an invitation's for its invitee):
+ * revalidated by ETag every time (access can end), never sniffed or run as a document.
+ */
+export function sendLogo(request: FastifyRequest, reply: FastifyReply, logo: Logo) {
+  const etag = `"${logo.etag}"`
+  reply
+    .header('etag', etag)
+    .header('cache-control', 'private, no-cache')
+    .header('x-content-type-options', 'nosniff')
+    .header('content-security-policy', "default-src 'none'")
+  if (request.headers['if-none-match'] === etag) return reply.code(304).send()
+  return reply.type(logo.contentType).send(logo.bytes)
 }
 
 export function logoUrlOf(

@@ -14,7 +14,12 @@ import { DomainError, enforce, invalidField } from '../../domain/errors.ts'
 import { parseInstant } from '../../domain/instants.ts'
 import { checkRotatable, graceDeadline, replacementExpiry } from '../../domain/key-rotation.ts'
 import type { RoleName } from '../../domain/permissions.ts'
-import { type ApiKey, creatorAsSeenBy, keysEndingWithMembership } from '../../domain/portal.ts'
+import {
+  type ApiKey,
+  creatorAsSeenBy,
+  keyEnvironmentsOf,
+  keysEndingWithMembership,
+} from '../../domain/portal.ts'
 import {
   findApiKey,
   insertApiKey,
@@ -105,13 +110,17 @@ export async function createApiKey(
   applicationId: string,
   input: { environment: string; name?: string; expiresAt?: string },
 ): Promise<CreatedKey> {
-  const { organization } = requirePermission(actor, 'credential:create')
+  const { organization, access } = requirePermission(actor, 'credential:create')
+  const permitted = keyEnvironmentsOf({ userId: actor.user.id, roles: access.roles })
   return inTransaction(deps, async (tx) => {
     await requireApplication(tx.db, actor, applicationId)
     // Share-locked until the key is written: the environment can be neither renamed (the key
     // carries its name) nor deleted (the key points at it) meanwhile.
     const environment = await findEnvironment(tx.db, organization.id, { name: input.environment }, 'share')
-    if (!environment) throw invalidField('/environment', `names no environment of this organization`)
+    // One they may not use is answered as one that does not exist: they learn of none.
+    if (!environment || (permitted && !permitted.includes(environment.name))) {
+      throw invalidField('/environment', `names no environment of this organization`)
+    }
     const expiresAt = futureExpiry(input.expiresAt, tx.now) ?? null
     const created = await issueKey(
       tx,

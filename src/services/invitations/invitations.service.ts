@@ -31,7 +31,7 @@ import {
   updateInvitation,
 } from '../../store/invitations.repository.ts'
 import { findRoles } from '../../store/memberships.repository.ts'
-import { findLogo, lockOrganizationShared } from '../../store/organizations.repository.ts'
+import { findLogo, type Logo, lockOrganizationShared } from '../../store/organizations.repository.ts'
 import {
   type Actor,
   type ActorMembership,
@@ -280,6 +280,29 @@ export async function previewInvitation(
 
 /** Which invitation an invitee answers: by the mailed token, or by id from their own verified list. */
 export type InvitationKey = { token: string } | { id: string }
+
+/**
+ * The logo of the organization an invitation opens, for its invitee, who may not read the
+ * organization's own: by the mailed token (any status the preview shows), or by id from their
+ * verified list (pending ones). No logo, like an unknown invitation, is 404.
+ */
+export async function logoOfInvitation(
+  deps: ServiceDependencies,
+  actor: Actor | undefined,
+  key: InvitationKey,
+): Promise<Logo> {
+  let found: Awaited<ReturnType<typeof findInvitationForInvitee>>
+  if ('token' in key) {
+    found = looksLikeToken(key.token)
+      ? await findInvitationForInvitee(deps.db, { tokenHash: hashToken(key.token) })
+      : undefined
+  } else if (actor?.user.emailVerified) {
+    found = await findInvitationForInvitee(deps.db, { id: key.id, email: actor.user.email })
+  }
+  const logo = found?.organization.logoEtag ? await findLogo(deps.db, found.organization.id) : undefined
+  if (!logo) throw new DomainError('not_found', 'no such invitation, or its organization has no logo')
+  return logo
+}
 
 async function lockForResponse(tx: Transaction, actor: Actor, key: InvitationKey) {
   let found: Awaited<ReturnType<typeof findInvitationForInvitee>>

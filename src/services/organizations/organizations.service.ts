@@ -19,6 +19,7 @@ import {
   deleteOrganization as deleteOrganizationRow,
   findLogo,
   insertOrganizationWithOwner,
+  isHandleTaken,
   type Logo,
   updateOrganization,
   upsertLogo,
@@ -163,6 +164,35 @@ async function insertNewOrganization(
     await afterDeveloperCreated(deps, tx, actor, organization.id, input.provisioned)
     return membershipOf(organization, ['owner'], tx.now)
   })
+}
+
+/** Why a handle cannot be chosen: it breaks the handle rule, or an organization has it. */
+export type HandleUnavailability = 'invalid' | 'taken'
+
+/**
+ * Whether `handle` could be given to a new organization now: the domain's rule first (a reserved or
+ * UUID-shaped handle is refused at creation too), then whether an organization has it. An answer,
+ * not a reservation: the creation that follows may still meet `handle_taken`.
+ */
+export async function checkHandleAvailability(
+  deps: ServiceDependencies,
+  _actor: Actor,
+  handle: string,
+): Promise<{ handle: string; available: boolean; reason: HandleUnavailability | null }> {
+  const reason: HandleUnavailability | null =
+    checkHandle(handle) !== undefined ? 'invalid' : (await isHandleTaken(deps.db, handle)) ? 'taken' : null
+  return { handle, available: reason === null, reason }
+}
+
+/** How many organizations the caller may create (`null`: no limit) and how many of theirs exist. */
+export async function organizationCreationAllowance(
+  deps: ServiceDependencies,
+  actor: Actor,
+): Promise<{ limit: number | null; created: number }> {
+  return {
+    limit: deps.orgCreationLimit > 0 ? deps.orgCreationLimit : null,
+    created: await countOrganizationsCreatedBy(deps.db, actor.user.id),
+  }
 }
 
 /** The caller's organizations, in the order they joined them. */
