@@ -49,10 +49,14 @@ function Redirect({ to }: { to: string }) {
   return <Loading />
 }
 
-/** The header (brand to the organization's home, switcher, account) and the given navigation and page. */
+/** The skip link, the header (brand to the organization's home, switcher, account), the given navigation and page. */
 function Shell(props: { me: Me; current: string; nav?: React.ReactNode; children: React.ReactNode }) {
   return (
     <div className="shell">
+      {/* The first thing Tab reaches: past the header and the navigation, straight to the page. */}
+      <a href="#content" className="skip-link">
+        Skip to content
+      </a>
       <header>
         <Link to={`/o/${props.current}`} className="brand">
           Portico
@@ -62,7 +66,9 @@ function Shell(props: { me: Me; current: string; nav?: React.ReactNode; children
         <AccountMenu me={props.me} />
       </header>
       <nav aria-label="Organization">{props.nav}</nav>
-      <main id="content">{props.children}</main>
+      <main id="content" tabIndex={-1}>
+        {props.children}
+      </main>
     </div>
   )
 }
@@ -112,13 +118,12 @@ function OrganizationArea({
       retrying={organization.isFetching}
     />
   )
+  // The header stays while an organization loads, so switching keeps focus on the switcher.
   if (!organization.data) {
-    return organization.isError ? (
+    return (
       <Shell me={me} current={orgRef}>
-        {retry}
+        {organization.isError ? retry : <Loading />}
       </Shell>
-    ) : (
-      <Loading />
     )
   }
   const current = organization.data

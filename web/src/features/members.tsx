@@ -141,7 +141,7 @@ export function MembersPage({ organization, meId }: { organization: Organization
         <p className="muted">No members match “{q}”.</p>
       ) : (
         <div className="table-wrap">
-          <table>
+          <table className="members">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -154,16 +154,16 @@ export function MembersPage({ organization, meId }: { organization: Organization
             <tbody>
               {items.map((member) => (
                 <tr key={member.userId}>
-                  <td>{member.name}</td>
-                  <td>{member.email}</td>
-                  <td>
+                  <td className="member-name">{member.name}</td>
+                  <td data-label="Email">{member.email}</td>
+                  <td data-label="Roles">
                     {member.roles.map((role) => (
                       <span className="chip" key={role}>
                         {titleOf(role)}
                       </span>
                     ))}
                   </td>
-                  <td>{dateOf(member.joinedAt)}</td>
+                  <td data-label="Joined">{dateOf(member.joinedAt)}</td>
                   {(canUpdate || canRemove) && (
                     <td className="actions">
                       {canUpdate && (

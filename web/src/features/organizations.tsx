@@ -138,33 +138,82 @@ export function WelcomePage({ me }: { me: Me }) {
   )
 }
 
+/** Where focus goes when the switcher's menu opens: the current organization, or the first or last entry. */
+type MenuFocus = 'current' | 'first' | 'last'
+
+const menuEntries = (menu: HTMLElement | null) => [
+  ...(menu?.querySelectorAll<HTMLElement>('[role^="menuitem"]') ?? []),
+]
+
+/**
+ * The organization switcher, a menu button (the WAI-ARIA pattern): Enter, Space or the arrow keys open
+ * it, the arrows, Home and End move between its entries, Enter chooses, Escape closes it; focus comes
+ * back to the button. Choosing here is the only thing that changes the organization.
+ */
 export function OrganizationSwitcher({ me, current }: { me: Me; current: string }) {
   const queryClient = useQueryClient()
-  const [open, setOpen] = useState(false)
+  const [open, setOpen] = useState<MenuFocus | undefined>()
   const [creating, setCreating] = useState(false)
   const menu = useRef<HTMLDivElement>(null)
+  const trigger = useRef<HTMLButtonElement>(null)
   const active = me.organizations.find((o) => o.handle === current || o.id === current)
   useEffect(() => {
     if (!open) return
+    const all = menuEntries(menu.current)
+    const target =
+      open === 'last'
+        ? all.at(-1)
+        : open === 'current'
+          ? (all.find((entry) => entry.getAttribute('aria-checked') === 'true') ?? all[0])
+          : all[0]
+    target?.focus()
     const close = (event: MouseEvent) => {
-      if (!menu.current?.contains(event.target as Node)) setOpen(false)
+      if (!menu.current?.contains(event.target as Node)) setOpen(undefined)
     }
     document.addEventListener('click', close)
     return () => document.removeEventListener('click', close)
   }, [open])
+  const closeMenu = () => {
+    setOpen(undefined)
+    trigger.current?.focus()
+  }
   const choose = async (organization: Me['organizations'][number]) => {
-    setOpen(false)
+    closeMenu()
     await api.switchOrganization(organization.id)
     await queryClient.invalidateQueries({ queryKey: ['me'] })
     navigate(`/o/${organization.handle}/${location.pathname.split('/')[3] ?? 'members'}`)
+  }
+  const onMenuKey = (event: React.KeyboardEvent) => {
+    const all = menuEntries(menu.current)
+    const at = all.indexOf(document.activeElement as HTMLElement)
+    const to = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: all.length - 1 }[event.key]
+    if (event.key === 'Escape') {
+      event.preventDefault()
+      closeMenu()
+    } else if (event.key === 'Tab') {
+      setOpen(undefined)
+    } else if (to !== undefined) {
+      event.preventDefault()
+      all[(to + all.length) % all.length]?.focus()
+    }
   }
   return (
     <div className="switcher" ref={menu}>
       <button
         type="button"
+        ref={trigger}
         aria-haspopup="menu"
-        aria-expanded={open}
-        onClick={() => setOpen(!open)}
+        aria-expanded={open !== undefined}
+        aria-controls={open ? 'organization-menu' : undefined}
+        onClick={() => setOpen(open ? undefined : 'current')}
+        onKeyDown={(event) => {
+          if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+            event.preventDefault()
+            setOpen(event.key === 'ArrowDown' ? 'first' : 'last')
+          } else if (event.key === 'Escape' && open) {
+            setOpen(undefined)
+          }
+        }}
         className="switcher-button"
       >
         {active && <Logo url={active.logoUrl} name={active.name} />}
@@ -172,11 +221,18 @@ export function OrganizationSwitcher({ me, current }: { me: Me; current: string 
         <span aria-hidden="true">▾</span>
       </button>
       {open && (
-        <div role="menu" aria-label="Organization" className="menu">
+        <div
+          role="menu"
+          id="organization-menu"
+          aria-label="Organization"
+          className="menu"
+          onKeyDown={onMenuKey}
+        >
           {me.organizations.map((organization) => (
             <button
               type="button"
               role="menuitemradio"
+              tabIndex={-1}
               aria-checked={organization.id === active?.id}
               key={organization.id}
               onClick={() => choose(organization)}
@@ -189,8 +245,9 @@ export function OrganizationSwitcher({ me, current }: { me: Me; current: string 
           <button
             type="button"
             role="menuitem"
+            tabIndex={-1}
             onClick={() => {
-              setOpen(false)
+              setOpen(undefined)
               setCreating(true)
             }}
           >

@@ -1,0 +1,401 @@
+/// <reference lib="dom" />
+// The console for everyone (issue 16, item 9 and the axe-core check), in a real browser against a
+// real Portico process (PGlite) with a real SMTP catcher: every page passes axe-core (nothing serious
+// or critical) in light and dark mode; the keyboard reaches everything (skip link, the switcher as a
+// menu button, a focus ring on whatever has focus); a 375 px phone gets cards and dialogs that fit;
+// lists page past their first hundred items. One server and one browser; setup through the HTTP API.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { seriousAccessibilityViolations } from '../helpers/accessibility.ts'
+import { launchChromium } from '../helpers/chromium.ts'
+import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
+import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
+
+const PASSWORD = 'a long enough password'
+const PHONE = { width: 375, height: 740 }
+
+describe('the console: keyboard, phone and screen reader', () => {
+  let server: ServerProcess
+  let mail: MailCatcher
+  let browser: Browser
+  let base: string
+  const dataDir = mkdtempSync(join(tmpdir(), 'portico-e2e-a11y-'))
+  const contexts: BrowserContext[] = []
+  /** Ada's organization, built in beforeAll: one of everything a page can show. */
+  const ada = { token: '', api: '', application: '', webhook: '', invitationLink: '' }
+
+  beforeAll(async () => {
+    mail = await startMailCatcher()
+    const port = await freePort()
+    base = `http://127.0.0.1:${port}`
+    server = spawnServer({
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      SMTP_URL: mail.url,
+      PUBLIC_URL: base,
+      ORG_CREATION_LIMIT: '0',
+      RATE_LIMIT: 'off',
+      WEBHOOK_ALLOW_PRIVATE: 'on',
+    })
+    await waitUntilReady(server) // a loaded machine migrates PGlite slowly (150 s allowed)
+    browser = await launchChromium()
+
+    ada.token = await signUp('Ada Access', 'ada@example.com')
+    await call(ada.token, 'POST', '/v1/organizations', { name: 'Axe Works', handle: 'axe-works' })
+    const org = '/v1/organizations/axe-works'
+    const orders = await call(ada.token, 'POST', `${org}/apis`, {
+      name: 'Orders',
+      version: 'v1',
+      basePath: '/orders',
+      description: 'Orders and their lines',
+    })
+    await call(ada.token, 'POST', `${org}/apis/${orders.id}/publish`)
+    await call(ada.token, 'PUT', `${org}/apis/${orders.id}/plans`, {
+      items: [{ name: 'gold', title: 'Gold', requestsPerMinute: 60, requestsPerDay: 10_000 }],
+    })
+    const shop = await call(ada.token, 'POST', `${org}/applications`, { name: 'Shop' })
+    await call(ada.token, 'POST', `${org}/applications/${shop.id}/subscriptions`, {
+      apiId: orders.id,
+      plan: 'gold',
+    })
+    await call(ada.token, 'POST', `${org}/applications/${shop.id}/keys`, { environment: 'production' })
+    const webhook = await call(ada.token, 'POST', `${org}/webhooks`, {
+      url: 'http://127.0.0.1:9/hooks',
+      events: ['organization.deleted'],
+      description: 'Nothing listens here',
+    })
+    await joinAsMember(ada.token, 'axe-works', 'Mo Member', 'mo@example.com')
+    await call(ada.token, 'POST', `${org}/invitations`, { email: 'pat@example.com', roles: ['member'] })
+    Object.assign(ada, {
+      api: orders.id,
+      application: shop.id,
+      webhook: webhook.id,
+      invitationLink: linkIn(await mail.next('pat@example.com'), `${base}/invitations/`),
+    })
+  }, 300_000)
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => {})
+    await browser?.close()
+    server?.child.kill('SIGTERM')
+    await server?.exited
+    await mail?.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  async function newPage(viewport = { width: 1200, height: 800 }): Promise<Page> {
+    const context = await browser.newContext({ viewport, locale: 'en-US', timezoneId: 'UTC' })
+    contexts.push(context)
+    return context.newPage()
+  }
+
+  /** One call of the HTTP API with a bearer token; the parsed body (undefined when empty). */
+  async function call(token: string | undefined, method: string, path: string, body?: unknown) {
+    const answer = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await answer.text()
+    if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${text}`)
+    // biome-ignore lint/suspicious/noExplicitAny: answers are asserted field by field
+    return (text ? JSON.parse(text) : undefined) as any
+  }
+
+  async function signUp(name: string, email: string, invitationToken?: string): Promise<string> {
+    const { token } = await call(undefined, 'POST', '/v1/auth/sign-up', {
+      name,
+      email,
+      password: PASSWORD,
+      invitationToken,
+    })
+    return token
+  }
+
+  /** Invites `email` into `handle` as a Member; they register from the mailed link and accept. */
+  async function joinAsMember(owner: string, handle: string, name: string, email: string) {
+    await call(owner, 'POST', `/v1/organizations/${handle}/invitations`, { email, roles: ['member'] })
+    const link = linkIn(await mail.next(email), `${base}/invitations/`)
+    const invitationToken = link.slice(`${base}/invitations/`.length)
+    const token = await signUp(name, email, invitationToken)
+    await call(token, 'POST', `/v1/invitations/${invitationToken}/accept`)
+  }
+
+  async function signIn(page: Page, email: string) {
+    await page.goto(`${base}/sign-in`)
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Password').fill(PASSWORD)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.waitForURL(/\/o\//)
+  }
+
+  /** axe's serious and critical findings on what `page` shows, in light and then in dark mode. */
+  async function violationsInBothSchemes(page: Page): Promise<string[]> {
+    const found: string[] = []
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme })
+      found.push(...(await seriousAccessibilityViolations(page)).map((line) => `${colorScheme}: ${line}`))
+    }
+    return found
+  }
+
+  it('passes axe-core on every page, signed out and in, in light and dark mode: nothing serious or critical', async () => {
+    const org = `/o/axe-works`
+    const signedOut: [string, string][] = [
+      ['/sign-in', 'Sign in to Portico'],
+      ['/sign-up', 'Create your Portico account'],
+      ['/forgot-password', 'Reset your password'],
+      [new URL(ada.invitationLink).pathname, 'Join Axe Works'],
+    ]
+    const signedIn: [string, string][] = [
+      ['/welcome', 'Welcome, Ada Access'],
+      [`${org}/members`, 'Members'],
+      [`${org}/invitations`, 'Invitations'],
+      [`${org}/apis`, 'APIs'],
+      [`${org}/apis/${ada.api}`, 'Orders v1'],
+      [`${org}/environments`, 'Environments'],
+      [`${org}/applications`, 'Applications'],
+      [`${org}/applications/${ada.application}`, 'Shop'],
+      [`${org}/audit-log`, 'Audit log'],
+      [`${org}/webhooks`, 'Webhooks'],
+      [`${org}/webhooks/${ada.webhook}`, 'http://127.0.0.1:9/hooks'],
+      [`${org}/settings`, 'Settings'],
+      [`${org}/no-such-page`, 'Page not found'],
+      ['/nowhere', 'Page not found'],
+    ]
+    const found: Record<string, string[]> = {}
+    const stranger = await newPage()
+    for (const [path, heading] of signedOut) {
+      await stranger.goto(`${base}${path}`)
+      await stranger.getByRole('heading', { name: heading, level: 1 }).waitFor()
+      found[path] = await violationsInBothSchemes(stranger)
+    }
+    const page = await newPage()
+    await signIn(page, 'ada@example.com')
+    for (const [path, heading] of signedIn) {
+      await page.goto(`${base}${path}`)
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor()
+      await page.getByText('Loading…').waitFor({ state: 'detached' })
+      found[path] = await violationsInBothSchemes(page)
+    }
+    // An open dialog too: the invitation form with its role picker.
+    await page.goto(`${base}${org}/invitations`)
+    await page.getByRole('button', { name: 'Invite Member' }).click()
+    await page.getByRole('dialog', { name: 'Invite Member' }).waitFor()
+    found['invite dialog'] = await violationsInBothSchemes(page)
+
+    expect(found).toEqual(Object.fromEntries(Object.keys(found).map((where) => [where, []])))
+  })
+
+  /** What has focus, by its name (label, aria-label or text), and whether it shows a ring. */
+  const focused = (page: Page) =>
+    page.evaluate(() => {
+      const element = document.activeElement as HTMLElement | null
+      if (!element) return undefined
+      // A control hidden inside its label (the logo upload) rings the label instead.
+      const ringed = element.classList.contains('visually-hidden') ? element.parentElement : element
+      const style = ringed ? getComputedStyle(ringed) : undefined
+      return {
+        text: (
+          element.getAttribute('aria-label') ??
+          (element as HTMLInputElement).labels?.[0]?.textContent ??
+          element.textContent ??
+          ''
+        ).trim(),
+        ring: style ? style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) >= 2 : false,
+      }
+    })
+
+  it('is usable by keyboard: a skip link first, the switcher as a menu button, a focus ring on everything Tab reaches', async () => {
+    const token = await signUp('Kim Keys', 'kim@example.com')
+    for (const [name, handle] of [
+      ['Keys East', 'keys-east'],
+      ['Keys West', 'keys-west'],
+      ['Keys North', 'keys-north'],
+    ]) {
+      await call(token, 'POST', '/v1/organizations', { name, handle })
+    }
+    const page = await newPage()
+    await signIn(page, 'kim@example.com')
+    await page.goto(`${base}/o/keys-west/settings`)
+    await page.getByRole('heading', { name: 'Settings' }).waitFor()
+
+    // The skip link is the first thing Tab reaches, shown when focused; it moves focus to the page.
+    await page.keyboard.press('Tab')
+    expect(await focused(page)).toEqual({ text: 'Skip to content', ring: true })
+    expect(
+      (await page.getByRole('link', { name: 'Skip to content' }).boundingBox())?.y,
+    ).toBeGreaterThanOrEqual(0)
+    await page.keyboard.press('Enter')
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('content')
+    await page.keyboard.press('Tab')
+    expect(await focused(page)).toEqual({ text: 'Copy ID', ring: true })
+
+    // Every control Tab reaches on the page shows a ring, the logo upload's hidden file input included.
+    const reached: string[] = []
+    for (let step = 0; step < 12; step++) {
+      await page.keyboard.press('Tab')
+      const now = await focused(page)
+      if (!now) break
+      reached.push(`${now.text}${now.ring ? '' : ' (no ring)'}`)
+      if (now.text === 'Delete organization') break
+    }
+    expect(reached).toEqual([
+      'Copy Handle',
+      'Organization name',
+      'Upload logo',
+      'Copy developer ID',
+      'Delete organization',
+    ])
+
+    // The switcher: Enter opens it on the current organization, the arrows move and wrap, Home and
+    // End jump, Escape closes it and focus is back on the button.
+    const trigger = page.locator('header .switcher-button')
+    const menu = page.getByRole('menu', { name: 'Organization' })
+    await trigger.focus()
+    await page.keyboard.press('Enter')
+    await menu.waitFor()
+    expect(await trigger.getAttribute('aria-expanded')).toBe('true')
+    expect(await focused(page)).toEqual({ text: 'KKeys West✓', ring: true })
+    await page.keyboard.press('ArrowDown')
+    expect((await focused(page))?.text).toBe('KKeys North')
+    await page.keyboard.press('ArrowDown')
+    expect((await focused(page))?.text).toBe('+ Create organization')
+    await page.keyboard.press('ArrowDown')
+    expect((await focused(page))?.text).toBe('KKeys East')
+    await page.keyboard.press('ArrowUp')
+    expect((await focused(page))?.text).toBe('+ Create organization')
+    await page.keyboard.press('Home')
+    expect((await focused(page))?.text).toBe('KKeys East')
+    await page.keyboard.press('End')
+    expect((await focused(page))?.text).toBe('+ Create organization')
+    await page.keyboard.press('Escape')
+    await menu.waitFor({ state: 'detached' })
+    expect(await trigger.getAttribute('aria-expanded')).toBe('false')
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('switcher-button'))).toBe(
+      true,
+    )
+    expect(new URL(page.url()).pathname).toBe('/o/keys-west/settings')
+
+    // Space and ArrowUp open it too (ArrowUp on the last entry); Enter on an organization switches.
+    await page.keyboard.press('ArrowUp')
+    await menu.waitFor()
+    expect((await focused(page))?.text).toBe('+ Create organization')
+    await page.keyboard.press('Escape')
+    await page.keyboard.press('Space')
+    expect((await focused(page))?.text).toBe('KKeys West✓')
+    await page.keyboard.press('ArrowUp')
+    expect((await focused(page))?.text).toBe('KKeys East')
+    await page.keyboard.press('Enter')
+    await page.waitForURL(`${base}/o/keys-east/settings`)
+    await menu.waitFor({ state: 'detached' })
+    expect(await page.locator('header .switcher-button > span:not([aria-hidden])').textContent()).toBe(
+      'Keys East',
+    )
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('switcher-button'))).toBe(
+      true,
+    )
+  })
+
+  it('fits a 375 px phone: no page scrolls sideways, members are cards with their actions, dialogs fit the screen', async () => {
+    const page = await newPage(PHONE)
+    await signIn(page, 'ada@example.com')
+    const sideways = () =>
+      page.evaluate(() => (document.scrollingElement?.scrollWidth ?? Number.POSITIVE_INFINITY) > 375)
+    const org = `${base}/o/axe-works`
+    for (const [path, heading] of [
+      ['members', 'Members'],
+      ['invitations', 'Invitations'],
+      ['apis', 'APIs'],
+      [`apis/${ada.api}`, 'Orders v1'],
+      ['environments', 'Environments'],
+      ['applications', 'Applications'],
+      [`applications/${ada.application}`, 'Shop'],
+      ['audit-log', 'Audit log'],
+      ['webhooks', 'Webhooks'],
+      [`webhooks/${ada.webhook}`, 'http://127.0.0.1:9/hooks'],
+      ['settings', 'Settings'],
+    ] as const) {
+      await page.goto(`${org}/${path}`)
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor()
+      await page.getByText('Loading…').waitFor({ state: 'detached' })
+      expect({ path, sideways: await sideways() }).toEqual({ path, sideways: false })
+    }
+
+    // Members: one card per member, each inside the screen, every cell labelled, actions in reach.
+    await page.goto(`${org}/members`)
+    const rows = page.locator('table.members tbody tr')
+    await rows.first().waitFor()
+    expect(await rows.count()).toBe(2)
+    const mo = page.getByRole('row', { name: /Mo Member/ })
+    const box = await mo.boundingBox()
+    expect(box && box.x >= 0 && box.x + box.width <= 375).toBe(true)
+    expect(
+      await page.locator('table.members thead').evaluate((head) => head.getBoundingClientRect().height),
+    ).toBe(1)
+    expect(
+      await mo
+        .locator('td')
+        .evaluateAll((cells) =>
+          cells.map((cell) => `${getComputedStyle(cell, '::before').content} ${cell.textContent}`),
+        ),
+    ).toEqual([
+      'none Mo Member',
+      '"Email: " mo@example.com',
+      '"Roles: " Member',
+      expect.stringMatching(/^"Joined: " \w{3} \d{1,2}, \d{4}$/),
+      'none EditRemove member',
+    ])
+    for (const name of ['Edit roles of Mo Member', 'Remove member Mo Member']) {
+      const button = page.getByRole('button', { name })
+      const place = await button.boundingBox()
+      expect(place && place.x >= 0 && place.x + place.width <= 375).toBe(true)
+    }
+
+    // Dialogs fit: the role editor, the invitation form, the webhook form with its event picker.
+    const fits = async (title: string) => {
+      const dialog = page.getByRole('dialog', { name: title })
+      await dialog.waitFor()
+      const size = await dialog.evaluate((element) => {
+        const rect = element.getBoundingClientRect()
+        return { left: rect.left, right: rect.right, overflows: element.scrollWidth > element.clientWidth }
+      })
+      return {
+        title,
+        inside: size.left >= 0 && size.right <= 375,
+        overflows: size.overflows,
+        sideways: await sideways(),
+      }
+    }
+    await page.getByRole('button', { name: 'Edit roles of Mo Member' }).click()
+    expect(await fits('Edit roles')).toEqual({
+      title: 'Edit roles',
+      inside: true,
+      overflows: false,
+      sideways: false,
+    })
+    await page.keyboard.press('Escape')
+    await page.goto(`${org}/invitations`)
+    await page.getByRole('button', { name: 'Invite Member' }).click()
+    expect(await fits('Invite Member')).toEqual({
+      title: 'Invite Member',
+      inside: true,
+      overflows: false,
+      sideways: false,
+    })
+    await page.goto(`${org}/webhooks`)
+    await page.getByRole('button', { name: 'Add endpoint' }).click()
+    expect(await fits('Add endpoint')).toEqual({
+      title: 'Add endpoint',
+      inside: true,
+      overflows: false,
+      sideways: false,
+    })
+  })
+})
