@@ -1,6 +1,7 @@
 // Webhook rules (API.md "Webhooks"): which events an endpoint's filters take, the retry schedule,
 // the Standard Webhooks secret and signature, and what a delivery URL may look like.
-import { createHmac, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
+import { signWebhook } from '@portico/sdk/webhooks'
 
 export interface Webhook {
   id: string
@@ -101,13 +102,10 @@ export function newWebhookSecret(): string {
 
 /**
  * The `webhook-signature` header value: `v1,` + base64 of HMAC-SHA256 keyed with the secret's
- * decoded bytes over `{id}.{timestamp}.{body}`.
+ * decoded bytes over `{id}.{timestamp}.{body}`. The SDK's algorithm, so that what the server signs
+ * and what `verifyWebhook` checks cannot drift apart.
  */
-export function signDelivery(secret: string, id: string, timestampSeconds: number, body: string): string {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64')
-  const signature = createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64')
-  return `v1,${signature}`
-}
+export const signDelivery = signWebhook
 
 /** The exact body of a delivery, fields in the order API.md lists them. */
 export function deliveryBody(payload: DeliveryPayload): string {
