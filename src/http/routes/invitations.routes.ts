@@ -175,6 +175,7 @@ export function registerInvitationRoutes(
       config: { public: true, carriesSecret: true },
       preHandler: async (request: FastifyRequest) => previewPerClient?.take(request.ip),
       schema: {
+        operationId: 'getInvitationLogo',
         tags,
         summary: "The logo of the organization an invitation link opens (the preview's logoUrl)",
         params: TokenParams,
@@ -191,6 +192,7 @@ export function registerInvitationRoutes(
     '/v1/me/invitations/:id/logo',
     {
       schema: {
+        operationId: 'getMyInvitationLogo',
         tags,
         summary: 'The logo of the organization one of my pending invitations opens',
         params: MyInvitationParams,

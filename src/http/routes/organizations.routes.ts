@@ -107,6 +107,7 @@ export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) 
     '/v1/handle-availability',
     {
       schema: {
+        operationId: 'checkHandleAvailability',
         tags,
         summary:
           'Whether a handle could be given to a new organization now (the handle rule, then taken or not)',
@@ -121,6 +122,7 @@ export function registerOrganizationRoutes(app: App, deps: ServiceDependencies) 
     '/v1/me/organization-limit',
     {
       schema: {
+        operationId: 'getOrganizationLimit',
         tags,
         summary: 'How many organizations the caller may create (ORG_CREATION_LIMIT) and has created',
         response: { 200: OrganizationCreationAllowanceSchema, ...problems(401) },
