@@ -120,8 +120,8 @@ export function applicationScopeOf(member: MemberRoles): { createdBy?: string } 
  * environments; they work with the two every organization starts with, as a developer portal's
  * sandbox and production. Environments the organization added are its own affair.
  */
-export function keyEnvironmentsOf(member: MemberRoles): readonly string[] | undefined {
-  return isPortalOnly(member.roles) ? defaultEnvironments : undefined
+export function keyEnvironmentsOf(roles: readonly RoleName[]): readonly string[] | undefined {
+  return isPortalOnly(roles) ? defaultEnvironments : undefined
 }
 
 /**

@@ -103,6 +103,7 @@ describe('the console', () => {
     await signUp(page, 'Sam Switcher', 'sam@example.com')
     await page.getByLabel('Organization name').fill('Blue Team')
     await page.getByRole('button', { name: 'Create', exact: true }).click()
+    await page.getByRole('button', { name: 'Skip for now' }).click()
     await page.waitForURL(`${base}/o/blue-team/settings`)
 
     // "Click the organization switcher. Click Create Organization. Enter a Name and Slug URL."
@@ -193,6 +194,7 @@ describe('the console', () => {
     expect(await owner.getByLabel('Slug URL (handle)').inputValue()).toBe('acme-developer-portal')
     await shot(owner, 'create-organization')
     await owner.getByRole('button', { name: 'Create', exact: true }).click()
+    await owner.getByRole('button', { name: 'Skip for now' }).click()
     await owner.waitForURL(`${base}/o/acme-developer-portal/settings`)
     await expect.poll(() => owner.title()).toBe('Settings · Acme Developer Portal · Portico')
 
@@ -303,6 +305,7 @@ describe('the console', () => {
     await signUp(laptop, 'Sid Sessions', 'sid@example.com')
     await laptop.getByLabel('Organization name').fill('Sid Works')
     await laptop.getByRole('button', { name: 'Create', exact: true }).click()
+    await laptop.getByRole('button', { name: 'Skip for now' }).click()
     await laptop.waitForURL(`${base}/o/sid-works/settings`)
 
     const phone = await newPage()

@@ -94,6 +94,7 @@ describe('plans and usage in the console', () => {
     await page.getByRole('button', { name: 'Create account' }).click()
     await page.getByLabel('Organization name').fill('Paula Payments')
     await page.getByRole('button', { name: 'Create', exact: true }).click()
+    await page.getByRole('button', { name: 'Skip for now' }).click()
     await page.waitForURL(`${base}/o/paula-payments/settings`)
 
     // A published API, and its page.

@@ -111,7 +111,7 @@ export async function createApiKey(
   input: { environment: string; name?: string; expiresAt?: string },
 ): Promise<CreatedKey> {
   const { organization, access } = requirePermission(actor, 'credential:create')
-  const permitted = keyEnvironmentsOf({ userId: actor.user.id, roles: access.roles })
+  const permitted = keyEnvironmentsOf(access.roles)
   return inTransaction(deps, async (tx) => {
     await requireApplication(tx.db, actor, applicationId)
     // Share-locked until the key is written: the environment can be neither renamed (the key

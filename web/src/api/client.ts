@@ -15,7 +15,9 @@ import type {
   MyInvitationSchema,
 } from '../../../src/http/routes/invitations.schemas.ts'
 import type {
+  HandleAvailabilitySchema,
   MemberSchema,
+  OrganizationCreationAllowanceSchema,
   OrganizationSchema,
   RoleSchema,
 } from '../../../src/http/routes/organizations.schemas.ts'
@@ -37,6 +39,8 @@ export type Me = Static<typeof MeSchema>
 export type SignedIn = Static<typeof SignedInSchema>
 export type Session = Static<typeof SessionsSchema>['items'][number]
 export type Organization = Static<typeof OrganizationSchema>
+export type HandleAvailability = Static<typeof HandleAvailabilitySchema>
+export type OrganizationCreationAllowance = Static<typeof OrganizationCreationAllowanceSchema>
 export type Member = Static<typeof MemberSchema>
 export type Role = Static<typeof RoleSchema>
 export type Invitation = Static<typeof InvitationSchema>
@@ -150,6 +154,7 @@ export const api = {
   requestPasswordReset: (email: string) => request<void>('POST', '/v1/auth/password-reset', { email }),
   confirmPasswordReset: (token: string, password: string) =>
     request<void>('POST', '/v1/auth/password-reset/confirm', { token, password }),
+  resendEmailVerification: () => request<void>('POST', '/v1/auth/email-verification'),
   confirmEmail: (token: string) =>
     request<{ user: Me['user'] }>('POST', '/v1/auth/email-verification/confirm', { token }),
   switchOrganization: (organizationId: string) =>
@@ -157,6 +162,11 @@ export const api = {
   myInvitations: () => request<Page<MyInvitation>>('GET', '/v1/me/invitations'),
   acceptMyInvitation: (id: string) =>
     request<{ organization: Organization; member: Member }>('POST', `/v1/me/invitations/${id}/accept`),
+  declineMyInvitation: (id: string) => request<void>('POST', `/v1/me/invitations/${id}/decline`),
+  organizationCreationAllowance: () =>
+    request<OrganizationCreationAllowance>('GET', '/v1/me/organization-limit'),
+  handleAvailability: (handle: string) =>
+    request<HandleAvailability>('GET', `/v1/handle-availability?${query({ handle })}`),
 
   createOrganization: (body: { name: string; handle?: string }) =>
     request<Organization>('POST', '/v1/organizations', body),

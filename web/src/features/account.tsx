@@ -1,10 +1,12 @@
 // The account menu in the console's header: who is signed in, their sessions (any other one can be
-// signed out from here, on every instance at once), and signing out of this one.
+// signed out from here, on every instance at once), signing out of this one, and a new verification
+// link while the email is unverified.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useRef, useState } from 'react'
 import { api, type Me, type Session } from '../api/client.ts'
 import { navigate } from '../router.ts'
 import { Dialog, ErrorMessage, Loading } from '../ui.tsx'
+import { ResendVerification } from './auth.tsx'
 
 const when = (iso: string) =>
   new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
@@ -70,7 +72,8 @@ function Sessions() {
   )
 }
 
-export function AccountMenu({ me }: { me: Me }) {
+/** `resendVerification: false` where the page offers it already (the first-run page). */
+export function AccountMenu({ me, resendVerification = true }: { me: Me; resendVerification?: boolean }) {
   const queryClient = useQueryClient()
   const menu = useRef<HTMLDetailsElement>(null)
   const [showSessions, setShowSessions] = useState(false)
@@ -99,6 +102,7 @@ export function AccountMenu({ me }: { me: Me }) {
           <button type="button" className="secondary" onClick={choose(() => signOut.mutate())}>
             Sign out
           </button>
+          {resendVerification && <ResendVerification me={me} />}
         </div>
       </details>
       <Dialog title="Your sessions" open={showSessions} onClose={() => setShowSessions(false)}>

@@ -1,7 +1,7 @@
 // Signing in and up, forgotten passwords, email verification.
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
-import { ApiError, api } from '../api/client.ts'
+import { ApiError, api, type Me } from '../api/client.ts'
 import { navigate } from '../router.ts'
 import { ErrorMessage, Field, Form, Link, useDocumentTitle } from '../ui.tsx'
 
@@ -188,5 +188,24 @@ export function VerifyEmailPage({ token }: { token: string }) {
       )}
       <ErrorMessage error={verify.error} />
     </main>
+  )
+}
+
+/**
+ * For a person signed in with an email not yet verified: what waits on it, and a new link on demand
+ * (the old ones keep working until one is used).
+ */
+export function ResendVerification({ me }: { me: Me }) {
+  const resend = useMutation({ mutationFn: api.resendEmailVerification })
+  if (me.user.emailVerified) return null
+  return (
+    <div className="verify-email">
+      <p>{me.user.email} is not verified yet: open the link we mailed you.</p>
+      <button type="button" className="secondary" onClick={() => resend.mutate()} disabled={resend.isPending}>
+        Resend verification email
+      </button>
+      <p role="status">{resend.isSuccess ? `A new link is on its way to ${me.user.email}.` : ''}</p>
+      <ErrorMessage error={resend.error} />
+    </div>
   )
 }

@@ -1,10 +1,40 @@
-// The page an invitation mail links to: who invites you where, with which roles; then sign in or
-// register with the invited email, and accept or decline.
+// The page an invitation mail links to: who invites you where (with the organization's logo, served
+// under the invitation's path), with which roles; then sign in or register with the invited email,
+// and accept or decline. An answered, revoked or expired invitation says what happened and what next.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { api, type Me } from '../api/client.ts'
+import { builtInRoles } from '../../../src/domain/permissions.ts'
+import { api, type InvitationPreview, type Me } from '../api/client.ts'
 import { navigate } from '../router.ts'
 import { ErrorMessage, Link, Loading, useDocumentTitle } from '../ui.tsx'
 import { Logo } from './organizations.tsx'
+
+/** What became of an invitation that can no longer be answered, and what the invitee can do now. */
+function Outcome({ invitation, me }: { invitation: InvitationPreview; me: Me | undefined }) {
+  const organization = invitation.organization.name
+  const inviter = invitation.invitedBy.name
+  const member = me?.organizations.find((o) => o.id === invitation.organization.id)
+  const next = member ? (
+    <Link to={`/o/${member.handle}`}>Go to {organization}</Link>
+  ) : me ? (
+    <Link to="/">Go to your organizations</Link>
+  ) : (
+    <Link to="/sign-in">Sign in</Link>
+  )
+  const said = {
+    pending: '',
+    accepted: `This invitation was accepted: ${invitation.email} is a member of ${organization}.`,
+    declined: `This invitation was declined, so ${invitation.email} did not join ${organization}. If that was a mistake, ask ${inviter} to invite you again.`,
+    revoked: `${organization} withdrew this invitation. If you still expect to join, ask ${inviter} for a new one.`,
+    expired: `This invitation expired on ${new Date(invitation.expiresAt).toLocaleString()}. Ask ${inviter} to send it again: a resent invitation comes with a new link.`,
+  }[invitation.status]
+  return (
+    <div role="status">
+      <h2>Invitation {invitation.status}</h2>
+      <p>{said}</p>
+      <p>{next}</p>
+    </div>
+  )
+}
 
 export function InvitationPage({ token, me }: { token: string; me: Me | undefined }) {
   const queryClient = useQueryClient()
@@ -41,15 +71,15 @@ export function InvitationPage({ token, me }: { token: string; me: Me | undefine
   return (
     <main className="auth">
       <div className="logo-row">
-        <Logo url={null} name={invitation.organization.name} size={48} />
+        <Logo url={invitation.organization.logoUrl} name={invitation.organization.name} size={48} />
         <h1>Join {invitation.organization.name}</h1>
       </div>
       <p>
         <strong>{invitation.invitedBy.name}</strong> invited <strong>{invitation.email}</strong> as{' '}
-        {invitation.roles.join(', ')}.
+        {invitation.roles.map((name) => builtInRoles.find((r) => r.name === name)?.title ?? name).join(', ')}.
       </p>
       {invitation.status !== 'pending' ? (
-        <p role="status">This invitation is {invitation.status}.</p>
+        <Outcome invitation={invitation} me={me} />
       ) : !me ? (
         <p>
           <Link to={`/sign-in${query}`}>Sign in</Link> or{' '}
@@ -74,7 +104,9 @@ export function InvitationPage({ token, me }: { token: string; me: Me | undefine
           </button>
         </div>
       )}
-      <p className="muted">Expires {new Date(invitation.expiresAt).toLocaleString()}.</p>
+      {invitation.status === 'pending' && (
+        <p className="muted">Expires {new Date(invitation.expiresAt).toLocaleString()}.</p>
+      )}
       <ErrorMessage error={accept.error ?? decline.error} />
     </main>
   )

@@ -3,7 +3,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useRef, useState } from 'react'
 import { checkHandle, handleFromName } from '../../../src/domain/handles.ts'
-import { ApiError, api, type Me, type Organization } from '../api/client.ts'
+import { builtInRoles, type RoleName } from '../../../src/domain/permissions.ts'
+import { ApiError, api, type Me, type MyInvitation, type Organization } from '../api/client.ts'
 import { navigate } from '../router.ts'
 import {
   ConfirmDialog,
@@ -15,35 +16,95 @@ import {
   Loading,
   useDocumentTitle,
 } from '../ui.tsx'
+import { AccountMenu } from './account.tsx'
+import { ResendVerification } from './auth.tsx'
 import { DeveloperIdentity } from './developer-identity.tsx'
 
+/** The first letters of the first two words: "Acme Corp" → "AC". */
+function initialsOf(name: string): string {
+  return name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((word) => [...word][0] ?? '')
+    .join('')
+    .toUpperCase()
+}
+
+/** The organization's logo, or its initials when it has none or the image cannot be loaded. */
 export function Logo({ url, name, size = 28 }: { url: string | null; name: string; size?: number }) {
-  return url ? (
-    <img className="logo" src={url} alt="" width={size} height={size} />
+  const [failed, setFailed] = useState<string | null>(null)
+  return url && failed !== url ? (
+    <img className="logo" src={url} alt="" width={size} height={size} onError={() => setFailed(url)} />
   ) : (
     <span className="logo placeholder" aria-hidden="true" style={{ width: size, height: size }}>
-      {name.slice(0, 1).toUpperCase()}
+      {initialsOf(name)}
     </span>
   )
 }
 
+/** Waits until `value` has stayed the same for `ms`, so a check runs once typing pauses. */
+function useSettled<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value)
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms)
+    return () => clearTimeout(timer)
+  }, [value, ms])
+  return settled
+}
+
+/** ORG_CREATION_LIMIT said before the form; undefined while unknown, true when no place is left. */
+function useCreationAllowance() {
+  const allowance = useQuery({
+    queryKey: ['organization-limit'],
+    queryFn: api.organizationCreationAllowance,
+  })
+  const { limit, created } = allowance.data ?? { limit: null, created: 0 }
+  const sentence =
+    limit === null
+      ? undefined
+      : `You can create ${limit} organization${limit === 1 ? '' : 's'}; you have ${created}.`
+  return { sentence, full: limit !== null && created >= limit, error: allowance.error }
+}
+
 export function CreateOrganizationForm({ onCreated }: { onCreated: (organization: Organization) => void }) {
   const queryClient = useQueryClient()
+  const allowance = useCreationAllowance()
   const [name, setName] = useState('')
   const [handle, setHandle] = useState('')
   const [handleEdited, setHandleEdited] = useState(false)
   const shownHandle = handleEdited ? handle : name.trim() ? handleFromName(name) : ''
   const problem = shownHandle ? checkHandle(shownHandle) : undefined
+  // Asked once typing pauses, only of handles the rule allows (the rule itself is checked here).
+  const settledHandle = useSettled(shownHandle, 300)
+  const availability = useQuery({
+    queryKey: ['handle-availability', settledHandle],
+    queryFn: () => api.handleAvailability(settledHandle),
+    enabled: settledHandle !== '' && checkHandle(settledHandle) === undefined,
+    staleTime: 5000,
+  })
+  const checked = availability.data?.handle === shownHandle ? availability.data : undefined
   const create = useMutation({
     mutationFn: () => api.createOrganization({ name, handle: shownHandle || undefined }),
     onSuccess: async (organization) => {
-      await queryClient.invalidateQueries()
+      // Where to go is decided first: the memberships learnt anew would otherwise move the page.
       onCreated(organization)
+      await queryClient.invalidateQueries()
     },
   })
   const error = create.error instanceof ApiError ? create.error : undefined
+  const limitNote = allowance.sentence && <p className="hint">{allowance.sentence}</p>
+  if (allowance.full) {
+    return (
+      <>
+        {limitNote}
+        <p>To work in another organization, ask one of its owners or admins to invite you.</p>
+      </>
+    )
+  }
   return (
     <Form onSubmit={() => create.mutate()}>
+      {limitNote}
       <Field
         label="Organization name"
         name="name"
@@ -61,33 +122,104 @@ export function CreateOrganizationForm({ onCreated }: { onCreated: (organization
           setHandle(value)
         }}
         hint={
-          shownHandle
-            ? `Your organization will be at /o/${shownHandle}. It cannot be changed later.`
-            : '3–40 of a-z, 0-9 and -, starting with a letter.'
+          !shownHandle
+            ? '3–40 of a-z, 0-9 and -, starting with a letter.'
+            : checked?.available
+              ? `${shownHandle} is available. Your organization will be at /o/${shownHandle}; it cannot be changed later.`
+              : `Your organization will be at /o/${shownHandle}. It cannot be changed later.`
         }
         error={
           error?.field('/handle') ??
-          (error?.problem.code === 'handle_taken' ? 'This handle is taken.' : undefined) ??
+          (error?.problem.code === 'handle_taken' || checked?.reason === 'taken'
+            ? `${shownHandle} is taken: choose another handle.`
+            : undefined) ??
           (problem === 'format'
             ? 'Use 3–40 of a-z, 0-9 and -, starting with a letter.'
             : problem === 'reserved'
               ? 'This word is reserved.'
-              : undefined)
+              : problem === 'uuid'
+                ? 'A handle may not look like an ID.'
+                : undefined)
         }
       />
       <ErrorMessage
         error={error?.problem.errors || error?.problem.code === 'handle_taken' ? undefined : create.error}
       />
-      <button type="submit" disabled={create.isPending || problem !== undefined}>
+      <button
+        type="submit"
+        disabled={create.isPending || problem !== undefined || checked?.reason === 'taken'}
+      >
         Create
       </button>
     </Form>
   )
 }
 
+/** The optional step after creating an organization: invitations by email, or Skip. */
+function InviteYourTeam({ organization }: { organization: Organization }) {
+  const [email, setEmail] = useState('')
+  const [role, setRole] = useState<RoleName>('member')
+  const [sent, setSent] = useState<string[]>([])
+  const invite = useMutation({
+    mutationFn: () => api.invite(organization.id, email, [role]),
+    onSuccess: (invitation) => {
+      setSent([...sent, invitation.email])
+      setEmail('')
+    },
+  })
+  const titleOf = (name: RoleName) => builtInRoles.find((r) => r.name === name)?.title ?? name
+  return (
+    <section aria-labelledby="invite-team-title">
+      <h2 id="invite-team-title">Invite your team</h2>
+      <p>
+        {organization.name} is ready. Invite the people you work with now, or skip this: you can invite them
+        later from Members.
+      </p>
+      <Form onSubmit={() => invite.mutate()}>
+        <Field label="Email" name="email" type="email" value={email} onChange={setEmail} required />
+        <div className="field">
+          <label htmlFor="invite-team-role">Role</label>
+          <select
+            id="invite-team-role"
+            value={role}
+            onChange={(event) => setRole(event.target.value as RoleName)}
+          >
+            {(['member', 'admin'] as const).map((name) => (
+              <option key={name} value={name}>
+                {titleOf(name)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <ErrorMessage error={invite.error} />
+        <button type="submit" disabled={invite.isPending}>
+          Send invitation
+        </button>
+      </Form>
+      <p role="status">{sent.length > 0 ? `Invitation sent to ${sent.join(', ')}.` : ''}</p>
+      <div className="actions">
+        <button
+          type="button"
+          className={sent.length > 0 ? undefined : 'secondary'}
+          // Skipping goes where a new organization is set up (name, logo); after invitations, to them.
+          onClick={() =>
+            navigate(`/o/${organization.handle}/${sent.length > 0 ? 'invitations' : 'settings'}`, {
+              replace: true,
+            })
+          }
+        >
+          {sent.length > 0 ? `Continue to ${organization.name}` : 'Skip for now'}
+        </button>
+      </div>
+    </section>
+  )
+}
+
 export function WelcomePage({ me }: { me: Me }) {
   useDocumentTitle('Welcome')
   const queryClient = useQueryClient()
+  const [created, setCreated] = useState<Organization | undefined>()
+  const [declined, setDeclined] = useState<string | undefined>()
   const invitations = useQuery({ queryKey: ['my-invitations'], queryFn: api.myInvitations })
   const accept = useMutation({
     mutationFn: (id: string) => api.acceptMyInvitation(id),
@@ -96,9 +228,35 @@ export function WelcomePage({ me }: { me: Me }) {
       navigate(`/o/${organization.handle}/members`)
     },
   })
+  const decline = useMutation({
+    mutationFn: (invitation: MyInvitation) => api.declineMyInvitation(invitation.id),
+    onSuccess: async (_, invitation) => {
+      setDeclined(invitation.organization.name)
+      await queryClient.invalidateQueries({ queryKey: ['my-invitations'] })
+    },
+  })
+  const header = (
+    <div className="welcome-header">
+      <AccountMenu me={me} resendVerification={false} />
+    </div>
+  )
+  if (created) {
+    return (
+      <main className="auth">
+        {header}
+        <h1>Welcome to {created.name}</h1>
+        <InviteYourTeam organization={created} />
+      </main>
+    )
+  }
   return (
     <main className="auth">
+      {header}
       <h1>Welcome, {me.user.name}</h1>
+      <ResendVerification me={me} />
+      <p role="status">
+        {declined ? `You declined the invitation to ${declined}; its inviter can send another.` : ''}
+      </p>
       {(invitations.data?.items.length ?? 0) > 0 && (
         <section aria-labelledby="pending-title">
           <h2 id="pending-title">Your invitations</h2>
@@ -108,30 +266,44 @@ export function WelcomePage({ me }: { me: Me }) {
                 <Logo url={invitation.organization.logoUrl} name={invitation.organization.name} />
                 <span>
                   <strong>{invitation.organization.name}</strong> — {invitation.invitedBy.name} invited you as{' '}
-                  {invitation.roles.join(', ')}
+                  {invitation.roles
+                    .map((name) => builtInRoles.find((r) => r.name === name)?.title ?? name)
+                    .join(', ')}
                 </span>
                 <button
                   type="button"
                   onClick={() => accept.mutate(invitation.id)}
-                  disabled={accept.isPending}
+                  disabled={accept.isPending || decline.isPending}
+                  aria-label={`Accept the invitation to ${invitation.organization.name}`}
                 >
                   Accept
+                </button>
+                <button
+                  type="button"
+                  className="secondary"
+                  onClick={() => decline.mutate(invitation)}
+                  disabled={accept.isPending || decline.isPending}
+                  aria-label={`Decline the invitation to ${invitation.organization.name}`}
+                >
+                  Decline
                 </button>
               </li>
             ))}
           </ul>
-          <ErrorMessage error={accept.error} />
+          <ErrorMessage error={accept.error ?? decline.error} />
         </section>
       )}
       {!me.user.emailVerified && (
-        <p className="muted">
-          Invitations to {me.user.email} show here once you verify it (see the mail we sent).
-        </p>
+        <p className="muted">Invitations to {me.user.email} show here once you verify it.</p>
       )}
       <section aria-labelledby="create-title">
         <h2 id="create-title">Create your organization</h2>
         <CreateOrganizationForm
-          onCreated={(organization) => navigate(`/o/${organization.handle}/settings`)}
+          onCreated={(organization) => {
+            // /welcome keeps this page (and the next step) once the new membership is known.
+            setCreated(organization)
+            navigate('/welcome', { replace: true })
+          }}
         />
       </section>
     </main>

@@ -1,7 +1,10 @@
 // The developer portal: APIs (publishers create, publish, deprecate, delete), environments, and
 // applications with their subscriptions and API keys (the secret is shown once).
+
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
+import type { RoleName } from '../../../src/domain/permissions.ts'
+import { keyEnvironmentsOf } from '../../../src/domain/portal.ts'
 import {
   type Api,
   api,
@@ -400,10 +403,14 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
   })
   useDocumentTitle(application.data?.name, organization.name)
   const keys = useQuery({ queryKey: ['keys', id], queryFn: () => api.keys(organization.id, id) })
+  // An external API subscriber may not list environments: the domain names the ones they may use.
+  const permitted = keyEnvironmentsOf(organization.roles as RoleName[])
   const environments = useQuery({
     queryKey: ['environments', organization.id],
     queryFn: () => api.environments(organization.id),
+    enabled: permitted === undefined,
   })
+  const environmentNames = permitted ?? environments.data?.items.map((e) => e.name) ?? []
   const subscriptions = useQuery({
     queryKey: ['subscriptions', id],
     queryFn: () => api.subscriptions(organization.id, id),
@@ -466,9 +473,9 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
               value={environment}
               onChange={(event) => setEnvironment(event.target.value)}
             >
-              {environments.data?.items.map((e) => (
-                <option key={e.id} value={e.name}>
-                  {e.name}
+              {environmentNames.map((name) => (
+                <option key={name} value={name}>
+                  {name}
                 </option>
               ))}
             </select>

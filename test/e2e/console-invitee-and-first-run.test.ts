@@ -1,0 +1,303 @@
+/// <reference lib="dom" />
+// The console for the invitee, the first run and external API subscribers (issue 16, items 6–8), in
+// a real browser against one real Portico process (PGlite, ORG_CREATION_LIMIT at its default 1) with
+// a real SMTP catcher. Setup goes through the HTTP API; what is asserted is what the browser shows.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from '../helpers/chromium.ts'
+import { images } from '../helpers/images.ts'
+import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
+import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
+
+const PASSWORD = 'a long enough password'
+
+describe('the console: the invitee, the first run, external API subscribers', () => {
+  let server: ServerProcess
+  let mail: MailCatcher
+  let browser: Browser
+  let base: string
+  const dataDir = mkdtempSync(join(tmpdir(), 'portico-e2e-first-run-'))
+  const contexts: BrowserContext[] = []
+  let lumenOwner: string
+  let plainOwner: string
+
+  beforeAll(async () => {
+    mail = await startMailCatcher()
+    const port = await freePort()
+    base = `http://127.0.0.1:${port}`
+    server = spawnServer({
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      SMTP_URL: mail.url,
+      PUBLIC_URL: base,
+      RATE_LIMIT: 'off',
+    })
+    await waitUntilReady(server)
+    browser = await launchChromium()
+    // One owner with a logo and one without, shared by the tests below (each may create one).
+    lumenOwner = await signUp('Lena Lumen', 'lena@lumen.example')
+    await mail.next('lena@lumen.example')
+    await call(lumenOwner, 'POST', '/v1/organizations', { name: 'Lumen Labs', handle: 'lumen-labs' })
+    await call(lumenOwner, 'PUT', '/v1/organizations/lumen-labs/logo', images.png(16, 16))
+    plainOwner = await signUp('Paul Plain', 'paul@plain.example')
+    await mail.next('paul@plain.example')
+    await call(plainOwner, 'POST', '/v1/organizations', { name: 'Plain Co', handle: 'plain-co' })
+  }, 200_000)
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => {})
+    await browser?.close()
+    server?.child.kill('SIGTERM')
+    await server?.exited
+    await mail?.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext({
+      viewport: { width: 1200, height: 800 },
+      locale: 'en-US',
+      timezoneId: 'UTC',
+    })
+    contexts.push(context)
+    return context.newPage()
+  }
+
+  /** One call of the HTTP API with a bearer token; the parsed body (undefined when empty). */
+  async function call(token: string | undefined, method: string, path: string, body?: unknown) {
+    const raw = body instanceof Buffer
+    const answer = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': raw ? 'image/png' : 'application/json' }),
+      },
+      body: body === undefined ? undefined : raw ? new Uint8Array(body) : JSON.stringify(body),
+    })
+    const text = await answer.text()
+    if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${text}`)
+    // biome-ignore lint/suspicious/noExplicitAny: answers are asserted field by field
+    return (text ? JSON.parse(text) : undefined) as any
+  }
+
+  async function signUp(name: string, email: string, invitationToken?: string): Promise<string> {
+    const { token } = await call(undefined, 'POST', '/v1/auth/sign-up', {
+      name,
+      email,
+      password: PASSWORD,
+      invitationToken,
+    })
+    return token
+  }
+
+  /** Invites `email` into `handle` with `roles`: the invitation's id and the token of the mailed link. */
+  async function invite(owner: string, handle: string, email: string, roles = ['member']) {
+    const invitation = await call(owner, 'POST', `/v1/organizations/${handle}/invitations`, { email, roles })
+    const link = linkIn(await mail.next(email), `${base}/invitations/`)
+    return { id: invitation.id as string, token: link.slice(`${base}/invitations/`.length) }
+  }
+
+  async function signIn(page: Page, email: string, landing: RegExp) {
+    await page.goto(`${base}/sign-in`)
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Password').fill(PASSWORD)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.waitForURL(landing)
+  }
+
+  /** The width the browser decoded the image at (0: broken), once it has loaded or failed. */
+  const decodedWidth = (image: ReturnType<Page['locator']>) =>
+    image.evaluate(
+      (img) =>
+        new Promise<number>((resolve) => {
+          const element = img as HTMLImageElement
+          if (element.complete) resolve(element.naturalWidth)
+          else {
+            element.addEventListener('load', () => resolve(element.naturalWidth))
+            element.addEventListener('error', () => resolve(0))
+          }
+        }),
+    )
+
+  it('shows the invitee the logo (initials without one), Accept and Decline at home, and what became of an answered or revoked invitation', async () => {
+    const { token: lumenToken } = await invite(lumenOwner, 'lumen-labs', 'ivy@invitee.example', ['admin'])
+    const { token: plainToken } = await invite(plainOwner, 'plain-co', 'ivy@invitee.example')
+    const page = await newPage()
+
+    // The link, signed out: the organization's logo is loaded (the invitee is no member of it).
+    await page.goto(`${base}/invitations/${lumenToken}`)
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Join Lumen Labs')
+    expect(await page.locator('main').textContent()).toContain(
+      'Lena Lumen invited ivy@invitee.example as Administrator.',
+    )
+    expect(await decodedWidth(page.locator('main img.logo'))).toBe(16)
+
+    // Registered from the link (so verified), the home page lists both with Accept and Decline.
+    await signUp('Ivy Invitee', 'ivy@invitee.example', lumenToken)
+    await signIn(page, 'ivy@invitee.example', /\/$/)
+    const cards = page.locator('main .cards li')
+    await expect.poll(() => cards.count()).toBe(2)
+    const lumenCard = cards.filter({ hasText: 'Lumen Labs' })
+    const plainCard = cards.filter({ hasText: 'Plain Co' })
+    expect(await decodedWidth(lumenCard.locator('img.logo'))).toBe(16)
+    expect(await plainCard.locator('img').count()).toBe(0)
+    expect(await plainCard.locator('.logo.placeholder').textContent()).toBe('PC')
+    for (const card of [lumenCard, plainCard]) {
+      expect(await card.getByRole('button').allTextContents()).toEqual(['Accept', 'Decline'])
+    }
+
+    await plainCard.getByRole('button', { name: 'Decline' }).click()
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'declined' }).textContent())
+      .toBe('You declined the invitation to Plain Co; its inviter can send another.')
+    expect(await cards.count()).toBe(1)
+
+    // The declined link says what happened and what to do next.
+    await page.goto(`${base}/invitations/${plainToken}`)
+    await expect.poll(() => page.getByRole('heading', { level: 2 }).textContent()).toBe('Invitation declined')
+    expect(await page.getByRole('status').locator('p').allTextContents()).toEqual([
+      'This invitation was declined, so ivy@invitee.example did not join Plain Co. If that was a mistake, ask Paul Plain to invite you again.',
+      'Go to your organizations',
+    ])
+
+    // A revoked one, opened signed out: withdrawn, and the way in.
+    const revoked = await invite(plainOwner, 'plain-co', 'rex@invitee.example')
+    await call(plainOwner, 'DELETE', `/v1/organizations/plain-co/invitations/${revoked.id}`)
+    const stranger = await newPage()
+    await stranger.goto(`${base}/invitations/${revoked.token}`)
+    await expect
+      .poll(() => stranger.getByRole('heading', { level: 2 }).textContent())
+      .toBe('Invitation revoked')
+    expect(await stranger.getByRole('status').locator('p').allTextContents()).toEqual([
+      'Plain Co withdrew this invitation. If you still expect to join, ask Paul Plain for a new one.',
+      'Sign in',
+    ])
+
+    // Accept at home: into Lumen Labs.
+    await page.goto(`${base}/`)
+    await page.getByRole('button', { name: 'Accept the invitation to Lumen Labs' }).click()
+    await page.waitForURL(/\/o\/lumen-labs\/members$/)
+  })
+
+  it('lets a first-time person resend the verification mail and sign out, says the creation limit, checks the handle as typed, then offers to invite the team', async () => {
+    await signUp('Fern First', 'fern@first.example')
+    await mail.next('fern@first.example')
+    const page = await newPage()
+    const availability: string[] = []
+    page.on('request', (request) => {
+      const url = new URL(request.url())
+      if (url.pathname === '/v1/handle-availability') availability.push(url.searchParams.get('handle') ?? '')
+    })
+    await signIn(page, 'fern@first.example', /\/$/)
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Welcome, Fern First')
+
+    await page.getByRole('button', { name: 'Resend verification email' }).click()
+    await expect
+      .poll(() => page.locator('main > .verify-email [role=status]').textContent())
+      .toBe('A new link is on its way to fern@first.example.')
+    expect(linkIn(await mail.next('fern@first.example'), `${base}/verify-email/`)).toMatch(/verify-email\/.+/)
+    await page.locator('.account-menu summary').click()
+    expect(await page.locator('.account-menu').getByRole('button', { name: 'Sign out' }).isVisible()).toBe(
+      true,
+    )
+    await page.locator('.account-menu summary').click()
+
+    // The limit before the form; the handle derived from the name is checked and found taken.
+    expect(await page.locator('main form .hint').first().textContent()).toBe(
+      'You can create 1 organization; you have 0.',
+    )
+    await page.getByLabel('Organization name').pressSequentially('Lumen Labs')
+    await expect
+      .poll(() => page.locator('.field small.error').textContent())
+      .toBe('lumen-labs is taken: choose another handle.')
+    expect(await page.getByRole('button', { name: 'Create' }).isDisabled()).toBe(true)
+    const handle = page.getByLabel('Slug URL (handle)')
+    await handle.fill('fern-works')
+    await expect
+      .poll(() =>
+        handle.evaluate(
+          (input) => document.getElementById(input.getAttribute('aria-describedby') ?? '')?.textContent,
+        ),
+      )
+      .toBe(
+        'fern-works is available. Your organization will be at /o/fern-works; it cannot be changed later.',
+      )
+    expect(availability).toContain('lumen-labs')
+    expect(availability).toContain('fern-works')
+    // Only handles the rule allows are asked about (never "l", "lu", …).
+    expect(availability.filter((asked) => asked.length < 3)).toEqual([])
+
+    await page.getByRole('button', { name: 'Create' }).click()
+    await expect.poll(() => page.getByRole('heading', { level: 2 }).textContent()).toBe('Invite your team')
+    expect(await page.getByRole('button', { name: 'Skip for now' }).isVisible()).toBe(true)
+    await page.getByLabel('Email').fill('gus@colleague.example')
+    await page.getByLabel('Role').selectOption('admin')
+    await page.getByRole('button', { name: 'Send invitation' }).click()
+    await expect
+      .poll(() => page.locator('#invite-team-title ~ [role=status]').textContent())
+      .toBe('Invitation sent to gus@colleague.example.')
+    // The name was typed as Lumen Labs (a name may repeat; the handle may not).
+    expect((await mail.next('gus@colleague.example')).subject).toBe(
+      'Fern First invited you to Lumen Labs on Portico',
+    )
+    await page.getByRole('button', { name: 'Continue to Lumen Labs' }).click()
+    await page.waitForURL(/\/o\/fern-works\/invitations$/)
+
+    // The limit is reached: said, and no form.
+    await page.goto(`${base}/welcome`)
+    await expect
+      .poll(() => page.locator('section[aria-labelledby=create-title]').textContent())
+      .toBe(
+        'Create your organizationYou can create 1 organization; you have 1.To work in another organization, ask one of its owners or admins to invite you.',
+      )
+
+    // Sign out from the first-run page.
+    await page.locator('.account-menu summary').click()
+    await page.locator('.account-menu').getByRole('button', { name: 'Sign out' }).click()
+    await page.waitForURL(/\/sign-in$/)
+    await page.goto(`${base}/welcome`)
+    await page.waitForURL(/\/sign-in\?next=/)
+  })
+
+  it('offers an external API subscriber keys in development and production only, and shows only their own applications', async () => {
+    await call(lumenOwner, 'POST', '/v1/organizations/lumen-labs/environments', { name: 'internal-qa' })
+    await call(lumenOwner, 'POST', '/v1/organizations/lumen-labs/applications', {
+      name: 'Lumen Internal App',
+    })
+    const { token: invitationToken } = await invite(lumenOwner, 'lumen-labs', 'eli@external.example', [
+      'external-api-subscriber',
+    ])
+    const external = await signUp('Eli External', 'eli@external.example', invitationToken)
+    await call(external, 'POST', `/v1/invitations/${invitationToken}/accept`)
+    const own = await call(external, 'POST', '/v1/organizations/lumen-labs/applications', { name: 'Eli App' })
+
+    const page = await newPage()
+    const environmentLists: string[] = []
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname.endsWith('/environments')) environmentLists.push(request.url())
+    })
+    await signIn(page, 'eli@external.example', /\/o\/lumen-labs/)
+    await page.goto(`${base}/o/lumen-labs/applications`)
+    await expect.poll(() => page.locator('main .cards li').allTextContents()).toEqual(['Eli App'])
+
+    await page.getByRole('link', { name: 'Eli App' }).click()
+    await page.waitForURL(new RegExp(`/applications/${own.id}$`))
+    const environment = page.getByLabel('Environment')
+    await expect
+      .poll(() => environment.locator('option').allTextContents())
+      .toEqual(['development', 'production'])
+    await environment.selectOption('development')
+    await page.getByRole('button', { name: 'Create key' }).click()
+    await expect
+      .poll(async () =>
+        (await call(external, 'GET', `/v1/organizations/lumen-labs/applications/${own.id}/keys`)).items.map(
+          (key: { environment: string }) => key.environment,
+        ),
+      )
+      .toEqual(['development'])
+    expect(environmentLists).toEqual([])
+  })
+})
