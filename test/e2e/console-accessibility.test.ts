@@ -398,4 +398,81 @@ describe('the console: keyboard, phone and screen reader', () => {
       sideways: false,
     })
   })
+
+  it('reads lists past their first hundred: the 101st application and API are listed after Show more, and the application’s page works', async () => {
+    const token = await signUp('Hana Hundred', 'hana@example.com')
+    await call(token, 'POST', '/v1/organizations', { name: 'Hundred Co', handle: 'hundred-co' })
+    const org = '/v1/organizations/hundred-co'
+    // One at a time: the lists are in creation order, so the 101st is the last.
+    let lastApi = { id: '' }
+    let lastApplication = { id: '' }
+    for (let n = 1; n <= 101; n++) {
+      const number = String(n).padStart(3, '0')
+      lastApi = await call(token, 'POST', `${org}/apis`, {
+        name: `API ${number}`,
+        version: 'v1',
+        basePath: `/a${n}`,
+      })
+      lastApplication = await call(token, 'POST', `${org}/applications`, { name: `App ${number}` })
+    }
+    await call(token, 'POST', `${org}/apis/${lastApi.id}/publish`)
+
+    const page = await newPage()
+    await signIn(page, 'hana@example.com')
+    const lists: string[] = []
+    page.on('request', (request) => {
+      const url = new URL(request.url())
+      if (/^\/v1\/.*\/(apis|applications)$/.test(url.pathname) && request.method() === 'GET') {
+        lists.push(`${url.pathname.split('/').at(-1)}?${url.searchParams}`)
+      }
+    })
+
+    await page.goto(`${base}/o/hundred-co/applications`)
+    const applications = page.getByRole('list', { name: 'Applications' }).getByRole('listitem')
+    await applications.first().waitFor()
+    expect(await applications.count()).toBe(100)
+    expect(await page.getByRole('link', { name: 'App 101' }).count()).toBe(0)
+    await page.getByRole('button', { name: 'Show more' }).click()
+    await page.getByRole('link', { name: 'App 101' }).click()
+    await page.waitForURL(`${base}/o/hundred-co/applications/${lastApplication.id}`)
+    await page.getByRole('heading', { name: 'App 101', level: 1 }).waitFor()
+    expect(await page.getByRole('button', { name: 'Show more' }).count()).toBe(0)
+
+    // The picker pages through every API to offer the one published, the 101st.
+    const picker = page.getByLabel('Published API')
+    await picker.waitFor()
+    expect(await picker.locator('option').allTextContents()).toEqual(['Choose an API', 'API 101 v1'])
+    await picker.selectOption({ label: 'API 101 v1' })
+    await page.getByRole('button', { name: 'Subscribe' }).click()
+    await page.getByRole('button', { name: 'Cancel subscription to API 101 v1' }).waitFor()
+    expect(await page.getByText('No keys yet.').count()).toBe(1)
+
+    // Reloaded, the subscription names its API from the API's own request.
+    const apiReads: string[] = []
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname.endsWith(`/apis/${lastApi.id}`)) apiReads.push(request.method())
+    })
+    await page.reload()
+    await page.getByRole('button', { name: 'Cancel subscription to API 101 v1' }).waitFor()
+    expect(apiReads).toEqual(['GET'])
+
+    // The APIs page: a hundred, then Show more for the 101st.
+    await page.goto(`${base}/o/hundred-co/apis`)
+    await page.getByRole('link', { name: 'API 100 v1' }).waitFor()
+    expect(await page.getByRole('link', { name: 'API 101 v1' }).count()).toBe(0)
+    await page.getByRole('button', { name: 'Show more' }).click()
+    await page.getByRole('link', { name: 'API 101 v1' }).waitFor()
+
+    // Every list was read a hundred at a time, the second page by the first's cursor.
+    expect(lists.map((line) => line.replace(/cursor=[^&]+/, 'cursor=…'))).toEqual([
+      'applications?limit=100',
+      'applications?cursor=…&limit=100',
+      'apis?limit=100',
+      'apis?cursor=…&limit=100',
+      'apis?limit=100',
+      'apis?cursor=…&limit=100',
+      'apis?limit=100',
+      'apis?cursor=…&limit=100',
+    ])
+  })
 })

@@ -1,5 +1,6 @@
 // Building blocks of the console: links, fields with their errors, dialogs (and the one confirmation
-// of a destructive action), copy buttons, a failed load with Retry, and the page for a lost path.
+// of a destructive action), copy buttons, a failed load with Retry, Show more under a paged list, and
+// the page for a lost path.
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react'
 import { ApiError } from './api/client.ts'
 import { navigate } from './router.ts'
@@ -161,6 +162,22 @@ export function LoadError(props: { what: string; error: unknown; onRetry: () => 
       </button>
     </div>
   )
+}
+
+/** Under a list read page by page (an infinite query): the next page, while there is one. */
+export function ShowMore(props: {
+  list: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown }
+}) {
+  return props.list.hasNextPage ? (
+    <button
+      type="button"
+      className="secondary"
+      onClick={() => void props.list.fetchNextPage()}
+      disabled={props.list.isFetchingNextPage}
+    >
+      Show more
+    </button>
+  ) : null
 }
 
 /** The page for a path that leads nowhere (or nowhere this person may go), with the way back. */

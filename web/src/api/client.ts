@@ -73,6 +73,24 @@ export interface Page<T> {
   nextCursor: string | null
 }
 
+/** The largest page the API serves (API.md: `limit` 1..100). */
+const PAGE_SIZE = '100'
+
+/**
+ * Every item of a list, page after page by its cursor: for what needs the whole list (a picker,
+ * a lookup table). A page that shows a list pages it with Show more instead.
+ */
+export async function everyPage<T>(page: (cursor?: string) => Promise<Page<T>>): Promise<Page<T>> {
+  const items: T[] = []
+  let cursor: string | undefined
+  do {
+    const next = await page(cursor)
+    items.push(...next.items)
+    cursor = next.nextCursor ?? undefined
+  } while (cursor)
+  return { items, nextCursor: null }
+}
+
 export interface Problem {
   status: number
   code: string
@@ -181,6 +199,7 @@ export const api = {
       'GET',
       `${org(ref)}/members?${query({ q: filter.q, cursor: filter.cursor, limit: filter.limit?.toString() })}`,
     ),
+  everyMember: (ref: string) => everyPage((cursor) => api.members(ref, { cursor, limit: Number(PAGE_SIZE) })),
   changeRoles: (ref: string, userId: string, roles: string[]) =>
     request<Member>('PATCH', `${org(ref)}/members/${userId}`, { roles }),
   removeMember: (ref: string, userId: string) => request<void>('DELETE', `${org(ref)}/members/${userId}`),
@@ -203,7 +222,9 @@ export const api = {
   declineInvitation: (token: string) =>
     request<void>('POST', `/v1/invitations/${encodeURIComponent(token)}/decline`),
 
-  apis: (ref: string) => request<Page<Api>>('GET', `${org(ref)}/apis?limit=100`),
+  apis: (ref: string, cursor?: string) =>
+    request<Page<Api>>('GET', `${org(ref)}/apis?${query({ cursor, limit: PAGE_SIZE })}`),
+  everyApi: (ref: string) => everyPage((cursor) => api.apis(ref, cursor)),
   createApi: (ref: string, body: { name: string; version: string; basePath: string; description?: string }) =>
     request<Api>('POST', `${org(ref)}/apis`, body),
   setApiStatus: (ref: string, id: string, action: 'publish' | 'deprecate') =>
@@ -214,19 +235,26 @@ export const api = {
     id: string,
     body: { name?: string; version?: string; basePath?: string; description?: string },
   ) => request<Api>('PATCH', `${org(ref)}/apis/${id}`, body),
+  // Environments and keys come whole (the server does not page them).
   environments: (ref: string) => request<Page<Environment>>('GET', `${org(ref)}/environments`),
   createEnvironment: (ref: string, name: string) =>
     request<Environment>('POST', `${org(ref)}/environments`, { name }),
   renameEnvironment: (ref: string, id: string, name: string) =>
     request<Environment>('PATCH', `${org(ref)}/environments/${id}`, { name }),
   deleteEnvironment: (ref: string, id: string) => request<void>('DELETE', `${org(ref)}/environments/${id}`),
-  applications: (ref: string) => request<Page<Application>>('GET', `${org(ref)}/applications?limit=100`),
+  applications: (ref: string, cursor?: string) =>
+    request<Page<Application>>('GET', `${org(ref)}/applications?${query({ cursor, limit: PAGE_SIZE })}`),
   application: (ref: string, id: string) => request<Application>('GET', `${org(ref)}/applications/${id}`),
   createApplication: (ref: string, body: { name: string; description?: string }) =>
     request<Application>('POST', `${org(ref)}/applications`, body),
   deleteApplication: (ref: string, id: string) => request<void>('DELETE', `${org(ref)}/applications/${id}`),
   subscriptions: (ref: string, applicationId: string) =>
-    request<Page<Subscription>>('GET', `${org(ref)}/applications/${applicationId}/subscriptions?limit=100`),
+    everyPage((cursor) =>
+      request<Page<Subscription>>(
+        'GET',
+        `${org(ref)}/applications/${applicationId}/subscriptions?${query({ cursor, limit: PAGE_SIZE })}`,
+      ),
+    ),
   subscribe: (ref: string, applicationId: string, body: { apiId: string; plan?: string }) =>
     request<Subscription>('POST', `${org(ref)}/applications/${applicationId}/subscriptions`, body),
   api: (ref: string, id: string) => request<Api>('GET', `${org(ref)}/apis/${id}`),
@@ -259,7 +287,8 @@ export const api = {
     request<Page<AuditEvent>>('GET', `${org(ref)}/audit-events?${query({ ...filter, cursor, limit: '50' })}`),
   verifyAuditChain: (ref: string) => request<ChainVerification>('GET', `${org(ref)}/audit-events/verify`),
 
-  webhooks: (ref: string) => request<Page<Webhook>>('GET', `${org(ref)}/webhooks?limit=100`),
+  webhooks: (ref: string, cursor?: string) =>
+    request<Page<Webhook>>('GET', `${org(ref)}/webhooks?${query({ cursor, limit: PAGE_SIZE })}`),
   webhook: (ref: string, id: string) => request<Webhook>('GET', `${org(ref)}/webhooks/${id}`),
   createWebhook: (ref: string, body: { url: string; events: string[]; description?: string }) =>
     request<WebhookWithSecret>('POST', `${org(ref)}/webhooks`, body),

@@ -51,7 +51,7 @@ export function AuditLogPage({ organization }: { organization: Organization }) {
   })
   const people = useQuery({
     queryKey: ['members', organization.id, 'audit-people'],
-    queryFn: () => api.members(organization.id, { limit: 100 }),
+    queryFn: () => api.everyMember(organization.id),
     enabled: canReadMembers,
   })
   const events = useInfiniteQuery({

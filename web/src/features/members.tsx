@@ -70,7 +70,19 @@ export function MembersPage({ organization, meId }: { organization: Organization
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (page) => page.nextCursor ?? undefined,
   })
-  const refresh = () => queryClient.invalidateQueries()
+  // A role change shows in every list of members (the audit log's people too); one's own also in
+  // the organization's permissions and the switcher. A removal also takes away what went with the
+  // membership (an external API subscriber's applications and keys).
+  const refresh = async (userId: string, removed = false) => {
+    const affected = [
+      ['members', organization.id],
+      ...(userId === meId
+        ? [['organization', organization.handle], ['organization', organization.id], ['me']]
+        : []),
+      ...(removed ? [['applications', organization.id], ['application'], ['keys'], ['subscriptions']] : []),
+    ]
+    await Promise.all(affected.map((queryKey) => queryClient.invalidateQueries({ queryKey })))
+  }
   const membersKey = ['members', organization.id, q]
   const change = useMutation({
     mutationFn: (target: { userId: string; roles: string[] }) =>
@@ -94,13 +106,13 @@ export function MembersPage({ organization, meId }: { organization: Organization
       return { before }
     },
     onError: (_error, _target, context) => queryClient.setQueryData(membersKey, context?.before),
-    onSettled: refresh,
+    onSettled: (_answer, _error, target) => refresh(target.userId),
   })
   const remove = useMutation({
     mutationFn: (member: Member) => api.removeMember(organization.id, member.userId),
     onSuccess: async (_, member) => {
       setRemoving(undefined)
-      await refresh()
+      await refresh(member.userId, true)
       if (member.userId === meId) navigate('/', { replace: true })
     },
   })

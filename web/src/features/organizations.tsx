@@ -448,7 +448,13 @@ export function SettingsPage({ organization }: { organization: Organization }) {
   const [name, setName] = useState(organization.name)
   const [confirmDelete, setConfirmDelete] = useState(false)
   const canUpdate = organization.permissions.includes('organization:update')
-  const refresh = () => queryClient.invalidateQueries()
+  // A new name or logo shows on this page (read by handle or ID) and in the switcher; nothing else.
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: ['organization', organization.handle] }),
+      queryClient.invalidateQueries({ queryKey: ['organization', organization.id] }),
+      queryClient.invalidateQueries({ queryKey: ['me'] }),
+    ])
   const rename = useMutation({
     mutationFn: () => api.renameOrganization(organization.id, name),
     onSuccess: refresh,
@@ -460,8 +466,9 @@ export function SettingsPage({ organization }: { organization: Organization }) {
   const removeLogo = useMutation({ mutationFn: () => api.removeLogo(organization.id), onSuccess: refresh })
   const remove = useMutation({
     mutationFn: () => api.deleteOrganization(organization.id),
+    // The memberships are learnt anew before leaving, so "/" leads to one that still exists.
     onSuccess: async () => {
-      await refresh()
+      await queryClient.invalidateQueries({ queryKey: ['me'] })
       navigate('/', { replace: true })
     },
   })

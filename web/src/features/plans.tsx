@@ -30,6 +30,21 @@ export function limitsOf(plan: Pick<Plan, 'requestsPerMinute' | 'requestsPerDay'
 }
 
 export const plansKey = (apiId: string) => ['plans', apiId]
+/** One API, read by its own request: its page, and the names a subscription shows. */
+export const apiKey = (apiId: string) => ['api', apiId]
+
+/** The APIs named, each read by its own request (never looked up in a first page of the list). */
+export function useApisOf(organization: Organization, apiIds: string[]): Map<string, Api> {
+  const results = useQueries({
+    queries: apiIds.map((apiId) => ({
+      queryKey: apiKey(apiId),
+      queryFn: () => api.api(organization.id, apiId),
+    })),
+  })
+  const found = new Map<string, Api>()
+  for (const result of results) if (result.data) found.set(result.data.id, result.data)
+  return found
+}
 
 /** The plans of each API named (one query each, shared with every page that shows them). */
 export function usePlansOf(organization: Organization, apiIds: string[]): Map<string, Plan[]> {
@@ -52,7 +67,7 @@ interface Draft {
 const limit = (text: string): number | undefined => (text.trim() === '' ? undefined : Number(text))
 
 export function ApiPage({ organization, id }: { organization: Organization; id: string }) {
-  const item = useQuery({ queryKey: ['api', id], queryFn: () => api.api(organization.id, id) })
+  const item = useQuery({ queryKey: apiKey(id), queryFn: () => api.api(organization.id, id) })
   useDocumentTitle(item.data ? `${item.data.name} ${item.data.version}` : 'API', organization.name)
   if (item.isPending) return <Loading />
   if (!item.data) {

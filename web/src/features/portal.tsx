@@ -1,7 +1,8 @@
 // The developer portal: APIs (publishers create, publish, deprecate, delete), environments, and
-// applications with their subscriptions and API keys (the secret is shown once).
-
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+// applications with their subscriptions and API keys (the secret is shown once). Lists a page shows
+// are read a hundred at a time with Show more; one item is read by its own request; a change
+// refreshes the queries that show what it changed and no others.
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import type { RoleName } from '../../../src/domain/permissions.ts'
 import { keyEnvironmentsOf } from '../../../src/domain/portal.ts'
@@ -26,12 +27,25 @@ import {
   LoadError,
   Loading,
   NotFound,
+  ShowMore,
   useDocumentTitle,
 } from '../ui.tsx'
-import { limitsOf, plansKey, usePlansOf } from './plans.tsx'
+import { apiKey, limitsOf, plansKey, useApisOf, usePlansOf } from './plans.tsx'
 import { Usage } from './usage.tsx'
 
 const can = (organization: Organization, permission: string) => organization.permissions.includes(permission)
+
+/** Every list of the organization's APIs (the page's, the subscription picker's) starts with this. */
+const apisKey = (organization: Organization) => ['apis', organization.id]
+/** Every application of the organization, as the Applications page lists them. */
+const applicationsKey = (organization: Organization) => ['applications', organization.id]
+/** Every API of the organization, page after page, for the subscription picker. */
+function useEveryApi(organization: Organization) {
+  return useQuery({
+    queryKey: [...apisKey(organization), 'every'],
+    queryFn: () => api.everyApi(organization.id),
+  })
+}
 
 export function ApisPage({ organization }: { organization: Organization }) {
   useDocumentTitle('APIs', organization.name)
@@ -40,28 +54,41 @@ export function ApisPage({ organization }: { organization: Organization }) {
   const [editingId, setEditingId] = useState<string | undefined>()
   const [deleting, setDeleting] = useState<Api | undefined>()
   const [form, setForm] = useState({ name: '', version: 'v1', basePath: '/', description: '' })
-  const apis = useQuery({ queryKey: ['apis', organization.id], queryFn: () => api.apis(organization.id) })
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['apis', organization.id] })
+  const apis = useInfiniteQuery({
+    queryKey: [...apisKey(organization), 'pages'],
+    queryFn: ({ pageParam }) => api.apis(organization.id, pageParam),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
+  })
+  // A change to one API shows in the lists and on its own page; its plans are untouched.
+  const refresh = (changed?: Api) =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: apisKey(organization) }),
+      changed && queryClient.setQueryData(apiKey(changed.id), changed),
+    ])
   const create = useMutation({
     mutationFn: () =>
       editingId ? api.updateApi(organization.id, editingId, form) : api.createApi(organization.id, form),
-    onSuccess: async () => {
+    onSuccess: async (changed) => {
       setCreating(false)
-      await refresh()
+      await refresh(changed)
     },
   })
   const status = useMutation({
     mutationFn: (change: { id: string; action: 'publish' | 'deprecate' }) =>
       api.setApiStatus(organization.id, change.id, change.action),
-    onSuccess: refresh,
+    onSuccess: (changed) => refresh(changed),
   })
   const remove = useMutation({
     mutationFn: (id: string) => api.deleteApi(organization.id, id),
-    onSuccess: async () => {
+    onSuccess: async (_, id) => {
       setDeleting(undefined)
+      queryClient.removeQueries({ queryKey: apiKey(id) })
+      queryClient.removeQueries({ queryKey: plansKey(id) })
       await refresh()
     },
   })
+  const items = apis.data?.pages.flatMap((page) => page.items) ?? []
   return (
     <section aria-labelledby="apis-title">
       <div className="title-row">
@@ -84,11 +111,11 @@ export function ApisPage({ organization }: { organization: Organization }) {
         <Loading />
       ) : apis.isError ? (
         <LoadError what="the APIs" error={apis.error} onRetry={() => void apis.refetch()} />
-      ) : apis.data?.items.length === 0 ? (
+      ) : items.length === 0 ? (
         <p className="muted">No APIs yet.</p>
       ) : (
         <ul className="cards">
-          {apis.data?.items.map((item) => (
+          {items.map((item) => (
             <li key={item.id}>
               <span>
                 <Link to={`/o/${organization.handle}/apis/${item.id}`}>
@@ -154,6 +181,7 @@ export function ApisPage({ organization }: { organization: Organization }) {
           ))}
         </ul>
       )}
+      <ShowMore list={apis} />
       <ErrorMessage error={status.error} />
       <ConfirmDialog
         title="Delete API"
@@ -351,17 +379,20 @@ export function ApplicationsPage({ organization }: { organization: Organization 
   useDocumentTitle('Applications', organization.name)
   const queryClient = useQueryClient()
   const [name, setName] = useState('')
-  const applications = useQuery({
-    queryKey: ['applications', organization.id],
-    queryFn: () => api.applications(organization.id),
+  const applications = useInfiniteQuery({
+    queryKey: applicationsKey(organization),
+    queryFn: ({ pageParam }) => api.applications(organization.id, pageParam),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
   })
   const create = useMutation({
     mutationFn: () => api.createApplication(organization.id, { name }),
     onSuccess: async () => {
       setName('')
-      await queryClient.invalidateQueries({ queryKey: ['applications', organization.id] })
+      await queryClient.invalidateQueries({ queryKey: applicationsKey(organization) })
     },
   })
+  const items = applications.data?.pages.flatMap((page) => page.items) ?? []
   return (
     <section aria-labelledby="applications-title">
       <h1 id="applications-title">Applications</h1>
@@ -380,17 +411,18 @@ export function ApplicationsPage({ organization }: { organization: Organization 
           error={applications.error}
           onRetry={() => void applications.refetch()}
         />
-      ) : applications.data?.items.length === 0 ? (
+      ) : items.length === 0 ? (
         <p className="muted">No applications yet.</p>
       ) : (
-        <ul className="cards">
-          {applications.data?.items.map((application) => (
+        <ul className="cards" aria-label="Applications">
+          {items.map((application) => (
             <li key={application.id}>
               <Link to={`/o/${organization.handle}/applications/${application.id}`}>{application.name}</Link>
             </li>
           ))}
         </ul>
       )}
+      <ShowMore list={applications} />
     </section>
   )
 }
@@ -398,7 +430,7 @@ export function ApplicationsPage({ organization }: { organization: Organization 
 export function ApplicationPage({ organization, id }: { organization: Organization; id: string }) {
   const queryClient = useQueryClient()
   const application = useQuery({
-    queryKey: ['applications', organization.id, id],
+    queryKey: ['application', id],
     queryFn: () => api.application(organization.id, id),
   })
   useDocumentTitle(application.data?.name, organization.name)
@@ -415,7 +447,7 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
     queryKey: ['subscriptions', id],
     queryFn: () => api.subscriptions(organization.id, id),
   })
-  const apis = useQuery({ queryKey: ['apis', organization.id], queryFn: () => api.apis(organization.id) })
+  const subscribedApis = useApisOf(organization, subscriptions.data?.items.map((s) => s.apiId) ?? [])
   const [environment, setEnvironment] = useState('production')
   const [secret, setSecret] = useState<KeyWithSecret | undefined>()
   const [revoking, setRevoking] = useState<Key | undefined>()
@@ -527,7 +559,7 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
         applicationId={id}
         keys={keys.data?.items ?? []}
         subscriptions={subscriptions.data?.items ?? []}
-        apis={apis.data?.items ?? []}
+        apis={[...subscribedApis.values()]}
       />
       <ConfirmDialog
         title="Revoke key"
@@ -579,7 +611,7 @@ function Subscriptions({
     queryKey: ['subscriptions', applicationId],
     queryFn: () => api.subscriptions(organization.id, applicationId),
   })
-  const apis = useQuery({ queryKey: ['apis', organization.id], queryFn: () => api.apis(organization.id) })
+  const apis = useEveryApi(organization)
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['subscriptions', applicationId] })
   const plans = useQuery({
     queryKey: plansKey(apiId),
@@ -601,11 +633,12 @@ function Subscriptions({
       await refresh()
     },
   })
+  const subscribed = new Set(subscriptions.data?.items.map((s) => s.apiId))
+  const subscribedApis = useApisOf(organization, [...subscribed])
   const nameOf = (id: string) => {
-    const found = apis.data?.items.find((item) => item.id === id)
+    const found = subscribedApis.get(id)
     return found ? `${found.name} ${found.version}` : 'an API'
   }
-  const subscribed = new Set(subscriptions.data?.items.map((s) => s.apiId))
   const plansOf = usePlansOf(organization, [...subscribed])
   const subscriptionPlan = (apiId: string, name: string) => {
     const found = plansOf.get(apiId)?.find((p) => p.name === name)

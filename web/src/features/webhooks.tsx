@@ -2,7 +2,7 @@
 // (the signing secret shown once), and each endpoint's page with its deliveries (status, response
 // code, error, Retry), a test event, editing, secret rotation (the new secret shown once),
 // disabling, enabling and deletion.
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { api, type Delivery, type Organization, type Webhook, type WebhookWithSecret } from '../api/client.ts'
 import { navigate } from '../router.ts'
@@ -18,6 +18,7 @@ import {
   LoadError,
   Loading,
   NotFound,
+  ShowMore,
   useDocumentTitle,
 } from '../ui.tsx'
 import { eventGroups } from './event-groups.ts'
@@ -169,17 +170,22 @@ export function WebhooksPage({ organization }: { organization: Organization }) {
   const queryClient = useQueryClient()
   const [adding, setAdding] = useState(false)
   const [created, setCreated] = useState<WebhookWithSecret | undefined>()
-  const webhooks = useQuery({
-    queryKey: ['webhooks', organization.id],
-    queryFn: () => api.webhooks(organization.id),
+  // The list's own key under the organization's: a new endpoint changes the list, not other pages.
+  const listKey = ['webhooks', organization.id, 'pages']
+  const webhooks = useInfiniteQuery({
+    queryKey: listKey,
+    queryFn: ({ pageParam }) => api.webhooks(organization.id, pageParam),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
   })
+  const items = webhooks.data?.pages.flatMap((page) => page.items) ?? []
   const create = useMutation({
     mutationFn: (endpoint: Endpoint) =>
       api.createWebhook(organization.id, { ...endpoint, description: endpoint.description || undefined }),
     onSuccess: async (webhook) => {
       setAdding(false)
       setCreated(webhook)
-      await queryClient.invalidateQueries({ queryKey: ['webhooks', organization.id] })
+      await queryClient.invalidateQueries({ queryKey: listKey })
     },
   })
   const manage = organization.permissions.includes('webhook:manage')
@@ -207,11 +213,11 @@ export function WebhooksPage({ organization }: { organization: Organization }) {
         <Loading />
       ) : webhooks.isError ? (
         <ErrorMessage error={webhooks.error} />
-      ) : webhooks.data.items.length === 0 ? (
+      ) : items.length === 0 ? (
         <p className="muted">No endpoints yet.</p>
       ) : (
         <ul className="cards" aria-label="Endpoints">
-          {webhooks.data.items.map((webhook) => (
+          {items.map((webhook) => (
             <li key={webhook.id}>
               <span>
                 <Link to={`/o/${organization.handle}/webhooks/${webhook.id}`}>{webhook.url}</Link>
@@ -228,6 +234,7 @@ export function WebhooksPage({ organization }: { organization: Organization }) {
           ))}
         </ul>
       )}
+      <ShowMore list={webhooks} />
       <Dialog title="Add endpoint" open={adding} onClose={() => setAdding(false)}>
         <EndpointForm
           initial={{ url: '', description: '', events: [] }}
