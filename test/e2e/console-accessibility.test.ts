@@ -4,6 +4,7 @@
 // or critical) in light and dark mode; the keyboard reaches everything (skip link, the switcher as a
 // menu button, a focus ring on whatever has focus); a 375 px phone gets cards and dialogs that fit;
 // lists page past their first hundred items. One server and one browser; setup through the HTTP API.
+// The README's pictures of the main pages, desktop and phone, light and dark, are taken on the way.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,10 +13,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seriousAccessibilityViolations } from '../helpers/accessibility.ts'
 import { launchChromium } from '../helpers/chromium.ts'
 import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
+import { screenshots } from '../helpers/screenshots.ts'
 import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
 
 const PASSWORD = 'a long enough password'
 const PHONE = { width: 375, height: 740 }
+/** The pages the README shows in both schemes on both screens: their path under /o/axe-works, and name. */
+const showcase = (ids: { api: string; application: string }): Record<string, string> => ({
+  members: 'members',
+  [`apis/${ids.api}`]: 'api',
+  [`applications/${ids.application}`]: 'application',
+  'audit-log': 'audit-log',
+  settings: 'settings',
+})
 
 describe('the console: keyboard, phone and screen reader', () => {
   let server: ServerProcess
@@ -135,6 +145,16 @@ describe('the console: keyboard, phone and screen reader', () => {
     await page.waitForURL(/\/o\//)
   }
 
+  /** `name`-light.png and `name`-dark.png of what `page` shows now, left in light mode. */
+  async function shootBothSchemes(page: Page, name: string) {
+    await page.waitForLoadState('networkidle')
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme })
+      await page.screenshot({ path: join(screenshots, `${name}-${colorScheme}.png`) })
+    }
+    await page.emulateMedia({ colorScheme: 'light' })
+  }
+
   /** axe's serious and critical findings on what `page` shows, in light and then in dark mode. */
   async function violationsInBothSchemes(page: Page): Promise<string[]> {
     const found: string[] = []
@@ -183,6 +203,8 @@ describe('the console: keyboard, phone and screen reader', () => {
       await page.getByRole('heading', { name: heading, level: 1 }).waitFor()
       await page.getByText('Loading…').waitFor({ state: 'detached' })
       found[path] = await violationsInBothSchemes(page)
+      const shown = showcase(ada)[path.slice(`${org}/`.length)]
+      if (shown) await shootBothSchemes(page, `${shown}-desktop`)
     }
     // An open dialog too: the invitation form with its role picker.
     await page.goto(`${base}${org}/invitations`)
@@ -326,6 +348,8 @@ describe('the console: keyboard, phone and screen reader', () => {
       await page.getByRole('heading', { name: heading, level: 1 }).waitFor()
       await page.getByText('Loading…').waitFor({ state: 'detached' })
       expect({ path, sideways: await sideways() }).toEqual({ path, sideways: false })
+      const shown = showcase(ada)[path]
+      if (shown) await shootBothSchemes(page, `${shown}-phone`)
     }
 
     // Members: one card per member, each inside the screen, every cell labelled, actions in reach.
