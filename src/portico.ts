@@ -1,5 +1,6 @@
 // Starts one Portico: opens the database, runs migrations, builds the services, starts the job
-// dispatcher (mail, webhook deliveries, provider calls) and builds the app. server.ts, the tests and the benchmarks all start Portico through here.
+// dispatcher (mail, webhook deliveries, provider calls) and builds the app. server.ts, the tests, the benchmarks
+// and the command line's operator commands (openMigratedDatabase) all start Portico through here.
 import type { Logger } from 'pino'
 import type { Config } from './config.ts'
 import { buildApp } from './http/app.ts'
@@ -43,12 +44,29 @@ export interface StartOptions {
   transport?: MailTransport
 }
 
+/**
+ * What the operator commands (src/cli/) work on: the configured database, migrated as the server
+ * migrates it, without the server, its caches or its job dispatcher (mail and deliveries queued
+ * by a command are sent by the server's dispatcher).
+ */
+export async function openMigratedDatabase(
+  config: Config,
+  options: { database?: Database } = {},
+): Promise<{ database: Database; migrations: string[] }> {
+  const database = options.database ?? (await openDatabase(config))
+  try {
+    return { database, migrations: await database.direct((db) => migrateToLatest(db)) }
+  } catch (error) {
+    await database.close().catch(() => {})
+    throw error
+  }
+}
+
 export async function startPortico(config: Config, options: StartOptions = {}): Promise<Portico> {
   const logger = options.logger ?? createLogger()
   const clock = options.clock ?? systemClock
-  const database = options.database ?? (await openDatabase(config))
+  const { database, migrations: applied } = await openMigratedDatabase(config, options)
   try {
-    const applied = await database.direct((db) => migrateToLatest(db))
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
     const transport =
       options.transport ??

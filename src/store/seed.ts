@@ -30,20 +30,24 @@ const userUuid = (expression: ReturnType<typeof sql>) =>
 const organizationUuid = (expression: ReturnType<typeof sql>) =>
   sql`('10000000-0000-4000-8000-' || lpad(to_hex(${expression}), 12, '0'))::uuid`
 
+/** How far one step of the seed has come (rows of `label` written so far, of `total`). */
+export interface SeedProgress {
+  label: string
+  done: number
+  total: number
+}
+
 async function inBatches(
   label: string,
   total: number,
   batch: number,
   insert: (from: number, to: number) => Promise<void>,
-  progress: (line: string) => void,
+  progress: (step: SeedProgress) => void,
 ): Promise<void> {
-  const started = performance.now()
   for (let from = 1; from <= total; from += batch) {
     const to = Math.min(total, from + batch - 1)
     await insert(from, to)
-    progress(
-      `${label}: ${to.toLocaleString('en')}/${total.toLocaleString('en')} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
-    )
+    progress({ label, done: to, total })
   }
 }
 
@@ -51,7 +55,7 @@ export async function seed(
   db: Executor,
   size: SeedSize,
   passwordHash: string,
-  progress: (line: string) => void,
+  progress: (step: SeedProgress) => void,
 ): Promise<void> {
   const g = sql.ref('g')
   await inBatches(
@@ -127,7 +131,7 @@ export async function seed(
     await seedAuditEvents(db, BIG_ORGANIZATION_ID, size.auditEvents ?? 0, progress)
 
   await sql`analyze`.execute(db)
-  progress('analyzed')
+  progress({ label: 'statistics', done: 1, total: 1 })
 }
 
 /**
@@ -139,7 +143,7 @@ async function seedAuditEvents(
   db: Executor,
   organizationId: string,
   count: number,
-  progress: (line: string) => void,
+  progress: (step: SeedProgress) => void,
 ): Promise<void> {
   await sql`delete from audit_events where organization_id = ${organizationId}::uuid`.execute(db)
   const start = Date.now() - count * 60_000

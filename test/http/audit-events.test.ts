@@ -476,65 +476,68 @@ describe.each(databases)('the audit log on %s', (databaseName) => {
   })
 })
 
-describe.runIf(databases.includes('postgres'))('npm run audit:export on PostgreSQL', () => {
-  let portico: TestPortico
-  beforeAll(async () => {
-    portico = await startTestPortico('postgres', { env: { ORG_CREATION_LIMIT: '0' } })
-  })
-  afterAll(async () => {
-    await portico?.close()
-  })
-
-  const exportCli = (...args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        ['src/cli/audit-export.ts', ...args],
-        { env: { ...process.env, DATABASE_URL: portico.database.url }, maxBuffer: 64 * 1024 * 1024 },
-        (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
-      )
+describe.runIf(databases.includes('postgres'))(
+  'portico audit:export (npm run audit:export) on PostgreSQL',
+  () => {
+    let portico: TestPortico
+    beforeAll(async () => {
+      portico = await startTestPortico('postgres', { env: { ORG_CREATION_LIMIT: '0' } })
+    })
+    afterAll(async () => {
+      await portico?.close()
     })
 
-  it('exports a deleted organization’s events as NDJSON, oldest first, the chain intact', async () => {
-    const owner = (await signUp(portico.app)) as Person
-    const org = await createOrganization(portico.app, owner, 'Exported After Death')
-    await must(
-      call(portico.app, 'POST', `/v1/organizations/${org.id}/environments`, {
-        token: owner.token,
-        body: { name: 'qa' },
-      }),
-      201,
-    )
-    const listed = (
-      await call(portico.app, 'GET', `/v1/organizations/${org.id}/audit-events`, { token: owner.token })
-    ).body.items as Served[]
-    await must(call(portico.app, 'DELETE', `/v1/organizations/${org.id}`, { token: owner.token }), 204)
+    const exportCli = (...args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ['src/cli/portico.ts', 'audit:export', ...args],
+          { env: { ...process.env, DATABASE_URL: portico.database.url }, maxBuffer: 64 * 1024 * 1024 },
+          (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
+        )
+      })
 
-    const answer = await exportCli('--organization', org.id)
-    expect(answer.stderr).toBe('')
-    expect(answer.code).toBe(0)
-    const events = answer.stdout
-      .trimEnd()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Served)
-    expect(events.map((event) => event.type)).toEqual([
-      'organization.created',
-      'member.added',
-      'environment.created',
-      'organization.deleted',
-    ])
-    expect(events.slice(0, 3)).toEqual([...listed].reverse())
-    expectValidChain(events)
-  })
+    it('exports a deleted organization’s events as NDJSON, oldest first, the chain intact', async () => {
+      const owner = (await signUp(portico.app)) as Person
+      const org = await createOrganization(portico.app, owner, 'Exported After Death')
+      await must(
+        call(portico.app, 'POST', `/v1/organizations/${org.id}/environments`, {
+          token: owner.token,
+          body: { name: 'qa' },
+        }),
+        201,
+      )
+      const listed = (
+        await call(portico.app, 'GET', `/v1/organizations/${org.id}/audit-events`, { token: owner.token })
+      ).body.items as Served[]
+      await must(call(portico.app, 'DELETE', `/v1/organizations/${org.id}`, { token: owner.token }), 204)
 
-  it('says so, and fails, for an organization with no events kept or a malformed id', async () => {
-    const unknown = await exportCli('--organization', '00000000-0000-4000-8000-000000000000')
-    expect(unknown.code).toBe(1)
-    expect(unknown.stderr).toBe(
-      'portico: no audit events are kept for organization 00000000-0000-4000-8000-000000000000\n',
-    )
-    const malformed = await exportCli('--organization', 'acme')
-    expect(malformed.code).toBe(1)
-    expect(malformed.stderr).toContain('--organization must be an organization id (a UUID)')
-  })
-})
+      const answer = await exportCli('--organization', org.id)
+      expect(answer.stderr).toBe('')
+      expect(answer.code).toBe(0)
+      const events = answer.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Served)
+      expect(events.map((event) => event.type)).toEqual([
+        'organization.created',
+        'member.added',
+        'environment.created',
+        'organization.deleted',
+      ])
+      expect(events.slice(0, 3)).toEqual([...listed].reverse())
+      expectValidChain(events)
+    })
+
+    it('says so, and fails, for an organization with no events kept (1) or a malformed id (2: usage)', async () => {
+      const unknown = await exportCli('--organization', '00000000-0000-4000-8000-000000000000')
+      expect(unknown.code).toBe(1)
+      expect(unknown.stderr).toBe(
+        'portico: no audit events are kept for organization 00000000-0000-4000-8000-000000000000\n',
+      )
+      const malformed = await exportCli('--organization', 'acme')
+      expect(malformed.code).toBe(2)
+      expect(malformed.stderr).toContain('--organization must be an organization id (a UUID)')
+    })
+  },
+)

@@ -2,7 +2,8 @@
 // export (oldest first, streamed in batches so a million events take constant memory) and the
 // verification of the hash chain, each after chaining the organization's queued events
 // (audit-chain.ts). Only members with audit:read of an organization that exists;
-// a deleted organization's events are exported by the operator's command line (cli/audit-export.ts).
+// a deleted organization's events are exported by the operator's command line
+// (`portico audit:export`, cli/commands/operator.commands.ts).
 import { DomainError } from '../../domain/errors.ts'
 import { eventHash, GENESIS_HASH } from '../../domain/event-chain.ts'
 import { type AuditEvent, eventTypesMatching } from '../../domain/events.ts'
