@@ -1,12 +1,58 @@
-// Who may give or take which roles, and the rule that an organization always keeps an owner.
-// Pure decisions: the members service calls them inside its transaction, under a lock.
+// Who may give or take which roles, which roles make sense together, and the rule that an
+// organization always keeps an owner. Pure decisions: the members and invitations services call
+// them inside their transactions, and the console asks the same ones to offer only what succeeds.
 import { allowed, type Decision, refused } from './errors.ts'
-import { type PermissionSet, permissionsOf, type RoleName } from './permissions.ts'
+import {
+  builtInRoles,
+  isPortalOnly,
+  type PermissionSet,
+  permissionsOf,
+  type RoleName,
+} from './permissions.ts'
 
 export interface MemberRoles {
   userId: string
   roles: readonly RoleName[]
 }
+
+/**
+ * The portal's access levels (DESIGN.md: Owner, Admin, Member): one choice, never two at once;
+ * Choreo's roles are additions to it, or held without one.
+ */
+export const accessLevels = ['owner', 'admin', 'member'] as const satisfies readonly RoleName[]
+export type AccessLevel = (typeof accessLevels)[number]
+
+export function isAccessLevel(role: RoleName): role is AccessLevel {
+  return (accessLevels as readonly RoleName[]).includes(role)
+}
+
+const titleOf = (role: RoleName) => builtInRoles.find((r) => r.name === role)?.title ?? role
+const listed = (roles: readonly RoleName[]) => roles.map(titleOf).join(' and ')
+
+/**
+ * Do `roles` make sense held together? At most one access level: an owner already holds all that
+ * Administrator and Member grant, and "read-only" beside "everything" says nothing true. A
+ * portal-only role (External API subscriber) stands alone: any internal role would show such a
+ * member what the portal hides from them (the member list, settings, who built what).
+ */
+export function checkRoleCombination(roles: readonly RoleName[]): Decision {
+  const levels = roles.filter(isAccessLevel)
+  if (levels.length > 1) {
+    return invalidRoles(`must not combine ${listed(levels)}: Owner, Administrator and Member are one choice`)
+  }
+  const portalOnly = roles.filter((role) => isPortalOnly([role]))
+  const internal = roles.filter((role) => !isPortalOnly([role]))
+  if (portalOnly.length > 0 && internal.length > 0) {
+    return invalidRoles(
+      `must not combine ${listed(portalOnly)} with ${listed(internal)}: an external API subscriber sees only the developer portal`,
+    )
+  }
+  return allowed
+}
+
+/** As invalidField (errors.ts) words it: "roles must not …", with the field in `errors`. */
+const invalidRoles = (message: string) =>
+  refused('validation_failed', `roles ${message}`, { errors: [{ in: 'body', path: '/roles', message }] })
 
 const isOwner = (member: MemberRoles | undefined) => member?.roles.includes('owner') === true
 
@@ -36,7 +82,7 @@ export function canAssignRoles(
         const missing = needed.list().find((permission) => !held.has(permission))
         return refused(
           'forbidden',
-          `you cannot assign the role ${role}: it grants permissions you do not hold`,
+          `you cannot assign the role ${titleOf(role)}: it grants permissions you do not hold`,
           {
             permission: missing ?? 'member:update',
           },

@@ -1,10 +1,12 @@
-// Table-driven tests of who may assign which roles, who may remove whom, and the last-owner rule,
-// plus a property test of random sequences of changes against those rules.
+// Table-driven tests of who may assign which roles, which roles go together, who may remove whom,
+// and the last-owner rule, plus property tests of random role sets and sequences of changes.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  accessLevels,
   canAssignRoles,
   canRemoveMember,
+  checkRoleCombination,
   type MemberRoles,
   mustKeepAnOwner,
 } from '../../src/domain/membership-policy.ts'
@@ -218,6 +220,89 @@ describe('random sequences of role changes, removals and leaves', () => {
         },
       ),
       { numRuns: 500 },
+    )
+  })
+})
+
+describe('checkRoleCombination', () => {
+  it.each([
+    [['owner'], true],
+    [['member'], true],
+    [['admin', 'api-publisher'], true],
+    [['member', 'api-publisher', 'developer'], true],
+    [['api-subscriber', 'billing-admin'], true],
+    [['external-api-subscriber'], true],
+    [['owner', 'member'], false],
+    [['owner', 'admin'], false],
+    [['admin', 'member', 'developer'], false],
+    [['external-api-subscriber', 'member'], false],
+    [['external-api-subscriber', 'api-subscriber'], false],
+    [['owner', 'external-api-subscriber'], false],
+  ] as [RoleName[], boolean][])('%j: accepted %s', (roles, ok) => {
+    expect(checkRoleCombination(roles).ok).toBe(ok)
+  })
+
+  it('says which roles clash and why, on the roles field', () => {
+    expect(checkRoleCombination(['owner', 'member'])).toEqual({
+      ok: false,
+      code: 'validation_failed',
+      message: 'roles must not combine Owner and Member: Owner, Administrator and Member are one choice',
+      details: {
+        errors: [
+          {
+            in: 'body',
+            path: '/roles',
+            message: 'must not combine Owner and Member: Owner, Administrator and Member are one choice',
+          },
+        ],
+      },
+    })
+    expect(checkRoleCombination(['external-api-subscriber', 'member', 'developer'])).toMatchObject({
+      ok: false,
+      code: 'validation_failed',
+      message:
+        'roles must not combine External API subscriber with Member and Developer: an external API subscriber sees only the developer portal',
+    })
+  })
+
+  const roleSet = fc.uniqueArray(fc.constantFrom(...roleNames), { minLength: 1, maxLength: roleNames.length })
+
+  it('accepts a set exactly when every pair in it is accepted', () => {
+    fc.assert(
+      fc.property(roleSet, (roles) => {
+        const pairs = roles.flatMap((a, i) => roles.slice(i + 1).map((b) => [a, b]))
+        expect(checkRoleCombination(roles).ok).toBe(pairs.every((pair) => checkRoleCombination(pair).ok))
+      }),
+    )
+  })
+
+  it('keeps accepting what is left when a role is taken away (unticking never makes a choice invalid)', () => {
+    fc.assert(
+      fc.property(roleSet, fc.nat(), (roles, index) => {
+        fc.pre(checkRoleCombination(roles).ok && roles.length > 1)
+        const fewer = roles.filter((_, i) => i !== index % roles.length)
+        expect(checkRoleCombination(fewer).ok).toBe(true)
+      }),
+    )
+  })
+
+  it('accepts every role alone and every access level with any internal addition', () => {
+    for (const role of roleNames) expect(checkRoleCombination([role]).ok).toBe(true)
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...accessLevels),
+        fc.uniqueArray(
+          fc.constantFrom(
+            ...roleNames.filter(
+              (role) =>
+                !(accessLevels as readonly RoleName[]).includes(role) && role !== 'external-api-subscriber',
+            ),
+          ),
+        ),
+        (level, additions) => {
+          expect(checkRoleCombination([level, ...additions]).ok).toBe(true)
+        },
+      ),
     )
   })
 })

@@ -436,6 +436,11 @@ describe.each(databases)('invitations on %s', (databaseName) => {
       ['no roles', { email: 'a@b.co', roles: [] }],
       ['an unknown role', { email: 'a@b.co', roles: ['god'] }],
       ['an extra field', { email: 'a@b.co', roles: ['member'], status: 'accepted' }],
+      ['Owner and Member', { email: 'a@b.co', roles: ['owner', 'member'] }],
+      [
+        'an external API subscriber with an internal role',
+        { email: 'a@b.co', roles: ['external-api-subscriber', 'api-subscriber'] },
+      ],
     ])('refuses an invitation with %s: 400, nothing sent', async (_, body) => {
       const { owner, org } = await organizationWithOwner()
       const answer = await call(app(), 'POST', `/v1/organizations/${org.id}/invitations`, {
@@ -448,6 +453,22 @@ describe.each(databases)('invitations on %s', (databaseName) => {
         (await call(app(), 'GET', `/v1/organizations/${org.id}/invitations`, { token: owner.token })).body
           .items,
       ).toEqual([])
+    })
+
+    it('says which roles clash when an invitation combines roles that make no sense', async () => {
+      const { owner, org } = await organizationWithOwner()
+      const answer = await call(app(), 'POST', `/v1/organizations/${org.id}/invitations`, {
+        token: owner.token,
+        body: { email: uniqueEmail('clash'), roles: ['member', 'external-api-subscriber'] },
+      })
+      const message =
+        'must not combine External API subscriber with Member: an external API subscriber sees only the developer portal'
+      expect(answer.status).toBe(400)
+      expect(answer.body).toMatchObject({
+        code: 'validation_failed',
+        detail: `roles ${message}`,
+        errors: [{ in: 'body', path: '/roles', message }],
+      })
     })
 
     it('answers 410 invitation_not_pending to a used or declined token, and 404 to an unknown one', async () => {

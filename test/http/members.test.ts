@@ -369,6 +369,9 @@ describe.each(databases)('members and roles on %s', (databaseName) => {
       ['a role twice', { roles: ['member', 'member'] }],
       ['roles as a string', { roles: 'admin' }],
       ['an extra field', { roles: ['member'], userId: '00000000-0000-4000-8000-000000000000' }],
+      ['Owner and Member', { roles: ['owner', 'member'] }],
+      ['Administrator and Member', { roles: ['admin', 'member', 'developer'] }],
+      ['an external API subscriber with an internal role', { roles: ['external-api-subscriber', 'member'] }],
     ])('refuses a role change with %s: 400, unchanged', async (_, body) => {
       const owner = await signUp(app())
       const org = await createOrganization(app(), owner, 'Bad Roles')
@@ -380,6 +383,25 @@ describe.each(databases)('members and roles on %s', (databaseName) => {
       expect(answer.status).toBe(400)
       expect(answer.body.code).toBe('validation_failed')
       expect(await rolesOf(org.id, member.user.id)).toEqual(['developer'])
+    })
+
+    it('says which roles clash, and records no change, when a role change makes no sense', async () => {
+      const owner = await signUp(app())
+      const org = await createOrganization(app(), owner, 'Clashing Roles')
+      const member = await addMember(portico, org.id, ['member'])
+      const answer = await call(app(), 'PATCH', `/v1/organizations/${org.id}/members/${member.user.id}`, {
+        token: owner.token,
+        body: { roles: ['owner', 'member'] },
+      })
+      const message = 'must not combine Owner and Member: Owner, Administrator and Member are one choice'
+      expect(answer.status).toBe(400)
+      expect(answer.body).toMatchObject({
+        code: 'validation_failed',
+        detail: `roles ${message}`,
+        errors: [{ in: 'body', path: '/roles', message }],
+      })
+      expect(await rolesOf(org.id, member.user.id)).toEqual(['member'])
+      expect(await eventTypes(db(), org.id)).not.toContain('member.updated')
     })
 
     it('answers 404 for a user who is not a member, and 400 for a malformed user id', async () => {

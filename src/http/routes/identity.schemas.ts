@@ -4,6 +4,7 @@ import { EMAIL_MAX_LENGTH } from '../../domain/emails.ts'
 import { NAME_MAX_LENGTH, NAME_PATTERN } from '../../domain/names.ts'
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../domain/passwords.ts'
 import type { User } from '../../domain/users.ts'
+import { RoleNameSchema } from './organizations.schemas.ts'
 
 export const Email = Type.String({ format: 'email', maxLength: EMAIL_MAX_LENGTH })
 const Password = Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH })
@@ -53,7 +54,7 @@ export const MeSchema = Type.Object({
       handle: Type.String(),
       name: Type.String(),
       logoUrl: Type.Union([Type.String(), Type.Null()]),
-      roles: Type.Array(Type.String()),
+      roles: Type.Array(RoleNameSchema),
       joinedAt: Type.String({ format: 'date-time' }),
     }),
   ),

@@ -19,7 +19,7 @@ const Status = Type.Union([
 export const InvitationSchema = Type.Object({
   id: Uuid,
   email: Type.String(),
-  roles: Type.Array(Type.String()),
+  roles: Type.Array(RoleNameSchema),
   status: Status,
   invitedBy: Type.Object({ userId: Type.Union([Uuid, Type.Null()]), name: Type.String() }),
   createdAt: Timestamp,
@@ -49,7 +49,7 @@ export const InvitationOrganizationSchema = Type.Object({
 export const InvitationPreviewSchema = Type.Object({
   organization: InvitationOrganizationSchema,
   email: Type.String(),
-  roles: Type.Array(Type.String()),
+  roles: Type.Array(RoleNameSchema),
   invitedBy: Type.Object({ name: Type.String() }),
   expiresAt: Timestamp,
   status: Status,

@@ -13,7 +13,7 @@ import {
   isInvitedEmail,
   statusAt,
 } from '../../domain/invitation-policy.ts'
-import { canAssignRoles } from '../../domain/membership-policy.ts'
+import { canAssignRoles, checkRoleCombination } from '../../domain/membership-policy.ts'
 import type { Member, Organization } from '../../domain/organizations.ts'
 import { builtInRoles, permissionsOf, type RoleName } from '../../domain/permissions.ts'
 import { hashToken, looksLikeToken, newToken } from '../../domain/tokens.ts'
@@ -108,6 +108,7 @@ export async function inviteMember(
   const { organization, access } = requirePermission(actor, 'member:invite')
   if (!isValidEmail(input.email)) throw invalidField('/email', 'must be one email address')
   const roles = [...new Set(input.roles)]
+  enforce(checkRoleCombination(roles))
   enforce(canAssignRoles({ userId: actor.user.id, roles: access.roles }, undefined, roles))
   deps.limits.invitationsPerOrganization?.take(organization.id)
   try {

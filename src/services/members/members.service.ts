@@ -5,7 +5,12 @@
 // organization without an owner, and a just-demoted actor cannot act on stale rights.
 import { authorize } from '../../domain/authorization.ts'
 import { DomainError, enforce } from '../../domain/errors.ts'
-import { canAssignRoles, canRemoveMember, mustKeepAnOwner } from '../../domain/membership-policy.ts'
+import {
+  canAssignRoles,
+  canRemoveMember,
+  checkRoleCombination,
+  mustKeepAnOwner,
+} from '../../domain/membership-policy.ts'
 import type { Member } from '../../domain/organizations.ts'
 import {
   builtInRoles,
@@ -74,6 +79,7 @@ export async function changeMemberRoles(
 ): Promise<Member> {
   const { organization } = requirePermission(actor, 'member:update')
   const roles = [...new Set(requestedRoles)]
+  enforce(checkRoleCombination(roles))
   return inTransaction(deps, async (tx) => {
     const actorRoles = await lockForMembershipChange(tx, actor, organization.id)
     enforce(authorize({ permissions: permissionsOf(actorRoles) }, 'member:update'))
