@@ -457,7 +457,7 @@ describe('the console: never behind the person’s back', () => {
     // Send: the dialog closes, the live region says what happened, the card reads role titles.
     await page.getByRole('button', { name: 'Invite Member' }).click()
     await page.getByLabel('Email address').fill('ivy@example.com')
-    await page.getByRole('checkbox', { name: /^Member/ }).uncheck()
+    await page.getByRole('radio', { name: /^None/ }).check()
     await page.getByRole('checkbox', { name: /^API publisher/ }).check()
     await page.getByRole('checkbox', { name: /^Developer/ }).check()
     await page.getByRole('button', { name: 'Send Invitation' }).click()

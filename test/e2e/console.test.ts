@@ -149,7 +149,8 @@ describe('the console', () => {
     await page.getByRole('link', { name: 'Invitations' }).click()
     await page.getByRole('button', { name: 'Invite Member' }).click()
     await page.getByLabel('Email address').fill('eve@example.com')
-    await page.getByRole('checkbox', { name: /^Member/ }).uncheck()
+    // External API subscriber stands alone: no access level beside it.
+    await page.getByRole('radio', { name: /^None/ }).check()
     await page.getByRole('checkbox', { name: /^External API subscriber/ }).check()
     await page.getByRole('button', { name: 'Send Invitation' }).click()
     const link = linkIn(await mail.next('eve@example.com'), `${base}/invitations/`)
@@ -216,7 +217,7 @@ describe('the console', () => {
     await owner.getByRole('link', { name: 'Invitations' }).click()
     await owner.getByRole('button', { name: 'Invite Member' }).click()
     await owner.getByLabel('Email address').fill('ivan@example.com')
-    await owner.getByRole('checkbox', { name: /^Member/ }).uncheck()
+    await owner.getByRole('radio', { name: /^None/ }).check()
     await owner.getByRole('checkbox', { name: /^API publisher/ }).check()
     await owner.getByRole('checkbox', { name: /^Developer/ }).check()
     await shot(owner, 'invite-dialog')
@@ -251,7 +252,7 @@ describe('the console', () => {
     await owner.getByRole('button', { name: 'Edit roles of Ivan Invitee' }).click()
     await owner.getByRole('checkbox', { name: /^API publisher/ }).uncheck()
     await owner.getByRole('checkbox', { name: /^Developer/ }).uncheck()
-    await owner.getByRole('checkbox', { name: /^Member/ }).check()
+    await owner.getByRole('radio', { name: /^Member/ }).check()
     await owner.getByRole('button', { name: 'Save roles' }).click()
     await expect.poll(async () => (await row.textContent()) ?? '').not.toContain('API publisher')
 

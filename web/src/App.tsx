@@ -3,7 +3,7 @@
 // load shows Retry where it happened, a path that leads nowhere a page that says so with the way back.
 import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect } from 'react'
-import { isPortalOnly, type RoleName } from '../../src/domain/permissions.ts'
+import { isPortalOnly } from '../../src/domain/permissions.ts'
 import { ApiError, api, type Me, type Organization } from './api/client.ts'
 import { AccountMenu } from './features/account.tsx'
 import { AuditLogPage } from './features/audit-log.tsx'
@@ -40,7 +40,7 @@ const sections = [
 ] as const
 
 function visibleSections(organization: Organization) {
-  const portalOnly = isPortalOnly(organization.roles as RoleName[])
+  const portalOnly = isPortalOnly(organization.roles)
   return sections.filter((s) => organization.permissions.includes(s.permission) && (s.portal || !portalOnly))
 }
 
@@ -164,7 +164,7 @@ function OrganizationArea({
         ) : section === 'members' ? (
           <MembersPage organization={current} meId={me.user.id} />
         ) : section === 'invitations' ? (
-          <InvitationsPage organization={current} />
+          <InvitationsPage organization={current} meId={me.user.id} />
         ) : section === 'apis' && id ? (
           <ApiPage organization={current} id={id} />
         ) : section === 'apis' ? (
@@ -172,7 +172,7 @@ function OrganizationArea({
         ) : section === 'environments' ? (
           <EnvironmentsPage organization={current} />
         ) : section === 'applications' && id ? (
-          <ApplicationPage organization={current} id={id} />
+          <ApplicationPage organization={current} id={id} meId={me.user.id} />
         ) : section === 'applications' ? (
           <ApplicationsPage organization={current} />
         ) : section === 'audit-log' ? (

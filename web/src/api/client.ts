@@ -200,14 +200,14 @@ export const api = {
       `${org(ref)}/members?${query({ q: filter.q, cursor: filter.cursor, limit: filter.limit?.toString() })}`,
     ),
   everyMember: (ref: string) => everyPage((cursor) => api.members(ref, { cursor, limit: Number(PAGE_SIZE) })),
-  changeRoles: (ref: string, userId: string, roles: string[]) =>
+  changeRoles: (ref: string, userId: string, roles: Member['roles']) =>
     request<Member>('PATCH', `${org(ref)}/members/${userId}`, { roles }),
   removeMember: (ref: string, userId: string) => request<void>('DELETE', `${org(ref)}/members/${userId}`),
   roles: (ref: string) => request<Page<Role>>('GET', `${org(ref)}/roles`),
 
   invitations: (ref: string, filter: { status?: Invitation['status']; cursor?: string }) =>
     request<Page<Invitation>>('GET', `${org(ref)}/invitations?${query(filter)}`),
-  invite: (ref: string, email: string, roles: string[]) =>
+  invite: (ref: string, email: string, roles: Invitation['roles']) =>
     request<Invitation>('POST', `${org(ref)}/invitations`, { email, roles }),
   resendInvitation: (ref: string, id: string) =>
     request<Invitation>('POST', `${org(ref)}/invitations/${id}/resend`),

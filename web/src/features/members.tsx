@@ -1,7 +1,18 @@
-// Members and invitations: the table with roles and join dates, search, editing roles, removing,
-// leaving; inviting by email, and the invitations (pending first, by status) with resend and revoke.
+// Members and invitations: the table with roles and join dates, search, editing roles (from the
+// Edit button or a role chip), removing, leaving; inviting by email, and the invitations (pending
+// first, by status) with resend and revoke. What may be offered is decided by the server's own
+// policies (domain/membership-policy.ts), so the console offers only what can succeed.
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { useState } from 'react'
+import { useId, useState } from 'react'
+import type { Decision } from '../../../src/domain/errors.ts'
+import {
+  canAssignRoles,
+  canRemoveMember,
+  checkRoleCombination,
+  isAccessLevel,
+  type MemberRoles,
+} from '../../../src/domain/membership-policy.ts'
+import type { RoleName } from '../../../src/domain/permissions.ts'
 import { api, type Invitation, type Member, type Organization, type Role } from '../api/client.ts'
 import { navigate } from '../router.ts'
 import {
@@ -14,43 +25,103 @@ import {
   Loading,
   useDocumentTitle,
 } from '../ui.tsx'
+import { expiryText } from './relative-time.ts'
 
-/** Roles the caller may offer: never owner unless an owner, and only roles within their permissions. */
-export function grantableRoles(organization: Organization, roles: Role[]): Role[] {
-  const owner = organization.roles.includes('owner')
-  return roles.filter(
-    (role) =>
-      (owner || role.name !== 'owner') &&
-      (owner || role.permissions.every((p) => organization.permissions.includes(p))),
+/** The signed-in member as the domain's policies see them. */
+const actorIn = (organization: Organization, meId: string): MemberRoles => ({
+  userId: meId,
+  roles: organization.roles,
+})
+
+/** Why a refused decision refused, as a sentence. */
+const reasonOf = (decision: Decision) =>
+  decision.ok ? undefined : `${decision.message.charAt(0).toUpperCase()}${decision.message.slice(1)}.`
+
+/**
+ * The role picker of the invite and edit dialogs: the access level (Owner, Administrator, Member or
+ * none) as one choice, Choreo's roles below as additions. Only roles the actor may grant are offered
+ * (one the member holds already stays, ticked and disabled); an option whose choice would make a
+ * combination the server refuses is disabled with the domain's reason beside it.
+ */
+function RolePicker(props: {
+  roles: Role[]
+  actor: MemberRoles
+  /** The member being edited; undefined for a newcomer (invitation). */
+  target?: MemberRoles
+  chosen: RoleName[]
+  onChange: (roles: RoleName[]) => void
+}) {
+  const id = useId()
+  const held = props.target?.roles ?? []
+  // Granting and taking away need the same permissions, so asking for a newcomer answers both.
+  const mayGrant = (role: RoleName) => canAssignRoles(props.actor, undefined, [role])
+  const shown = props.roles.filter((role) => mayGrant(role.name).ok || held.includes(role.name))
+  const level = props.chosen.find(isAccessLevel)
+  const additions = props.chosen.filter((role) => !isAccessLevel(role))
+  const option = (role: Role, kind: 'radio' | 'checkbox') => {
+    const checked = props.chosen.includes(role.name)
+    const next =
+      kind === 'radio'
+        ? [role.name, ...additions]
+        : checked
+          ? props.chosen.filter((r) => r !== role.name)
+          : [...props.chosen, role.name]
+    const grant = mayGrant(role.name)
+    const combination = checked ? { ok: true as const } : checkRoleCombination(next)
+    const reason = reasonOf(grant.ok ? combination : grant)
+    return (
+      <label key={role.name}>
+        <input
+          type={kind}
+          name={kind === 'radio' ? `${id}-level` : 'roles'}
+          value={role.name}
+          checked={checked}
+          disabled={reason !== undefined}
+          aria-describedby={reason ? `${id}-${role.name}-reason` : undefined}
+          onChange={() => props.onChange(next)}
+        />
+        <span>
+          <strong>{role.title}</strong> <small className="muted">{role.description}</small>
+          {reason && (
+            <small className="hint reason" id={`${id}-${role.name}-reason`}>
+              {reason}
+            </small>
+          )}
+        </span>
+      </label>
+    )
+  }
+  return (
+    <>
+      <fieldset className="roles">
+        <legend>Access level</legend>
+        {shown.filter((role) => isAccessLevel(role.name)).map((role) => option(role, 'radio'))}
+        <label>
+          <input
+            type="radio"
+            name={`${id}-level`}
+            value=""
+            checked={level === undefined}
+            disabled={level !== undefined && !mayGrant(level).ok}
+            onChange={() => props.onChange(additions)}
+          />
+          <span>
+            <strong>None</strong> <small className="muted">Only the roles below.</small>
+          </span>
+        </label>
+      </fieldset>
+      <fieldset className="roles">
+        <legend>Additional roles</legend>
+        {shown.filter((role) => !isAccessLevel(role.name)).map((role) => option(role, 'checkbox'))}
+      </fieldset>
+    </>
   )
 }
 
-function RolePicker(props: { roles: Role[]; chosen: string[]; onChange: (roles: string[]) => void }) {
-  return (
-    <fieldset className="roles">
-      <legend>Roles</legend>
-      {props.roles.map((role) => (
-        <label key={role.name}>
-          <input
-            type="checkbox"
-            name="roles"
-            value={role.name}
-            checked={props.chosen.includes(role.name)}
-            onChange={(event) =>
-              props.onChange(
-                event.target.checked
-                  ? [...props.chosen, role.name]
-                  : props.chosen.filter((r) => r !== role.name),
-              )
-            }
-          />
-          <span>
-            <strong>{role.title}</strong> <small className="muted">{role.description}</small>
-          </span>
-        </label>
-      ))}
-    </fieldset>
-  )
+/** Why the chosen roles cannot be saved (none chosen, or a rule refuses them), or undefined. */
+function choiceProblem(actor: MemberRoles, target: MemberRoles | undefined, chosen: RoleName[]) {
+  if (chosen.length === 0) return 'Choose at least one role.'
+  return reasonOf(checkRoleCombination(chosen)) ?? reasonOf(canAssignRoles(actor, target, chosen))
 }
 
 const dateOf = (iso: string) =>
@@ -62,7 +133,8 @@ export function MembersPage({ organization, meId }: { organization: Organization
   const [q, setQ] = useState('')
   const [editing, setEditing] = useState<Member | undefined>()
   const [removing, setRemoving] = useState<Member | undefined>()
-  const [chosen, setChosen] = useState<string[]>([])
+  const [chosen, setChosen] = useState<RoleName[]>([])
+  const actor = actorIn(organization, meId)
   const roles = useQuery({ queryKey: ['roles', organization.id], queryFn: () => api.roles(organization.id) })
   const members = useInfiniteQuery({
     queryKey: ['members', organization.id, q],
@@ -85,9 +157,10 @@ export function MembersPage({ organization, meId }: { organization: Organization
   }
   const membersKey = ['members', organization.id, q]
   const change = useMutation({
-    mutationFn: (target: { userId: string; roles: string[] }) =>
+    mutationFn: (target: { userId: string; roles: RoleName[] }) =>
       api.changeRoles(organization.id, target.userId, target.roles),
-    // Optimistic: the chips change at once; a refusal puts them back and shows why.
+    // Optimistic: the chips change at once; a refusal puts them back and the dialog, still open,
+    // shows why.
     onMutate: async (target) => {
       await queryClient.cancelQueries({ queryKey: membersKey })
       const before = queryClient.getQueryData(membersKey)
@@ -102,9 +175,9 @@ export function MembersPage({ organization, meId }: { organization: Organization
             })),
           },
       )
-      setEditing(undefined)
       return { before }
     },
+    onSuccess: () => setEditing(undefined),
     onError: (_error, _target, context) => queryClient.setQueryData(membersKey, context?.before),
     onSettled: (_answer, _error, target) => refresh(target.userId),
   })
@@ -120,6 +193,12 @@ export function MembersPage({ organization, meId }: { organization: Organization
   const canRemove = organization.permissions.includes('member:remove')
   const titleOf = (name: string) => roles.data?.items.find((r) => r.name === name)?.title ?? name
   const items = members.data?.pages.flatMap((page) => page.items) ?? []
+  const startEditing = (member: Member) => {
+    setChosen(member.roles)
+    change.reset()
+    setEditing(member)
+  }
+  const editProblem = editing && choiceProblem(actor, editing, chosen)
   return (
     <section aria-labelledby="members-title">
       <div className="title-row">
@@ -164,56 +243,87 @@ export function MembersPage({ organization, meId }: { organization: Organization
               </tr>
             </thead>
             <tbody>
-              {items.map((member) => (
-                <tr key={member.userId}>
-                  <td className="member-name">{member.name}</td>
-                  <td data-label="Email">{member.email}</td>
-                  <td data-label="Roles">
-                    {member.roles.map((role) => (
-                      <span className="chip" key={role}>
-                        {titleOf(role)}
-                      </span>
-                    ))}
-                  </td>
-                  <td data-label="Joined">{dateOf(member.joinedAt)}</td>
-                  {(canUpdate || canRemove) && (
-                    <td className="actions">
-                      {canUpdate && (
-                        <button
-                          type="button"
-                          className="secondary"
-                          aria-label={`Edit roles of ${member.name}`}
-                          onClick={() => {
-                            setChosen(member.roles)
-                            change.reset()
-                            setEditing(member)
-                          }}
-                        >
-                          Edit
-                        </button>
-                      )}
-                      {canRemove && member.userId !== meId && (
-                        <button
-                          type="button"
-                          className="secondary danger"
-                          aria-label={`Remove member ${member.name}`}
-                          onClick={() => {
-                            remove.reset()
-                            setRemoving(member)
-                          }}
-                        >
-                          Remove member
-                        </button>
+              {items.map((member) => {
+                const edit = canAssignRoles(actor, member, member.roles)
+                const removal = canRemoveMember(actor, member)
+                const reasons = [
+                  ...new Set(
+                    [
+                      canUpdate && reasonOf(edit),
+                      canRemove && member.userId !== meId && reasonOf(removal),
+                    ].filter((reason): reason is string => typeof reason === 'string'),
+                  ),
+                ]
+                const reasonId = `member-${member.userId}-reason`
+                return (
+                  <tr key={member.userId}>
+                    <td className="member-name">{member.name}</td>
+                    <td data-label="Email">{member.email}</td>
+                    <td data-label="Roles">
+                      {member.roles.map((role) =>
+                        canUpdate && edit.ok ? (
+                          <button
+                            type="button"
+                            className="chip"
+                            key={role}
+                            aria-label={`${titleOf(role)}: change the roles of ${member.name}`}
+                            onClick={() => startEditing(member)}
+                          >
+                            {titleOf(role)}
+                          </button>
+                        ) : (
+                          <span className="chip" key={role}>
+                            {titleOf(role)}
+                          </span>
+                        ),
                       )}
                     </td>
-                  )}
-                </tr>
-              ))}
+                    <td data-label="Joined">{dateOf(member.joinedAt)}</td>
+                    {(canUpdate || canRemove) && (
+                      <td className="actions">
+                        {canUpdate && (
+                          <button
+                            type="button"
+                            className="secondary"
+                            aria-label={`Edit roles of ${member.name}`}
+                            disabled={!edit.ok}
+                            title={reasonOf(edit)}
+                            aria-describedby={edit.ok ? undefined : reasonId}
+                            onClick={() => startEditing(member)}
+                          >
+                            Edit
+                          </button>
+                        )}
+                        {canRemove && member.userId !== meId && (
+                          <button
+                            type="button"
+                            className="secondary danger"
+                            aria-label={`Remove member ${member.name}`}
+                            disabled={!removal.ok}
+                            title={reasonOf(removal)}
+                            aria-describedby={removal.ok ? undefined : reasonId}
+                            onClick={() => {
+                              remove.reset()
+                              setRemoving(member)
+                            }}
+                          >
+                            Remove member
+                          </button>
+                        )}
+                        {reasons.length > 0 && (
+                          <small className="hint reason" id={reasonId}>
+                            {reasons.join(' ')}
+                          </small>
+                        )}
+                      </td>
+                    )}
+                  </tr>
+                )
+              })}
             </tbody>
           </table>
         </div>
       )}
-      <ErrorMessage error={change.error} />
       {members.hasNextPage && (
         <button
           type="button"
@@ -229,10 +339,17 @@ export function MembersPage({ organization, meId }: { organization: Organization
           Roles of <strong>{editing?.name}</strong>
         </p>
         <RolePicker
-          roles={grantableRoles(organization, roles.data?.items ?? [])}
+          roles={roles.data?.items ?? []}
+          actor={actor}
+          target={editing}
           chosen={chosen}
           onChange={setChosen}
         />
+        {editProblem && (
+          <p className="hint" id="edit-roles-problem">
+            {editProblem}
+          </p>
+        )}
         <ErrorMessage error={change.error} />
         <div className="actions">
           <button type="button" className="secondary" onClick={() => setEditing(undefined)}>
@@ -241,7 +358,8 @@ export function MembersPage({ organization, meId }: { organization: Organization
           <button
             type="button"
             onClick={() => editing && change.mutate({ userId: editing.userId, roles: chosen })}
-            disabled={chosen.length === 0 || change.isPending}
+            disabled={editProblem !== undefined || change.isPending}
+            aria-describedby={editProblem ? 'edit-roles-problem' : undefined}
           >
             Save roles
           </button>
@@ -266,20 +384,6 @@ export function MembersPage({ organization, meId }: { organization: Organization
   )
 }
 
-/** What a person reads of an invitation's expiry: "expires in 6 days", "expires in 3 hours", "expired". */
-export function expiryText(expiresAt: string, now: number): string {
-  const left = new Date(expiresAt).getTime() - now
-  if (left <= 0) return 'expired'
-  const hour = 3_600_000
-  const [count, unit]: [number, Intl.RelativeTimeFormatUnit] =
-    left >= 23.5 * hour
-      ? [Math.round(left / (24 * hour)), 'day']
-      : left >= hour
-        ? [Math.round(left / hour), 'hour']
-        : [Math.max(1, Math.round(left / 60_000)), 'minute']
-  return `expires ${new Intl.RelativeTimeFormat('en', { numeric: 'always' }).format(count, unit)}`
-}
-
 const statusChoices = [
   ['pending', 'Pending'],
   ['all', 'All invitations'],
@@ -290,12 +394,14 @@ const statusChoices = [
 ] as const
 type StatusChoice = (typeof statusChoices)[number][0]
 
-export function InvitationsPage({ organization }: { organization: Organization }) {
+export function InvitationsPage({ organization, meId }: { organization: Organization; meId: string }) {
   useDocumentTitle('Invitations', organization.name)
   const queryClient = useQueryClient()
   const [inviting, setInviting] = useState(false)
   const [email, setEmail] = useState('')
-  const [chosen, setChosen] = useState<string[]>(['member'])
+  const [chosen, setChosen] = useState<RoleName[]>(['member'])
+  const actor = actorIn(organization, meId)
+  const inviteProblem = choiceProblem(actor, undefined, chosen)
   const [revoking, setRevoking] = useState<Invitation | undefined>()
   const [shown, setShown] = useState<StatusChoice>('pending')
   // What the last Send, Resend or Revoke did, in a live region screen readers announce.
@@ -455,17 +561,22 @@ export function InvitationsPage({ organization }: { organization: Organization }
       <Dialog title="Invite Member" open={inviting} onClose={() => setInviting(false)}>
         <Form onSubmit={() => invite.mutate()}>
           <Field label="Email address" name="email" type="email" value={email} onChange={setEmail} required />
-          <RolePicker
-            roles={grantableRoles(organization, roles.data?.items ?? [])}
-            chosen={chosen}
-            onChange={setChosen}
-          />
+          <RolePicker roles={roles.data?.items ?? []} actor={actor} chosen={chosen} onChange={setChosen} />
+          {inviteProblem && (
+            <p className="hint" id="invite-roles-problem">
+              {inviteProblem}
+            </p>
+          )}
           <ErrorMessage error={invite.error} />
           <div className="actions">
             <button type="button" className="secondary" onClick={() => setInviting(false)}>
               Cancel
             </button>
-            <button type="submit" disabled={chosen.length === 0 || invite.isPending}>
+            <button
+              type="submit"
+              disabled={inviteProblem !== undefined || invite.isPending}
+              aria-describedby={inviteProblem ? 'invite-roles-problem' : undefined}
+            >
               Send Invitation
             </button>
           </div>
@@ -473,4 +584,19 @@ export function InvitationsPage({ organization }: { organization: Organization }
       </Dialog>
     </section>
   )
+}
+
+/**
+ * The names of the organization's members, for saying who made something: every member, read
+ * page after page (api.everyMember), once some `userIds` need naming and only with `member:read`.
+ * `complete` says the whole list has been read (a name missing then is a former member's).
+ */
+export function useMemberNames(organization: Organization, userIds: readonly string[]) {
+  const members = useQuery({
+    queryKey: ['members', organization.id, 'every'],
+    queryFn: () => api.everyMember(organization.id),
+    enabled: organization.permissions.includes('member:read') && userIds.length > 0,
+  })
+  const names = new Map(members.data?.items.map((member) => [member.userId, member.name]))
+  return { names, complete: members.isSuccess }
 }

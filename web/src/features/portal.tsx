@@ -4,7 +4,7 @@
 // refreshes the queries that show what it changed and no others.
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
-import type { RoleName } from '../../../src/domain/permissions.ts'
+import { isPortalOnly, type Permission } from '../../../src/domain/permissions.ts'
 import { keyEnvironmentsOf } from '../../../src/domain/portal.ts'
 import {
   type Api,
@@ -30,10 +30,13 @@ import {
   ShowMore,
   useDocumentTitle,
 } from '../ui.tsx'
+import { useMemberNames } from './members.tsx'
 import { apiKey, limitsOf, plansKey, useApisOf, usePlansOf } from './plans.tsx'
+import { expiryText, timeAgoText } from './relative-time.ts'
 import { Usage } from './usage.tsx'
 
-const can = (organization: Organization, permission: string) => organization.permissions.includes(permission)
+const can = (organization: Organization, permission: Permission) =>
+  organization.permissions.includes(permission)
 
 /** Every list of the organization's APIs (the page's, the subscription picker's) starts with this. */
 const apisKey = (organization: Organization) => ['apis', organization.id]
@@ -427,7 +430,44 @@ export function ApplicationsPage({ organization }: { organization: Organization 
   )
 }
 
-export function ApplicationPage({ organization, id }: { organization: Organization; id: string }) {
+const dateOf = (iso: string) =>
+  new Date(iso).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' })
+
+/**
+ * One API key as a person tells it apart from the others: name, prefix and last four, environment,
+ * when and by whom it was made, when it was last used, when it stops working (a rotated key's
+ * grace period), and whether it is the one just created or rotated here.
+ */
+function KeyDetails(props: { apiKey: Key; creator: string; isNew: boolean; now: number }) {
+  const { apiKey: key, now } = props
+  const expiry = key.expiresAt ? expiryText(key.expiresAt, now) : undefined
+  return (
+    <span>
+      <strong>{key.name}</strong>{' '}
+      <code>
+        {key.prefix}…{key.last4}
+      </code>{' '}
+      · {key.environment}
+      {props.isNew && <span className="badge new">new</span>}
+      {expiry && <span className={`badge ${expiry === 'expired' ? 'expired' : 'expiring'}`}>{expiry}</span>}
+      <br />
+      <small className="muted">
+        Created {dateOf(key.createdAt)} by {props.creator} ·{' '}
+        {key.lastUsedAt ? `last used ${timeAgoText(key.lastUsedAt, now)}` : 'never used'}
+      </small>
+    </span>
+  )
+}
+
+export function ApplicationPage({
+  organization,
+  id,
+  meId,
+}: {
+  organization: Organization
+  id: string
+  meId: string
+}) {
   const queryClient = useQueryClient()
   const application = useQuery({
     queryKey: ['application', id],
@@ -436,7 +476,7 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
   useDocumentTitle(application.data?.name, organization.name)
   const keys = useQuery({ queryKey: ['keys', id], queryFn: () => api.keys(organization.id, id) })
   // An external API subscriber may not list environments: the domain names the ones they may use.
-  const permitted = keyEnvironmentsOf(organization.roles as RoleName[])
+  const permitted = keyEnvironmentsOf(organization.roles)
   const environments = useQuery({
     queryKey: ['environments', organization.id],
     queryFn: () => api.environments(organization.id),
@@ -451,21 +491,39 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
   const [environment, setEnvironment] = useState('production')
   const [secret, setSecret] = useState<KeyWithSecret | undefined>()
   const [revoking, setRevoking] = useState<Key | undefined>()
+  // The key created or rotated last on this page, marked "new" beside the one it replaced.
+  const [newKeyId, setNewKeyId] = useState<string | undefined>()
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['keys', id] })
+  const issued = async (key: KeyWithSecret) => {
+    setSecret(key)
+    setNewKeyId(key.id)
+    await refresh()
+  }
   const create = useMutation({
     mutationFn: () => api.createKey(organization.id, id, { environment }),
-    onSuccess: async (key) => {
-      setSecret(key)
-      await refresh()
-    },
+    onSuccess: issued,
   })
   const rotate = useMutation({
     mutationFn: (keyId: string) => api.rotateKey(organization.id, id, keyId, 3600),
-    onSuccess: async (key) => {
-      setSecret(key)
-      await refresh()
-    },
+    onSuccess: issued,
   })
+  const creatorIds = [
+    ...new Set(
+      keys.data?.items.flatMap((key) => (key.createdBy && key.createdBy !== meId ? [key.createdBy] : [])),
+    ),
+  ]
+  const members = useMemberNames(organization, creatorIds)
+  const creatorOf = (key: Key) => {
+    if (key.createdBy === meId) return 'you'
+    // Null: the account is gone, or (for a portal-only member) the server does not say who.
+    if (key.createdBy === null)
+      return isPortalOnly(organization.roles) ? 'another member' : 'a deleted account'
+    const name = members.names.get(key.createdBy)
+    if (name) return name
+    if (!can(organization, 'member:read')) return 'another member'
+    return members.complete ? 'a former member' : '…'
+  }
+  const now = Date.now()
   const revoke = useMutation({
     mutationFn: (keyId: string) => api.revokeKey(organization.id, id, keyId),
     onSuccess: async () => {
@@ -517,17 +575,10 @@ export function ApplicationPage({ organization, id }: { organization: Organizati
       )}
       <ErrorMessage error={create.error ?? rotate.error} />
       {keys.data?.items.length === 0 && <p className="muted">No keys yet.</p>}
-      <ul className="cards">
+      <ul className="cards" aria-label="API keys">
         {keys.data?.items.map((key) => (
           <li key={key.id}>
-            <span>
-              <strong>{key.name}</strong>{' '}
-              <code>
-                {key.prefix}…{key.last4}
-              </code>{' '}
-              · {key.environment}
-              {key.lastUsedAt ? ` · last used ${new Date(key.lastUsedAt).toLocaleString()}` : ' · never used'}
-            </span>
+            <KeyDetails apiKey={key} creator={creatorOf(key)} isNew={key.id === newKeyId} now={now} />
             {can(organization, 'credential:create') && (
               <button
                 type="button"

@@ -1,0 +1,280 @@
+/// <reference lib="dom" />
+// The console offers only what can succeed and tells keys apart (issue 16, items 2 and 4), in a real
+// browser against one real Portico process (PGlite) with a real SMTP catcher. Setup goes through
+// the HTTP API; what is asserted is what the browser shows.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from '../helpers/chromium.ts'
+import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
+import { screenshots } from '../helpers/screenshots.ts'
+import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
+
+const PASSWORD = 'a long enough password'
+const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+describe('the console: roles and keys', () => {
+  let server: ServerProcess
+  let mail: MailCatcher
+  let browser: Browser
+  let base: string
+  const dataDir = mkdtempSync(join(tmpdir(), 'portico-e2e-roles-keys-'))
+  const contexts: BrowserContext[] = []
+  // One organization for both tests: an owner, an admin who drives the browser, a member.
+  let owner: string
+  let adminToken: string
+  let memberId: string
+
+  beforeAll(async () => {
+    mail = await startMailCatcher()
+    const port = await freePort()
+    base = `http://127.0.0.1:${port}`
+    server = spawnServer({
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      SMTP_URL: mail.url,
+      PUBLIC_URL: base,
+      RATE_LIMIT: 'off',
+    })
+    await waitUntilReady(server) // a loaded machine migrates PGlite slowly (150 s allowed)
+    browser = await launchChromium()
+    owner = (
+      await call(undefined, 'POST', '/v1/auth/sign-up', {
+        name: 'Olga Owner',
+        email: 'olga@example.com',
+        password: PASSWORD,
+      })
+    ).token
+    await call(owner, 'POST', '/v1/organizations', { name: 'Roles Co', handle: 'roles-co' })
+    adminToken = (await join_('Adam Admin', 'adam@example.com', ['admin'])).token
+    memberId = (await join_('Mia Member', 'mia@example.com', ['member'])).userId
+  }, 300_000)
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => {})
+    await browser?.close()
+    server?.child.kill('SIGTERM')
+    await server?.exited
+    await mail?.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  /** One call of the HTTP API with a bearer token; the parsed body (undefined when empty). */
+  async function call(token: string | undefined, method: string, path: string, body?: unknown) {
+    const answer = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await answer.text()
+    if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${text}`)
+    // biome-ignore lint/suspicious/noExplicitAny: answers are asserted field by field
+    return (text ? JSON.parse(text) : undefined) as any
+  }
+
+  /** Invites `email` into Roles Co with `roles`; they register from the mailed link and accept. */
+  async function join_(name: string, email: string, roles: string[]) {
+    await call(owner, 'POST', '/v1/organizations/roles-co/invitations', { email, roles })
+    const link = linkIn(await mail.next(email), `${base}/invitations/`)
+    const invitationToken = link.slice(`${base}/invitations/`.length)
+    const { token } = await call(undefined, 'POST', '/v1/auth/sign-up', {
+      name,
+      email,
+      password: PASSWORD,
+      invitationToken,
+    })
+    const { member } = await call(token, 'POST', `/v1/invitations/${invitationToken}/accept`)
+    return { token: token as string, userId: member.userId as string }
+  }
+
+  async function signedIn(email: string): Promise<Page> {
+    const context = await browser.newContext({
+      viewport: { width: 1200, height: 800 },
+      locale: 'en-US',
+      timezoneId: 'UTC',
+    })
+    contexts.push(context)
+    const page = await context.newPage()
+    await page.goto(`${base}/sign-in`)
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Password').fill(PASSWORD)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.waitForURL(/\/o\//)
+    return page
+  }
+
+  /** The text of the element that describes `control` (aria-describedby), as a screen reader reads it. */
+  const descriptionOf = (control: Locator) =>
+    control.evaluate((element) =>
+      (element.getAttribute('aria-describedby') ?? '')
+        .split(' ')
+        .map((id) => document.getElementById(id)?.textContent ?? '')
+        .join(' '),
+    )
+
+  it('offers an admin only what can succeed: an owner they cannot change, grantable roles, combinations that make sense, errors in the dialog', async () => {
+    const page = await signedIn('adam@example.com')
+    await page.goto(`${base}/o/roles-co/members`)
+    const ownerRow = page.getByRole('row', { name: /Olga Owner/ })
+    await ownerRow.waitFor()
+
+    // The owner's row: Edit and Remove are there but disabled, with the reason shown and described.
+    const editOwner = page.getByRole('button', { name: 'Edit roles of Olga Owner' })
+    const removeOwner = page.getByRole('button', { name: 'Remove member Olga Owner' })
+    const reason =
+      'Only an owner can grant, take away or change the owner role. Only an owner can remove an owner.'
+    expect(await editOwner.isDisabled()).toBe(true)
+    expect(await removeOwner.isDisabled()).toBe(true)
+    expect(await ownerRow.locator('.reason').textContent()).toBe(reason)
+    expect(await descriptionOf(editOwner)).toBe(reason)
+    expect(await descriptionOf(removeOwner)).toBe(reason)
+    expect(await editOwner.getAttribute('title')).toBe(
+      'Only an owner can grant, take away or change the owner role.',
+    )
+    // The owner's chip is no way in either; Mia's is.
+    expect(await ownerRow.getByRole('button', { name: /change the roles/ }).count()).toBe(0)
+    expect(await ownerRow.locator('.chip').allTextContents()).toEqual(['Owner'])
+
+    // Mia's role chip opens the Edit dialog with her current role chosen.
+    await page.getByRole('button', { name: 'Member: change the roles of Mia Member' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Edit roles' })
+    await dialog.waitFor()
+    const radios = dialog.getByRole('radio')
+    // Only what an admin may grant: no Owner.
+    expect(await radios.evaluateAll((inputs) => inputs.map((input) => input.getAttribute('value')))).toEqual([
+      'admin',
+      'member',
+      '',
+    ])
+    expect(await dialog.getByRole('radio', { name: /^Member/ }).isChecked()).toBe(true)
+    expect(
+      await dialog
+        .getByRole('checkbox')
+        .evaluateAll((inputs) => inputs.map((input) => input.getAttribute('value'))),
+    ).toEqual([
+      'api-publisher',
+      'api-subscriber',
+      'developer',
+      'environment-manager',
+      'billing-admin',
+      'external-api-subscriber',
+    ])
+
+    // External API subscriber stands alone: beside Member it is disabled, and says why.
+    const external = dialog.getByRole('checkbox', { name: /^External API subscriber/ })
+    const alone =
+      'Roles must not combine External API subscriber with Member: an external API subscriber sees only the developer portal.'
+    expect(await external.isDisabled()).toBe(true)
+    expect(await descriptionOf(external)).toBe(alone)
+    // With no access level it can be chosen; then the levels and the internal additions cannot.
+    await dialog.getByRole('radio', { name: /^None/ }).check()
+    expect(await dialog.getByText('Choose at least one role.').isVisible()).toBe(true)
+    expect(await dialog.getByRole('button', { name: 'Save roles' }).isDisabled()).toBe(true)
+    await external.check()
+    const memberLevel = dialog.getByRole('radio', { name: /^Member/ })
+    expect(await memberLevel.isDisabled()).toBe(true)
+    expect(await descriptionOf(memberLevel)).toBe(alone)
+    await page.screenshot({ path: join(screenshots, 'edit-roles.png') })
+    expect(await dialog.getByRole('checkbox', { name: /^API publisher/ }).isDisabled()).toBe(true)
+    expect(await descriptionOf(dialog.getByRole('checkbox', { name: /^API publisher/ }))).toBe(
+      'Roles must not combine External API subscriber with API publisher: an external API subscriber sees only the developer portal.',
+    )
+
+    // Member with API publisher as an addition: saved, the dialog closes, the chips say so.
+    await external.uncheck()
+    await memberLevel.check()
+    await dialog.getByRole('checkbox', { name: /^API publisher/ }).check()
+    await dialog.getByRole('button', { name: 'Save roles' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+    const miaRow = page.getByRole('row', { name: /Mia Member/ })
+    await expect.poll(() => miaRow.locator('.chip').allTextContents()).toEqual(['Member', 'API publisher'])
+
+    // A save the server refuses keeps the dialog open with the server's words; the chips go back.
+    await call(owner, 'DELETE', `/v1/organizations/roles-co/members/${memberId}`)
+    await page.getByRole('button', { name: 'Edit roles of Mia Member' }).click()
+    await dialog.getByRole('radio', { name: /^Administrator/ }).check()
+    expect(await dialog.getByRole('checkbox', { name: /^API publisher/ }).isChecked()).toBe(true)
+    await dialog.getByRole('button', { name: 'Save roles' }).click()
+    await dialog.getByRole('alert').waitFor()
+    expect(await dialog.getByRole('alert').textContent()).toBe('no such member in this organization')
+    expect(await dialog.isVisible()).toBe(true)
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    await expect.poll(() => page.getByRole('row', { name: /Mia Member/ }).count()).toBe(0)
+    expect(await page.getByRole('alert').count()).toBe(0)
+
+    // Inviting: the same choice, an admin's levels only, Member first chosen.
+    await page.goto(`${base}/o/roles-co/invitations`)
+    await page.getByRole('button', { name: 'Invite Member' }).click()
+    const invite = page.getByRole('dialog', { name: 'Invite Member' })
+    expect(
+      await invite
+        .getByRole('radio')
+        .evaluateAll((inputs) => inputs.map((input) => input.getAttribute('value'))),
+    ).toEqual(['admin', 'member', ''])
+    expect(await invite.getByRole('radio', { name: /^Member/ }).isChecked()).toBe(true)
+    expect(await invite.getByRole('checkbox', { name: /^External API subscriber/ }).isDisabled()).toBe(true)
+  })
+
+  it('tells keys apart: created when and by whom, last use, the rotated one’s grace, the new one; Revoke names the key', async () => {
+    const application = await call(owner, 'POST', '/v1/organizations/roles-co/applications', { name: 'Shop' })
+    const first = await call(
+      owner,
+      'POST',
+      `/v1/organizations/roles-co/applications/${application.id}/keys`,
+      {
+        environment: 'production',
+      },
+    )
+    const today = new Date().toLocaleDateString('en-US', {
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      timeZone: 'UTC',
+    })
+    const page = await signedIn('adam@example.com')
+    await page.goto(`${base}/o/roles-co/applications/${application.id}`)
+    const keys = page.getByRole('list', { name: 'API keys' }).getByRole('listitem')
+    await expect.poll(() => keys.count()).toBe(1)
+    expect(await keys.first().locator('span').first().textContent()).toBe(
+      `${first.name} ${first.prefix}…${first.last4} · productionCreated ${today} by Olga Owner · never used`,
+    )
+
+    // Rotated here: the new key is marked new and made by "you"; the old one shows its grace.
+    await page.getByRole('button', { name: `Rotate ${first.name}` }).click()
+    const secret = page.getByRole('dialog', { name: 'Your new API key' })
+    await secret.waitFor()
+    await secret.getByRole('button', { name: 'Done' }).click()
+    await expect.poll(() => keys.count()).toBe(2)
+    const [rotated, old] = (
+      await call(adminToken, 'GET', `/v1/organizations/roles-co/applications/${application.id}/keys`)
+    ).items
+    expect(await keys.nth(0).textContent()).toMatch(
+      new RegExp(
+        `^${literally(`${rotated.name} ${rotated.prefix}…${rotated.last4}`)} · productionnewCreated ${today} by you · never used`,
+      ),
+    )
+    expect(await keys.nth(1).textContent()).toMatch(
+      new RegExp(
+        `^${literally(`${old.name} ${old.prefix}…${old.last4}`)} · productionexpires in (59|60) minutesCreated ${today} by Olga Owner · never used`,
+      ),
+    )
+    expect(await keys.nth(0).locator('.badge').allTextContents()).toEqual(['new'])
+    await page.getByRole('heading', { name: 'API keys' }).scrollIntoViewIfNeeded()
+    await page.screenshot({ path: join(screenshots, 'api-keys.png') })
+
+    // Revoke asks first and names the key it revokes: the old one, not the new.
+    await page.getByRole('button', { name: `Revoke key ${old.name} ${old.prefix}…${old.last4}` }).click()
+    const confirm = page.getByRole('dialog', { name: 'Revoke key' })
+    expect(await confirm.locator('p').first().textContent()).toBe(
+      `Revoke ${old.name} ${old.prefix}…${old.last4} (production)? Requests with it are refused at once. This cannot be undone.`,
+    )
+    await confirm.getByRole('button', { name: 'Revoke key' }).click()
+    await expect.poll(() => keys.count()).toBe(1)
+    expect(await keys.first().textContent()).toContain(`${rotated.prefix}…${rotated.last4}`)
+  })
+})
