@@ -167,10 +167,23 @@ describe('the console: roles and keys', () => {
 
     // External API subscriber stands alone: beside Member it is disabled, and says why.
     const external = dialog.getByRole('checkbox', { name: /^External API subscriber/ })
-    const alone =
-      'Roles must not combine External API subscriber with Member: an external API subscriber sees only the developer portal.'
+    const alone = (other: string) =>
+      `Roles must not combine External API subscriber with ${other}: an external API subscriber sees only the developer portal.`
     expect(await external.isDisabled()).toBe(true)
-    expect(await descriptionOf(external)).toBe(alone)
+    const externalReason = dialog
+      .locator('label', { has: page.getByRole('checkbox', { name: /^External API subscriber/ }) })
+      .locator('.reason')
+    // What the eye reads beside it (the full sentence is there for screen readers and as its title).
+    expect(
+      await externalReason.evaluate((element) =>
+        [...element.childNodes]
+          .filter((node) => !(node instanceof Element && node.classList.contains('visually-hidden')))
+          .map((node) => node.textContent)
+          .join(''),
+      ),
+    ).toBe('Not with Member.')
+    expect(await externalReason.getAttribute('title')).toBe(alone('Member'))
+    expect(await descriptionOf(external)).toBe(`Not with Member. ${alone('Member')}`)
     // With no access level it can be chosen; then the levels and the internal additions cannot.
     await dialog.getByRole('radio', { name: /^None/ }).check()
     expect(await dialog.getByText('Choose at least one role.').isVisible()).toBe(true)
@@ -178,11 +191,11 @@ describe('the console: roles and keys', () => {
     await external.check()
     const memberLevel = dialog.getByRole('radio', { name: /^Member/ })
     expect(await memberLevel.isDisabled()).toBe(true)
-    expect(await descriptionOf(memberLevel)).toBe(alone)
+    expect(await descriptionOf(memberLevel)).toBe(`Not with External API subscriber. ${alone('Member')}`)
     await page.screenshot({ path: join(screenshots, 'edit-roles.png') })
     expect(await dialog.getByRole('checkbox', { name: /^API publisher/ }).isDisabled()).toBe(true)
     expect(await descriptionOf(dialog.getByRole('checkbox', { name: /^API publisher/ }))).toBe(
-      'Roles must not combine External API subscriber with API publisher: an external API subscriber sees only the developer portal.',
+      `Not with External API subscriber. ${alone('API publisher')}`,
     )
 
     // Member with API publisher as an addition: saved, the dialog closes, the chips say so.
@@ -211,6 +224,7 @@ describe('the console: roles and keys', () => {
     await page.goto(`${base}/o/roles-co/invitations`)
     await page.getByRole('button', { name: 'Invite Member' }).click()
     const invite = page.getByRole('dialog', { name: 'Invite Member' })
+    await invite.getByRole('radio', { name: /^Member/ }).waitFor() // once the roles are loaded
     expect(
       await invite
         .getByRole('radio')
@@ -240,9 +254,12 @@ describe('the console: roles and keys', () => {
     await page.goto(`${base}/o/roles-co/applications/${application.id}`)
     const keys = page.getByRole('list', { name: 'API keys' }).getByRole('listitem')
     await expect.poll(() => keys.count()).toBe(1)
-    expect(await keys.first().locator('span').first().textContent()).toBe(
-      `${first.name} ${first.prefix}…${first.last4} · productionCreated ${today} by Olga Owner · never used`,
-    )
+    // The creator's name comes from the member list, read after the keys.
+    await expect
+      .poll(() => keys.first().locator('span').first().textContent())
+      .toBe(
+        `${first.name} ${first.prefix}…${first.last4} · productionCreated ${today} by Olga Owner · never used`,
+      )
 
     // Rotated here: the new key is marked new and made by "you"; the old one shows its grace.
     await page.getByRole('button', { name: `Rotate ${first.name}` }).click()

@@ -55,6 +55,7 @@ function RolePicker(props: {
   const held = props.target?.roles ?? []
   // Granting and taking away need the same permissions, so asking for a newcomer answers both.
   const mayGrant = (role: RoleName) => canAssignRoles(props.actor, undefined, [role])
+  const titleOf = (name: RoleName) => props.roles.find((role) => role.name === name)?.title ?? name
   const shown = props.roles.filter((role) => mayGrant(role.name).ok || held.includes(role.name))
   const level = props.chosen.find(isAccessLevel)
   const additions = props.chosen.filter((role) => !isAccessLevel(role))
@@ -68,7 +69,12 @@ function RolePicker(props: {
           : [...props.chosen, role.name]
     const grant = mayGrant(role.name)
     const combination = checked ? { ok: true as const } : checkRoleCombination(next)
-    const reason = reasonOf(grant.ok ? combination : grant)
+    // A set is refused exactly when a pair in it is (a property test holds the domain to that), so
+    // the roles already chosen that clash with this one are the ones to name beside it.
+    const clashes = combination.ok
+      ? []
+      : next.filter((other) => other !== role.name && !checkRoleCombination([other, role.name]).ok)
+    const reason = grant.ok ? reasonOf(combination) : reasonOf(grant)
     return (
       <label key={role.name}>
         <input
@@ -83,8 +89,15 @@ function RolePicker(props: {
         <span>
           <strong>{role.title}</strong> <small className="muted">{role.description}</small>
           {reason && (
-            <small className="hint reason" id={`${id}-${role.name}-reason`}>
-              {reason}
+            <small className="hint reason" id={`${id}-${role.name}-reason`} title={reason}>
+              {grant.ok ? (
+                <>
+                  Not with {clashes.map(titleOf).join(' or ')}.
+                  <span className="visually-hidden"> {reason}</span>
+                </>
+              ) : (
+                reason
+              )}
             </small>
           )}
         </span>
