@@ -1377,7 +1377,7 @@ export interface operations {
                             handle: string;
                             name: string;
                             logoUrl: string | null;
-                            roles: string[];
+                            roles: ("owner" | "admin" | "member" | "api-publisher" | "api-subscriber" | "developer" | "environment-manager" | "billing-admin" | "external-api-subscriber")[];
                             /** Format: date-time */
                             joinedAt: string;
                         }[];
@@ -1872,9 +1872,9 @@ export interface operations {
                             /** Format: date-time */
                             createdAt: string;
                             /** @description the caller's roles */
-                            roles: string[];
+                            roles: ("owner" | "admin" | "member" | "api-publisher" | "api-subscriber" | "developer" | "environment-manager" | "billing-admin" | "external-api-subscriber")[];
                             /** @description the caller's permissions */
-                            permissions: string[];
+                            permissions: ("organization:read" | "organization:update" | "organization:delete" | "member:read" | "member:invite" | "member:update" | "member:remove" | "role:read" | "api:read" | "api:create" | "api:update" | "api:publish" | "api:delete" | "environment:read" | "environment:manage" | "application:read" | "application:create" | "application:update" | "application:delete" | "subscription:read" | "subscription:create" | "subscription:delete" | "credential:read" | "credential:create" | "credential:revoke" | "component:read" | "component:manage" | "billing:read" | "billing:manage" | "audit:read" | "webhook:read" | "webhook:manage")[];
                             /** Format: date-time */
                             joinedAt: string;
                         }[];
@@ -1940,9 +1940,9 @@ export interface operations {
                         /** Format: date-time */
                         createdAt: string;
                         /** @description the caller's roles */
-                        roles: string[];
+                        roles: ("owner" | "admin" | "member" | "api-publisher" | "api-subscriber" | "developer" | "environment-manager" | "billing-admin" | "external-api-subscriber")[];
                         /** @description the caller's permissions */
-                        permissions: string[];
+                        permissions: ("organization:read" | "organization:update" | "organization:delete" | "member:read" | "member:invite" | "member:update" | "member:remove" | "role:read" | "api:read" | "api:create" | "api:update" | "api:publish" | "api:delete" | "environment:read" | "environment:manage" | "application:read" | "application:create" | "application:update" | "application:delete" | "subscription:read" | "subscription:create" | "subscription:delete" | "credential:read" | "credential:create" | "credential:revoke" | "component:read" | "component:manage" | "billing:read" | "billing:manage" | "audit:read" | "webhook:read" | "webhook:manage")[];
                         developer?: {
                             /** Format: uuid */
                             developerId: string;
@@ -2127,9 +2127,9 @@ export interface operations {
                         /** Format: date-time */
                         createdAt: string;
                         /** @description the caller's roles */
-                        roles: string[];
+                        roles: ("owner" | "admin" | "member" | "api-publisher" | "api-subscriber" | "developer" | "environment-manager" | "billing-admin" | "external-api-subscriber")[];
                         /** @description the caller's permissions */
-                        permissions: string[];
+                        permissions: ("organization:read" | "organization:update" | "organization:delete" | "member:read" | "member:invite" | "member:update" | "member:remove" | "role:read" | "api:read" | "api:create" | "api:update" | "api:publish" | "api:delete" | "environment:read" | "environment:manage" | "application:read" | "application:create" | "application:update" | "application:delete" | "subscription:read" | "subscription:create" | "subscription:delete" | "credential:read" | "credential:create" | "credential:revoke" | "component:read" | "component:manage" | "billing:read" | "billing:manage" | "audit:read" | "webhook:read" | "webhook:manage")[];
                     };
                 };
             };
@@ -2250,9 +2250,9 @@ export interface operations {
                         /** Format: date-time */
                         createdAt: string;
                         /** @description the caller's roles */
-                        roles: string[];
+                        roles: ("owner" | "admin" | "member" | "api-publisher" | "api-subscriber" | "developer" | "environment-manager" | "billing-admin" | "external-api-subscriber")[];
                         /** @description the caller's permissions */
-                        permissions: string[];
+                        permissions: ("organization:read" | "organization:update" | "organization:delete" | "member:read" | "member:invite" | "member:update" | "member:remove" | "role:read" | "api:read" | "api:create" | "api:update" | "api:publish" | "api:delete" | "environment:read" | "environment:manage" | "application:read" | "application:create" | "application:update" | "application:delete" | "subscription:read" | "subscription:create" | "subscription:delete" | "credential:read" | "credential:create" | "credential:revoke" | "component:read" | "component:manage" | "billing:read" | "billing:manage" | "audit:read" | "webhook:read" | "webhook:manage")[];
                     };
                 };
             };
@@ -2407,9 +2407,9 @@ export interface operations {
                         /** Format: date-time */
                         createdAt: string;
                         /** @description the caller's roles */
-                        roles: string[];
+                        roles: ("owner" | "admin" | "member" | "api-publisher" | "api-subscriber" | "developer" | "environment-manager" | "billing-admin" | "external-api-subscriber")[];
                         /** @description the caller's permissions */
-                        permissions: string[];
+                        permissions: ("organization:read" | "organization:update" | "organization:delete" | "member:read" | "member:invite" | "member:update" | "member:remove" | "role:read" | "api:read" | "api:create" | "api:update" | "api:publish" | "api:delete" | "environment:read" | "environment:manage" | "application:read" | "application:create" | "application:update" | "application:delete" | "subscription:read" | "subscription:create" | "subscription:delete" | "credential:read" | "credential:create" | "credential:revoke" | "component:read" | "component:manage" | "billing:read" | "billing:manage" | "audit:read" | "webhook:read" | "webhook:manage")[];
                     };
                 };
             };
@@ -2548,7 +2548,7 @@ export interface operations {
                             userId: string;
                             email: string;
                             name: string;
-                            roles: string[];
+                            roles: ("owner" | "admin" | "member" | "api-publisher" | "api-subscriber" | "developer" | "environment-manager" | "billing-admin" | "external-api-subscriber")[];
                             /** Format: date-time */
                             joinedAt: string;
                         }[];
@@ -2703,7 +2703,7 @@ export interface operations {
                         userId: string;
                         email: string;
                         name: string;
-                        roles: string[];
+                        roles: ("owner" | "admin" | "member" | "api-publisher" | "api-subscriber" | "developer" | "environment-manager" | "billing-admin" | "external-api-subscriber")[];
                         /** Format: date-time */
                         joinedAt: string;
                     };
@@ -2873,10 +2873,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
-                            name: string;
+                            /** @enum {string} */
+                            name: "owner" | "admin" | "member" | "api-publisher" | "api-subscriber" | "developer" | "environment-manager" | "billing-admin" | "external-api-subscriber";
                             title: string;
                             description: string;
-                            permissions: string[];
+                            permissions: ("organization:read" | "organization:update" | "organization:delete" | "member:read" | "member:invite" | "member:update" | "member:remove" | "role:read" | "api:read" | "api:create" | "api:update" | "api:publish" | "api:delete" | "environment:read" | "environment:manage" | "application:read" | "application:create" | "application:update" | "application:delete" | "subscription:read" | "subscription:create" | "subscription:delete" | "credential:read" | "credential:create" | "credential:revoke" | "component:read" | "component:manage" | "billing:read" | "billing:manage" | "audit:read" | "webhook:read" | "webhook:manage")[];
                         }[];
                         nextCursor: string | null;
                     };
@@ -3035,7 +3036,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             email: string;
-                            roles: string[];
+                            roles: ("owner" | "admin" | "member" | "api-publisher" | "api-subscriber" | "developer" | "environment-manager" | "billing-admin" | "external-api-subscriber")[];
                             status: "pending" | "accepted" | "declined" | "revoked" | "expired";
                             invitedBy: {
                                 userId: string | null;
@@ -3126,7 +3127,7 @@ export interface operations {
                         /** Format: uuid */
                         id: string;
                         email: string;
-                        roles: string[];
+                        roles: ("owner" | "admin" | "member" | "api-publisher" | "api-subscriber" | "developer" | "environment-manager" | "billing-admin" | "external-api-subscriber")[];
                         status: "pending" | "accepted" | "declined" | "revoked" | "expired";
                         invitedBy: {
                             userId: string | null;
@@ -3305,7 +3306,7 @@ export interface operations {
                         /** Format: uuid */
                         id: string;
                         email: string;
-                        roles: string[];
+                        roles: ("owner" | "admin" | "member" | "api-publisher" | "api-subscriber" | "developer" | "environment-manager" | "billing-admin" | "external-api-subscriber")[];
                         status: "pending" | "accepted" | "declined" | "revoked" | "expired";
                         invitedBy: {
                             userId: string | null;
@@ -3391,7 +3392,7 @@ export interface operations {
                             logoUrl: string | null;
                         };
                         email: string;
-                        roles: string[];
+                        roles: ("owner" | "admin" | "member" | "api-publisher" | "api-subscriber" | "developer" | "environment-manager" | "billing-admin" | "external-api-subscriber")[];
                         invitedBy: {
                             name: string;
                         };
@@ -3573,16 +3574,16 @@ export interface operations {
                             /** Format: date-time */
                             createdAt: string;
                             /** @description the caller's roles */
-                            roles: string[];
+                            roles: ("owner" | "admin" | "member" | "api-publisher" | "api-subscriber" | "developer" | "environment-manager" | "billing-admin" | "external-api-subscriber")[];
                             /** @description the caller's permissions */
-                            permissions: string[];
+                            permissions: ("organization:read" | "organization:update" | "organization:delete" | "member:read" | "member:invite" | "member:update" | "member:remove" | "role:read" | "api:read" | "api:create" | "api:update" | "api:publish" | "api:delete" | "environment:read" | "environment:manage" | "application:read" | "application:create" | "application:update" | "application:delete" | "subscription:read" | "subscription:create" | "subscription:delete" | "credential:read" | "credential:create" | "credential:revoke" | "component:read" | "component:manage" | "billing:read" | "billing:manage" | "audit:read" | "webhook:read" | "webhook:manage")[];
                         };
                         member: {
                             /** Format: uuid */
                             userId: string;
                             email: string;
                             name: string;
-                            roles: string[];
+                            roles: ("owner" | "admin" | "member" | "api-publisher" | "api-subscriber" | "developer" | "environment-manager" | "billing-admin" | "external-api-subscriber")[];
                             /** Format: date-time */
                             joinedAt: string;
                         };
@@ -3714,7 +3715,7 @@ export interface operations {
                             /** Format: uuid */
                             id: string;
                             email: string;
-                            roles: string[];
+                            roles: ("owner" | "admin" | "member" | "api-publisher" | "api-subscriber" | "developer" | "environment-manager" | "billing-admin" | "external-api-subscriber")[];
                             status: "pending" | "accepted" | "declined" | "revoked" | "expired";
                             invitedBy: {
                                 userId: string | null;
@@ -3774,16 +3775,16 @@ export interface operations {
                             /** Format: date-time */
                             createdAt: string;
                             /** @description the caller's roles */
-                            roles: string[];
+                            roles: ("owner" | "admin" | "member" | "api-publisher" | "api-subscriber" | "developer" | "environment-manager" | "billing-admin" | "external-api-subscriber")[];
                             /** @description the caller's permissions */
-                            permissions: string[];
+                            permissions: ("organization:read" | "organization:update" | "organization:delete" | "member:read" | "member:invite" | "member:update" | "member:remove" | "role:read" | "api:read" | "api:create" | "api:update" | "api:publish" | "api:delete" | "environment:read" | "environment:manage" | "application:read" | "application:create" | "application:update" | "application:delete" | "subscription:read" | "subscription:create" | "subscription:delete" | "credential:read" | "credential:create" | "credential:revoke" | "component:read" | "component:manage" | "billing:read" | "billing:manage" | "audit:read" | "webhook:read" | "webhook:manage")[];
                         };
                         member: {
                             /** Format: uuid */
                             userId: string;
                             email: string;
                             name: string;
-                            roles: string[];
+                            roles: ("owner" | "admin" | "member" | "api-publisher" | "api-subscriber" | "developer" | "environment-manager" | "billing-admin" | "external-api-subscriber")[];
                             /** Format: date-time */
                             joinedAt: string;
                         };
