@@ -52,6 +52,8 @@ function RolePicker(props: {
   onChange: (roles: RoleName[]) => void
 }) {
   const id = useId()
+  // Until the roles are read there is nothing to choose from (and None alone would mislead).
+  if (props.roles.length === 0) return <Loading />
   const held = props.target?.roles ?? []
   // Granting and taking away need the same permissions, so asking for a newcomer answers both.
   const mayGrant = (role: RoleName) => canAssignRoles(props.actor, undefined, [role])
