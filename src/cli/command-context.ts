@@ -1,8 +1,9 @@
 // What every HTTP command needs: the SDK client of the stored session, the organization to act on,
 // and the printer (--json or tables). Environment variables take precedence over the stored
 // session, for scripts and CI: PORTICO_URL, PORTICO_TOKEN, PORTICO_ORGANIZATION.
-import { createPortico, type Portico } from '@portico/sdk'
+
 import type { Command } from 'commander'
+import { createPortico, type Portico } from '../../packages/sdk/src/index.ts'
 import { type CliSession, readSession } from './cli-session.ts'
 import { NotSignedInError, type Printer, printer, UsageError } from './output.ts'
 

@@ -1,6 +1,6 @@
 // What the command line prints and how it ends: tables for people, JSON with --json for scripts,
 // and the exit codes scripts can rely on (docs/cli.md).
-import { PorticoError } from '@portico/sdk'
+import { PorticoError } from '../../packages/sdk/src/index.ts'
 
 export const EXIT = {
   ok: 0,

@@ -16,8 +16,8 @@ export interface MemberRoles {
 }
 
 /**
- * The portal's access levels (DESIGN.md: Owner, Admin, Member): one choice, never two at once;
- * Choreo's roles are additions to it, or held without one.
+ * The portal's access levels (DESIGN.md: Owner, Admin, Member), which the console offers as one
+ * choice; Choreo's roles are additions to it, or held without one.
  */
 export const accessLevels = ['owner', 'admin', 'member'] as const satisfies readonly RoleName[]
 export type AccessLevel = (typeof accessLevels)[number]
@@ -30,15 +30,18 @@ const titleOf = (role: RoleName) => builtInRoles.find((r) => r.name === role)?.t
 const listed = (roles: readonly RoleName[]) => roles.map(titleOf).join(' and ')
 
 /**
- * Do `roles` make sense held together? At most one access level: an owner already holds all that
- * Administrator and Member grant, and "read-only" beside "everything" says nothing true. A
- * portal-only role (External API subscriber) stands alone: any internal role would show such a
- * member what the portal hides from them (the member list, settings, who built what).
+ * Do `roles` make sense held together? Not Owner with Member: "every permission" beside
+ * "read-only" says nothing true (issue 16). A portal-only role (External API subscriber) stands
+ * alone: any internal role would show such a member what the portal hides from them (the member
+ * list, settings, who built what). Other overlaps are merely redundant (a member's permissions are
+ * the union of their roles', DESIGN.md) and stay allowed, since the API has always taken several
+ * roles per member; the console offers the access level as one choice all the same.
  */
 export function checkRoleCombination(roles: readonly RoleName[]): Decision {
-  const levels = roles.filter(isAccessLevel)
-  if (levels.length > 1) {
-    return invalidRoles(`must not combine ${listed(levels)}: Owner, Administrator and Member are one choice`)
+  if (roles.includes('owner') && roles.includes('member')) {
+    return invalidRoles(
+      'must not combine Owner and Member: an owner holds every permission, a member reads only',
+    )
   }
   const portalOnly = roles.filter((role) => isPortalOnly([role]))
   const internal = roles.filter((role) => !isPortalOnly([role]))

@@ -1,7 +1,7 @@
 // Webhook rules (API.md "Webhooks"): which events an endpoint's filters take, the retry schedule,
 // the Standard Webhooks secret and signature, and what a delivery URL may look like.
 import { randomBytes } from 'node:crypto'
-import { signWebhook } from '@portico/sdk/webhooks'
+import { signWebhook } from '../../packages/sdk/src/webhooks.ts'
 
 export interface Webhook {
   id: string

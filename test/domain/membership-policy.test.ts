@@ -233,8 +233,9 @@ describe('checkRoleCombination', () => {
     [['api-subscriber', 'billing-admin'], true],
     [['external-api-subscriber'], true],
     [['owner', 'member'], false],
-    [['owner', 'admin'], false],
-    [['admin', 'member', 'developer'], false],
+    [['owner', 'member', 'developer'], false],
+    [['owner', 'admin'], true],
+    [['admin', 'member', 'developer'], true],
     [['external-api-subscriber', 'member'], false],
     [['external-api-subscriber', 'api-subscriber'], false],
     [['owner', 'external-api-subscriber'], false],
@@ -246,13 +247,15 @@ describe('checkRoleCombination', () => {
     expect(checkRoleCombination(['owner', 'member'])).toEqual({
       ok: false,
       code: 'validation_failed',
-      message: 'roles must not combine Owner and Member: Owner, Administrator and Member are one choice',
+      message:
+        'roles must not combine Owner and Member: an owner holds every permission, a member reads only',
       details: {
         errors: [
           {
             in: 'body',
             path: '/roles',
-            message: 'must not combine Owner and Member: Owner, Administrator and Member are one choice',
+            message:
+              'must not combine Owner and Member: an owner holds every permission, a member reads only',
           },
         ],
       },

@@ -14,6 +14,13 @@ describe('examples/onboard-customer.ts', () => {
   let portico: TestPortico
   let baseUrl: string
   beforeAll(async () => {
+    // The example imports @portico/sdk by name, as a user does: the package's built JavaScript
+    // (npm ci's prepare builds it; built again here so a change to the SDK's sources counts).
+    await new Promise<void>((resolve, reject) =>
+      execFile('npm', ['run', 'build', '--silent', '--workspace', '@portico/sdk'], (error) =>
+        error ? reject(error) : resolve(),
+      ),
+    )
     portico = await startTestPortico('pglite', { env: { GATEWAY_TOKEN } })
     await portico.app.listen({ port: 0, host: '127.0.0.1' })
     baseUrl = `http://127.0.0.1:${(portico.app.server.address() as { port: number }).port}`

@@ -1,6 +1,7 @@
 // login, logout, whoami: the command line's session.
-import { createPortico } from '@portico/sdk'
+
 import type { Command } from 'commander'
+import { createPortico } from '../../../packages/sdk/src/index.ts'
 import { forgetSession, readSession, saveSession } from '../cli-session.ts'
 import { contextOf } from '../command-context.ts'
 import { UsageError } from '../output.ts'

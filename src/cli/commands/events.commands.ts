@@ -2,9 +2,9 @@
 
 import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
-import { all } from '@portico/sdk'
 import { SingleBar } from 'cli-progress'
 import type { Command } from 'commander'
+import { all } from '../../../packages/sdk/src/index.ts'
 import { contextOf } from '../command-context.ts'
 import { UsageError } from '../output.ts'
 

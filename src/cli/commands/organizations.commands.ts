@@ -1,6 +1,7 @@
 // orgs, members, invitations: the organization and who belongs to it.
-import { all } from '@portico/sdk'
+
 import type { Command } from 'commander'
+import { all } from '../../../packages/sdk/src/index.ts'
 import { readSession, saveSession } from '../cli-session.ts'
 import { contextOf } from '../command-context.ts'
 import { UsageError } from '../output.ts'

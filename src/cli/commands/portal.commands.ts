@@ -1,6 +1,7 @@
 // apis, apps, keys: the developer portal's resources.
-import { all } from '@portico/sdk'
+
 import type { Command } from 'commander'
+import { all } from '../../../packages/sdk/src/index.ts'
 import { contextOf } from '../command-context.ts'
 
 type ApiRow = { id: string; name: string; version: string; basePath: string; status: string }
