@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { databases, openTestDatabase } from '../helpers/databases.ts'
 import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
-import { startWebhookReceiver } from '../helpers/webhook-receiver.ts'
+import { eventually, startWebhookReceiver } from '../helpers/webhook-receiver.ts'
 
 const running: ServerProcess[] = []
 const dir = mkdtempSync(join(tmpdir(), 'portico-webhook-crash-'))
@@ -69,7 +69,12 @@ describe.runIf(databases.includes('postgres'))('a webhook delivery across a cras
       const delivered = await receiver.next('/crash', () => true, 60_000)
       expect(delivered.headers['webhook-id']).toBe(held.headers['webhook-id'])
       expect(delivered.body).toBe(held.body)
-      const deliveries = await send(second.url, 'GET', `${base}/${hook.body.id}/deliveries`, token)
+      // The receiver has answered; the server records the outcome just after.
+      const deliveries = await eventually(
+        () => send(second.url, 'GET', `${base}/${hook.body.id}/deliveries`, token),
+        (answer) => answer.body.items?.[0]?.status !== 'pending',
+        30_000,
+      )
       expect(deliveries.body.items).toMatchObject([{ status: 'succeeded', attempts: 2, lastStatusCode: 204 }])
       second.child.kill('SIGTERM')
       expect(await second.exited).toBe(0)
