@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../helpers/chromium.ts'
+import { databases, openTestDatabase } from '../helpers/databases.ts'
 import { images } from '../helpers/images.ts'
 import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
 import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
@@ -181,6 +182,70 @@ describe('the console: the invitee, the first run, external API subscribers', ()
     await page.getByRole('button', { name: 'Accept the invitation to Lumen Labs' }).click()
     await page.waitForURL(/\/o\/lumen-labs\/members$/)
   })
+
+  // A second server whose invitations live two seconds, on PostgreSQL (it starts in seconds where
+  // PGlite takes a minute on a loaded machine): the expired link says so, when, and what to do.
+  it.runIf(databases.includes('postgres'))(
+    'says an expired invitation expired, when, and that its inviter can send it again',
+    async () => {
+      const database = await openTestDatabase('postgres')
+      const port = await freePort()
+      const shortLived = spawnServer({
+        PORT: String(port),
+        DATA_DIR: join(dataDir, 'short-lived'),
+        DATABASE_URL: database.url ?? '',
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        SMTP_URL: mail.url,
+        RATE_LIMIT: 'off',
+        INVITATION_TTL_HOURS: '0.0006',
+      })
+      try {
+        await waitUntilReady(shortLived)
+        const at = (path: string, init: RequestInit = {}) => fetch(`${shortLived.url}${path}`, init)
+        const json = { 'content-type': 'application/json' }
+        const owner = await (
+          await at('/v1/auth/sign-up', {
+            method: 'POST',
+            headers: json,
+            body: JSON.stringify({ name: 'Olive Owner', email: 'olive@brief.example', password: PASSWORD }),
+          })
+        ).json()
+        const auth = { ...json, authorization: `Bearer ${owner.token}` }
+        await at('/v1/organizations', {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ name: 'Brief Co', handle: 'brief-co' }),
+        })
+        await at('/v1/organizations/brief-co/invitations', {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ email: 'late@brief.example', roles: ['member'] }),
+        })
+        const link = linkIn(await mail.next('late@brief.example'), `${shortLived.url}/invitations/`)
+        const token = link.slice(`${shortLived.url}/invitations/`.length)
+        expect(token).toHaveLength(43)
+        await expect
+          .poll(async () => (await (await at(`/v1/invitations/${token}`)).json()).status, { timeout: 30_000 })
+          .toBe('expired')
+
+        const page = await newPage()
+        await page.goto(`${shortLived.url}/invitations/${token}`)
+        await expect
+          .poll(() => page.getByRole('heading', { level: 2 }).textContent())
+          .toBe('Invitation expired')
+        const [said, next] = await page.getByRole('status').locator('p').allTextContents()
+        expect(said).toMatch(
+          /^This invitation expired on .+\. Ask Olive Owner to send it again: a resent invitation comes with a new link\.$/,
+        )
+        expect(next).toBe('Sign in')
+        expect(await page.getByRole('button', { name: /accept|decline/i }).count()).toBe(0)
+      } finally {
+        shortLived.child.kill('SIGTERM')
+        await shortLived.exited
+        await database.close()
+      }
+    },
+  )
 
   it('lets a first-time person resend the verification mail and sign out, says the creation limit, checks the handle as typed, then offers to invite the team', async () => {
     await signUp('Fern First', 'fern@first.example')
