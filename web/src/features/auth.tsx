@@ -44,6 +44,7 @@ export function SignInPage() {
   const signIn = useMutation({
     mutationFn: () => api.signIn(email, password),
     onSuccess: async () => {
+      // Another identity: every answer held so far was asked as someone else (or no one).
       await queryClient.invalidateQueries()
       navigate(nextPath(), { replace: true })
     },
@@ -86,6 +87,7 @@ export function SignUpPage() {
     mutationFn: () =>
       api.signUp({ email, name, password, invitationToken: params.get('invitation') ?? undefined }),
     onSuccess: async () => {
+      // Another identity: every answer held so far was asked as someone else (or no one).
       await queryClient.invalidateQueries()
       navigate(nextPath(), { replace: true })
     },

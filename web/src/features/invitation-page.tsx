@@ -47,7 +47,12 @@ export function InvitationPage({ token, me }: { token: string; me: Me | undefine
   const accept = useMutation({
     mutationFn: () => api.acceptInvitation(token),
     onSuccess: async ({ organization }) => {
-      await queryClient.invalidateQueries()
+      // A new membership: the account's organizations, its pending invitations, this preview.
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: ['me'] }),
+        queryClient.invalidateQueries({ queryKey: ['my-invitations'] }),
+        queryClient.invalidateQueries({ queryKey: ['invitation', token] }),
+      ])
       navigate(`/o/${organization.handle}/members`, { replace: true })
     },
   })

@@ -89,7 +89,10 @@ export function CreateOrganizationForm({ onCreated }: { onCreated: (organization
     onSuccess: async (organization) => {
       // Where to go is decided first: the memberships learnt anew would otherwise move the page.
       onCreated(organization)
-      await queryClient.invalidateQueries()
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: ['me'] }),
+        queryClient.invalidateQueries({ queryKey: ['organization-limit'] }),
+      ])
     },
   })
   const error = create.error instanceof ApiError ? create.error : undefined
@@ -224,7 +227,10 @@ export function WelcomePage({ me }: { me: Me }) {
   const accept = useMutation({
     mutationFn: (id: string) => api.acceptMyInvitation(id),
     onSuccess: async ({ organization }) => {
-      await queryClient.invalidateQueries()
+      await Promise.all([
+        queryClient.invalidateQueries({ queryKey: ['me'] }),
+        queryClient.invalidateQueries({ queryKey: ['my-invitations'] }),
+      ])
       navigate(`/o/${organization.handle}/members`)
     },
   })
