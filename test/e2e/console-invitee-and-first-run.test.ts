@@ -154,7 +154,8 @@ describe('the console: the invitee, the first run, external API subscribers', ()
     await expect
       .poll(() => page.getByRole('status').filter({ hasText: 'declined' }).textContent())
       .toBe('You declined the invitation to Plain Co; its inviter can send another.')
-    expect(await cards.count()).toBe(1)
+    // The list is read again after the message shows.
+    await expect.poll(() => cards.count()).toBe(1)
 
     // The declined link says what happened and what to do next.
     await page.goto(`${base}/invitations/${plainToken}`)
