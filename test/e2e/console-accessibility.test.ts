@@ -1,22 +1,11 @@
-/// <reference lib="dom" />
-// The console for everyone (issue 16, item 9 and the axe-core check), in a real browser against a
-// real Portico process (PGlite) with a real SMTP catcher: every page passes axe-core (nothing serious
-// or critical) in light and dark mode; the keyboard reaches everything (skip link, the switcher as a
-// menu button, a focus ring on whatever has focus); a 375 px phone gets cards and dialogs that fit;
-// lists page past their first hundred items. One server and one browser; setup through the HTTP API.
-// The README's pictures of the main pages, desktop and phone, light and dark, are taken on the way.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { seriousAccessibilityViolations } from '../helpers/accessibility.ts'
-import { launchChromium } from '../helpers/chromium.ts'
-import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
+import { useConsole } from '../helpers/console-harness.ts'
+import { linkIn } from '../helpers/mail-catcher.ts'
 import { screenshots } from '../helpers/screenshots.ts'
-import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
 
-const PASSWORD = 'a long enough password'
 const PHONE = { width: 375, height: 740 }
 /** The pages the README shows in both schemes on both screens: their path under /o/axe-works, and name. */
 const showcase = (ids: { api: string; application: string }): Record<string, string> => ({
@@ -28,31 +17,15 @@ const showcase = (ids: { api: string; application: string }): Record<string, str
 })
 
 describe('the console: keyboard, phone and screen reader', () => {
-  let server: ServerProcess
-  let mail: MailCatcher
-  let browser: Browser
-  let base: string
-  const dataDir = mkdtempSync(join(tmpdir(), 'portico-e2e-a11y-'))
-  const contexts: BrowserContext[] = []
+  const portico = useConsole({
+    name: 'a11y',
+    env: { ORG_CREATION_LIMIT: '0', RATE_LIMIT: 'off', WEBHOOK_ALLOW_PRIVATE: 'on' },
+  })
+  const { call, signUp, newPage, signIn, joinAsMember } = portico
   /** Ada's organization, built in beforeAll: one of everything a page can show. */
   const ada = { token: '', api: '', application: '', webhook: '', invitationLink: '' }
 
   beforeAll(async () => {
-    mail = await startMailCatcher()
-    const port = await freePort()
-    base = `http://127.0.0.1:${port}`
-    server = spawnServer({
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      SMTP_URL: mail.url,
-      PUBLIC_URL: base,
-      ORG_CREATION_LIMIT: '0',
-      RATE_LIMIT: 'off',
-      WEBHOOK_ALLOW_PRIVATE: 'on',
-    })
-    await waitUntilReady(server) // a loaded machine migrates PGlite slowly (150 s allowed)
-    browser = await launchChromium()
-
     ada.token = await signUp('Ada Access', 'ada@example.com')
     await call(ada.token, 'POST', '/v1/organizations', { name: 'Axe Works', handle: 'axe-works' })
     const org = '/v1/organizations/axe-works'
@@ -83,67 +56,9 @@ describe('the console: keyboard, phone and screen reader', () => {
       api: orders.id,
       application: shop.id,
       webhook: webhook.id,
-      invitationLink: linkIn(await mail.next('pat@example.com'), `${base}/invitations/`),
+      invitationLink: linkIn(await portico.mail.next('pat@example.com'), `${portico.base}/invitations/`),
     })
   }, 300_000)
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {})
-    await browser?.close()
-    server?.child.kill('SIGTERM')
-    await server?.exited
-    await mail?.close()
-    rmSync(dataDir, { recursive: true, force: true })
-  })
-
-  async function newPage(viewport = { width: 1200, height: 800 }): Promise<Page> {
-    const context = await browser.newContext({ viewport, locale: 'en-US', timezoneId: 'UTC' })
-    contexts.push(context)
-    return context.newPage()
-  }
-
-  /** One call of the HTTP API with a bearer token; the parsed body (undefined when empty). */
-  async function call(token: string | undefined, method: string, path: string, body?: unknown) {
-    const answer = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const text = await answer.text()
-    if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${text}`)
-    // biome-ignore lint/suspicious/noExplicitAny: answers are asserted field by field
-    return (text ? JSON.parse(text) : undefined) as any
-  }
-
-  async function signUp(name: string, email: string, invitationToken?: string): Promise<string> {
-    const { token } = await call(undefined, 'POST', '/v1/auth/sign-up', {
-      name,
-      email,
-      password: PASSWORD,
-      invitationToken,
-    })
-    return token
-  }
-
-  /** Invites `email` into `handle` as a Member; they register from the mailed link and accept. */
-  async function joinAsMember(owner: string, handle: string, name: string, email: string) {
-    await call(owner, 'POST', `/v1/organizations/${handle}/invitations`, { email, roles: ['member'] })
-    const link = linkIn(await mail.next(email), `${base}/invitations/`)
-    const invitationToken = link.slice(`${base}/invitations/`.length)
-    const token = await signUp(name, email, invitationToken)
-    await call(token, 'POST', `/v1/invitations/${invitationToken}/accept`)
-  }
-
-  async function signIn(page: Page, email: string) {
-    await page.goto(`${base}/sign-in`)
-    await page.getByLabel('Email').fill(email)
-    await page.getByLabel('Password').fill(PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.waitForURL(/\/o\//)
-  }
 
   /** `name`-light.png and `name`-dark.png of what `page` shows now, left in light mode. */
   async function shootBothSchemes(page: Page, name: string) {
@@ -192,14 +107,14 @@ describe('the console: keyboard, phone and screen reader', () => {
     const found: Record<string, string[]> = {}
     const stranger = await newPage()
     for (const [path, heading] of signedOut) {
-      await stranger.goto(`${base}${path}`)
+      await stranger.goto(`${portico.base}${path}`)
       await stranger.getByRole('heading', { name: heading, level: 1 }).waitFor()
       found[path] = await violationsInBothSchemes(stranger)
     }
     const page = await newPage()
     await signIn(page, 'ada@example.com')
     for (const [path, heading] of signedIn) {
-      await page.goto(`${base}${path}`)
+      await page.goto(`${portico.base}${path}`)
       await page.getByRole('heading', { name: heading, level: 1 }).waitFor()
       await page.getByText('Loading…').waitFor({ state: 'detached' })
       found[path] = await violationsInBothSchemes(page)
@@ -207,7 +122,7 @@ describe('the console: keyboard, phone and screen reader', () => {
       if (shown) await shootBothSchemes(page, `${shown}-desktop`)
     }
     // An open dialog too: the invitation form with its role picker.
-    await page.goto(`${base}${org}/invitations`)
+    await page.goto(`${portico.base}${org}/invitations`)
     await page.getByRole('button', { name: 'Invite Member' }).click()
     await page.getByRole('dialog', { name: 'Invite Member' }).waitFor()
     found['invite dialog'] = await violationsInBothSchemes(page)
@@ -245,7 +160,7 @@ describe('the console: keyboard, phone and screen reader', () => {
     }
     const page = await newPage()
     await signIn(page, 'kim@example.com')
-    await page.goto(`${base}/o/keys-west/settings`)
+    await page.goto(`${portico.base}/o/keys-west/settings`)
     await page.getByRole('heading', { name: 'Settings' }).waitFor()
 
     // The skip link is the first thing Tab reaches, shown when focused; it moves focus to the page.
@@ -315,7 +230,7 @@ describe('the console: keyboard, phone and screen reader', () => {
     await page.keyboard.press('ArrowUp')
     expect((await focused(page))?.text).toBe('KEKeys East')
     await page.keyboard.press('Enter')
-    await page.waitForURL(`${base}/o/keys-east/settings`)
+    await page.waitForURL(`${portico.base}/o/keys-east/settings`)
     await menu.waitFor({ state: 'detached' })
     expect(await page.locator('header .switcher-button > span:not([aria-hidden])').textContent()).toBe(
       'Keys East',
@@ -326,11 +241,11 @@ describe('the console: keyboard, phone and screen reader', () => {
   })
 
   it('fits a 375 px phone: no page scrolls sideways, members are cards with their actions, dialogs fit the screen', async () => {
-    const page = await newPage(PHONE)
+    const page = await newPage({ viewport: PHONE })
     await signIn(page, 'ada@example.com')
     const sideways = () =>
       page.evaluate(() => (document.scrollingElement?.scrollWidth ?? Number.POSITIVE_INFINITY) > 375)
-    const org = `${base}/o/axe-works`
+    const org = `${portico.base}/o/axe-works`
     for (const [path, heading] of [
       ['members', 'Members'],
       ['invitations', 'Invitations'],
@@ -451,14 +366,14 @@ describe('the console: keyboard, phone and screen reader', () => {
       }
     })
 
-    await page.goto(`${base}/o/hundred-co/applications`)
+    await page.goto(`${portico.base}/o/hundred-co/applications`)
     const applications = page.getByRole('list', { name: 'Applications' }).getByRole('listitem')
     await applications.first().waitFor()
     expect(await applications.count()).toBe(100)
     expect(await page.getByRole('link', { name: 'App 101' }).count()).toBe(0)
     await page.getByRole('button', { name: 'Show more' }).click()
     await page.getByRole('link', { name: 'App 101' }).click()
-    await page.waitForURL(`${base}/o/hundred-co/applications/${lastApplication.id}`)
+    await page.waitForURL(`${portico.base}/o/hundred-co/applications/${lastApplication.id}`)
     await page.getByRole('heading', { name: 'App 101', level: 1 }).waitFor()
     expect(await page.getByRole('button', { name: 'Show more' }).count()).toBe(0)
 
@@ -481,7 +396,7 @@ describe('the console: keyboard, phone and screen reader', () => {
     expect(apiReads).toEqual(['GET'])
 
     // The APIs page: a hundred, then Show more for the 101st.
-    await page.goto(`${base}/o/hundred-co/apis`)
+    await page.goto(`${portico.base}/o/hundred-co/apis`)
     await page.getByRole('link', { name: 'API 100 v1' }).waitFor()
     expect(await page.getByRole('link', { name: 'API 101 v1' }).count()).toBe(0)
     await page.getByRole('button', { name: 'Show more' }).click()

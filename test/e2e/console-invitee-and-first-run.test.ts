@@ -1,112 +1,34 @@
-/// <reference lib="dom" />
-// The console for the invitee, the first run and external API subscribers (issue 16, items 6–8), in
-// a real browser against one real Portico process (PGlite, ORG_CREATION_LIMIT at its default 1) with
-// a real SMTP catcher. Setup goes through the HTTP API; what is asserted is what the browser shows.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from '../helpers/chromium.ts'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { PASSWORD, useConsole } from '../helpers/console-harness.ts'
 import { databases, openTestDatabase } from '../helpers/databases.ts'
 import { images } from '../helpers/images.ts'
-import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
-import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
-
-const PASSWORD = 'a long enough password'
+import { linkIn } from '../helpers/mail-catcher.ts'
+import { freePort, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
 
 describe('the console: the invitee, the first run, external API subscribers', () => {
-  let server: ServerProcess
-  let mail: MailCatcher
-  let browser: Browser
-  let base: string
-  const dataDir = mkdtempSync(join(tmpdir(), 'portico-e2e-first-run-'))
-  const contexts: BrowserContext[] = []
+  const portico = useConsole({ name: 'first-run', env: { RATE_LIMIT: 'off' } })
+  const { call, signUp, newPage, signIn } = portico
   let lumenOwner: string
   let plainOwner: string
 
   beforeAll(async () => {
-    mail = await startMailCatcher()
-    const port = await freePort()
-    base = `http://127.0.0.1:${port}`
-    server = spawnServer({
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      SMTP_URL: mail.url,
-      PUBLIC_URL: base,
-      RATE_LIMIT: 'off',
-    })
-    await waitUntilReady(server)
-    browser = await launchChromium()
     // One owner with a logo and one without, shared by the tests below (each may create one).
     lumenOwner = await signUp('Lena Lumen', 'lena@lumen.example')
-    await mail.next('lena@lumen.example')
+    await portico.mail.next('lena@lumen.example')
     await call(lumenOwner, 'POST', '/v1/organizations', { name: 'Lumen Labs', handle: 'lumen-labs' })
     await call(lumenOwner, 'PUT', '/v1/organizations/lumen-labs/logo', images.png(16, 16))
     plainOwner = await signUp('Paul Plain', 'paul@plain.example')
-    await mail.next('paul@plain.example')
+    await portico.mail.next('paul@plain.example')
     await call(plainOwner, 'POST', '/v1/organizations', { name: 'Plain Co', handle: 'plain-co' })
   }, 200_000)
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {})
-    await browser?.close()
-    server?.child.kill('SIGTERM')
-    await server?.exited
-    await mail?.close()
-    rmSync(dataDir, { recursive: true, force: true })
-  })
-
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 1200, height: 800 },
-      locale: 'en-US',
-      timezoneId: 'UTC',
-    })
-    contexts.push(context)
-    return context.newPage()
-  }
-
-  /** One call of the HTTP API with a bearer token; the parsed body (undefined when empty). */
-  async function call(token: string | undefined, method: string, path: string, body?: unknown) {
-    const raw = body instanceof Buffer
-    const answer = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': raw ? 'image/png' : 'application/json' }),
-      },
-      body: body === undefined ? undefined : raw ? new Uint8Array(body) : JSON.stringify(body),
-    })
-    const text = await answer.text()
-    if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${text}`)
-    // biome-ignore lint/suspicious/noExplicitAny: answers are asserted field by field
-    return (text ? JSON.parse(text) : undefined) as any
-  }
-
-  async function signUp(name: string, email: string, invitationToken?: string): Promise<string> {
-    const { token } = await call(undefined, 'POST', '/v1/auth/sign-up', {
-      name,
-      email,
-      password: PASSWORD,
-      invitationToken,
-    })
-    return token
-  }
 
   /** Invites `email` into `handle` with `roles`: the invitation's id and the token of the mailed link. */
   async function invite(owner: string, handle: string, email: string, roles = ['member']) {
     const invitation = await call(owner, 'POST', `/v1/organizations/${handle}/invitations`, { email, roles })
-    const link = linkIn(await mail.next(email), `${base}/invitations/`)
-    return { id: invitation.id as string, token: link.slice(`${base}/invitations/`.length) }
-  }
-
-  async function signIn(page: Page, email: string, landing: RegExp) {
-    await page.goto(`${base}/sign-in`)
-    await page.getByLabel('Email').fill(email)
-    await page.getByLabel('Password').fill(PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.waitForURL(landing)
+    const link = linkIn(await portico.mail.next(email), `${portico.base}/invitations/`)
+    return { id: invitation.id as string, token: link.slice(`${portico.base}/invitations/`.length) }
   }
 
   /** The width the browser decoded the image at (0: broken), once it has loaded or failed. */
@@ -129,7 +51,7 @@ describe('the console: the invitee, the first run, external API subscribers', ()
     const page = await newPage()
 
     // The link, signed out: the organization's logo is loaded (the invitee is no member of it).
-    await page.goto(`${base}/invitations/${lumenToken}`)
+    await page.goto(`${portico.base}/invitations/${lumenToken}`)
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Join Lumen Labs')
     expect(await page.locator('main').textContent()).toContain(
       'Lena Lumen invited ivy@invitee.example as Administrator.',
@@ -158,7 +80,7 @@ describe('the console: the invitee, the first run, external API subscribers', ()
     await expect.poll(() => cards.count()).toBe(1)
 
     // The declined link says what happened and what to do next.
-    await page.goto(`${base}/invitations/${plainToken}`)
+    await page.goto(`${portico.base}/invitations/${plainToken}`)
     await expect.poll(() => page.getByRole('heading', { level: 2 }).textContent()).toBe('Invitation declined')
     expect(await page.getByRole('status').locator('p').allTextContents()).toEqual([
       'This invitation was declined, so ivy@invitee.example did not join Plain Co. If that was a mistake, ask Paul Plain to invite you again.',
@@ -169,7 +91,7 @@ describe('the console: the invitee, the first run, external API subscribers', ()
     const revoked = await invite(plainOwner, 'plain-co', 'rex@invitee.example')
     await call(plainOwner, 'DELETE', `/v1/organizations/plain-co/invitations/${revoked.id}`)
     const stranger = await newPage()
-    await stranger.goto(`${base}/invitations/${revoked.token}`)
+    await stranger.goto(`${portico.base}/invitations/${revoked.token}`)
     await expect
       .poll(() => stranger.getByRole('heading', { level: 2 }).textContent())
       .toBe('Invitation revoked')
@@ -179,7 +101,7 @@ describe('the console: the invitee, the first run, external API subscribers', ()
     ])
 
     // Accept at home: into Lumen Labs.
-    await page.goto(`${base}/`)
+    await page.goto(`${portico.base}/`)
     await page.getByRole('button', { name: 'Accept the invitation to Lumen Labs' }).click()
     await page.waitForURL(/\/o\/lumen-labs\/members$/)
   })
@@ -193,10 +115,10 @@ describe('the console: the invitee, the first run, external API subscribers', ()
       const port = await freePort()
       const shortLived = spawnServer({
         PORT: String(port),
-        DATA_DIR: join(dataDir, 'short-lived'),
+        DATA_DIR: join(portico.dataDir, 'short-lived'),
         DATABASE_URL: database.url ?? '',
         PUBLIC_URL: `http://127.0.0.1:${port}`,
-        SMTP_URL: mail.url,
+        SMTP_URL: portico.mail.url,
         RATE_LIMIT: 'off',
         INVITATION_TTL_HOURS: '0.0006',
       })
@@ -222,7 +144,7 @@ describe('the console: the invitee, the first run, external API subscribers', ()
           headers: auth,
           body: JSON.stringify({ email: 'late@brief.example', roles: ['member'] }),
         })
-        const link = linkIn(await mail.next('late@brief.example'), `${shortLived.url}/invitations/`)
+        const link = linkIn(await portico.mail.next('late@brief.example'), `${shortLived.url}/invitations/`)
         const token = link.slice(`${shortLived.url}/invitations/`.length)
         expect(token).toHaveLength(43)
         await expect
@@ -250,7 +172,7 @@ describe('the console: the invitee, the first run, external API subscribers', ()
 
   it('lets a first-time person resend the verification mail and sign out, says the creation limit, checks the handle as typed, then offers to invite the team', async () => {
     await signUp('Fern First', 'fern@first.example')
-    await mail.next('fern@first.example')
+    await portico.mail.next('fern@first.example')
     const page = await newPage()
     const availability: string[] = []
     page.on('request', (request) => {
@@ -264,7 +186,9 @@ describe('the console: the invitee, the first run, external API subscribers', ()
     await expect
       .poll(() => page.locator('main > .verify-email [role=status]').textContent())
       .toBe('A new link is on its way to fern@first.example.')
-    expect(linkIn(await mail.next('fern@first.example'), `${base}/verify-email/`)).toMatch(/verify-email\/.+/)
+    expect(linkIn(await portico.mail.next('fern@first.example'), `${portico.base}/verify-email/`)).toMatch(
+      /verify-email\/.+/,
+    )
     await page.locator('.account-menu summary').click()
     expect(await page.locator('.account-menu').getByRole('button', { name: 'Sign out' }).isVisible()).toBe(
       true,
@@ -306,14 +230,14 @@ describe('the console: the invitee, the first run, external API subscribers', ()
       .poll(() => page.locator('#invite-team-title ~ [role=status]').textContent())
       .toBe('Invitation sent to gus@colleague.example.')
     // The name was typed as Lumen Labs (a name may repeat; the handle may not).
-    expect((await mail.next('gus@colleague.example')).subject).toBe(
+    expect((await portico.mail.next('gus@colleague.example')).subject).toBe(
       'Fern First invited you to Lumen Labs on Portico',
     )
     await page.getByRole('button', { name: 'Continue to Lumen Labs' }).click()
     await page.waitForURL(/\/o\/fern-works\/invitations$/)
 
     // The limit is reached: said, and no form.
-    await page.goto(`${base}/welcome`)
+    await page.goto(`${portico.base}/welcome`)
     await expect
       .poll(() => page.locator('section[aria-labelledby=create-title]').textContent())
       .toBe(
@@ -324,7 +248,7 @@ describe('the console: the invitee, the first run, external API subscribers', ()
     await page.locator('.account-menu summary').click()
     await page.locator('.account-menu').getByRole('button', { name: 'Sign out' }).click()
     await page.waitForURL(/\/sign-in$/)
-    await page.goto(`${base}/welcome`)
+    await page.goto(`${portico.base}/welcome`)
     await page.waitForURL(/\/sign-in\?next=/)
   })
 
@@ -346,7 +270,7 @@ describe('the console: the invitee, the first run, external API subscribers', ()
       if (new URL(request.url()).pathname.endsWith('/environments')) environmentLists.push(request.url())
     })
     await signIn(page, 'eli@external.example', /\/o\/lumen-labs/)
-    await page.goto(`${base}/o/lumen-labs/applications`)
+    await page.goto(`${portico.base}/o/lumen-labs/applications`)
     await expect.poll(() => page.locator('main .cards li').allTextContents()).toEqual(['Eli App'])
 
     await page.getByRole('link', { name: 'Eli App' }).click()

@@ -1,110 +1,40 @@
-/// <reference lib="dom" />
-// The console offers only what can succeed and tells keys apart (issue 16, items 2 and 4), in a real
-// browser against one real Portico process (PGlite) with a real SMTP catcher. Setup goes through
-// the HTTP API; what is asserted is what the browser shows.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from '../helpers/chromium.ts'
-import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
+import type { Locator, Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { useConsole } from '../helpers/console-harness.ts'
+import { linkIn } from '../helpers/mail-catcher.ts'
 import { screenshots } from '../helpers/screenshots.ts'
-import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
 
-const PASSWORD = 'a long enough password'
 const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 describe('the console: roles and keys', () => {
-  let server: ServerProcess
-  let mail: MailCatcher
-  let browser: Browser
-  let base: string
-  const dataDir = mkdtempSync(join(tmpdir(), 'portico-e2e-roles-keys-'))
-  const contexts: BrowserContext[] = []
+  const portico = useConsole({ name: 'roles-keys', env: { RATE_LIMIT: 'off' } })
+  const { call, signUp, newPage, signIn } = portico
   // One organization for both tests: an owner, an admin who drives the browser, a member.
   let owner: string
   let adminToken: string
   let memberId: string
 
   beforeAll(async () => {
-    mail = await startMailCatcher()
-    const port = await freePort()
-    base = `http://127.0.0.1:${port}`
-    server = spawnServer({
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      SMTP_URL: mail.url,
-      PUBLIC_URL: base,
-      RATE_LIMIT: 'off',
-    })
-    await waitUntilReady(server) // a loaded machine migrates PGlite slowly (150 s allowed)
-    browser = await launchChromium()
-    owner = (
-      await call(undefined, 'POST', '/v1/auth/sign-up', {
-        name: 'Olga Owner',
-        email: 'olga@example.com',
-        password: PASSWORD,
-      })
-    ).token
+    owner = await signUp('Olga Owner', 'olga@example.com')
     await call(owner, 'POST', '/v1/organizations', { name: 'Roles Co', handle: 'roles-co' })
     adminToken = (await join_('Adam Admin', 'adam@example.com', ['admin'])).token
     memberId = (await join_('Mia Member', 'mia@example.com', ['member'])).userId
   }, 300_000)
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {})
-    await browser?.close()
-    server?.child.kill('SIGTERM')
-    await server?.exited
-    await mail?.close()
-    rmSync(dataDir, { recursive: true, force: true })
-  })
-
-  /** One call of the HTTP API with a bearer token; the parsed body (undefined when empty). */
-  async function call(token: string | undefined, method: string, path: string, body?: unknown) {
-    const answer = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const text = await answer.text()
-    if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${text}`)
-    // biome-ignore lint/suspicious/noExplicitAny: answers are asserted field by field
-    return (text ? JSON.parse(text) : undefined) as any
-  }
-
   /** Invites `email` into Roles Co with `roles`; they register from the mailed link and accept. */
   async function join_(name: string, email: string, roles: string[]) {
     await call(owner, 'POST', '/v1/organizations/roles-co/invitations', { email, roles })
-    const link = linkIn(await mail.next(email), `${base}/invitations/`)
-    const invitationToken = link.slice(`${base}/invitations/`.length)
-    const { token } = await call(undefined, 'POST', '/v1/auth/sign-up', {
-      name,
-      email,
-      password: PASSWORD,
-      invitationToken,
-    })
+    const link = linkIn(await portico.mail.next(email), `${portico.base}/invitations/`)
+    const invitationToken = link.slice(`${portico.base}/invitations/`.length)
+    const token = await signUp(name, email, invitationToken)
     const { member } = await call(token, 'POST', `/v1/invitations/${invitationToken}/accept`)
     return { token: token as string, userId: member.userId as string }
   }
 
   async function signedIn(email: string): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 1200, height: 800 },
-      locale: 'en-US',
-      timezoneId: 'UTC',
-    })
-    contexts.push(context)
-    const page = await context.newPage()
-    await page.goto(`${base}/sign-in`)
-    await page.getByLabel('Email').fill(email)
-    await page.getByLabel('Password').fill(PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.waitForURL(/\/o\//)
+    const page = await newPage()
+    await signIn(page, email)
     return page
   }
 
@@ -119,7 +49,7 @@ describe('the console: roles and keys', () => {
 
   it('offers an admin only what can succeed: an owner they cannot change, grantable roles, combinations that make sense, errors in the dialog', async () => {
     const page = await signedIn('adam@example.com')
-    await page.goto(`${base}/o/roles-co/members`)
+    await page.goto(`${portico.base}/o/roles-co/members`)
     const ownerRow = page.getByRole('row', { name: /Olga Owner/ })
     await ownerRow.waitFor()
 
@@ -221,7 +151,7 @@ describe('the console: roles and keys', () => {
     expect(await page.getByRole('alert').count()).toBe(0)
 
     // Inviting: the same choice, an admin's levels only, Member first chosen.
-    await page.goto(`${base}/o/roles-co/invitations`)
+    await page.goto(`${portico.base}/o/roles-co/invitations`)
     await page.getByRole('button', { name: 'Invite Member' }).click()
     const invite = page.getByRole('dialog', { name: 'Invite Member' })
     await invite.getByRole('radio', { name: /^Member/ }).waitFor() // once the roles are loaded
@@ -251,7 +181,7 @@ describe('the console: roles and keys', () => {
       timeZone: 'UTC',
     })
     const page = await signedIn('adam@example.com')
-    await page.goto(`${base}/o/roles-co/applications/${application.id}`)
+    await page.goto(`${portico.base}/o/roles-co/applications/${application.id}`)
     const keys = page.getByRole('list', { name: 'API keys' }).getByRole('listitem')
     await expect.poll(() => keys.count()).toBe(1)
     // The creator's name comes from the member list, read after the keys.

@@ -1,98 +1,12 @@
-/// <reference lib="dom" />
-// The console where it must not surprise a person (issue 16), in a real browser against a real
-// Portico process (PGlite) with a real SMTP catcher: a failed load never changes the organization,
-// lost paths show a page that says so, destructive actions ask first. Setup goes through the HTTP
-// API; what is asserted is what the browser shows and which requests it made.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from '../helpers/chromium.ts'
-import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
+import type { Page, Request } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { useConsole } from '../helpers/console-harness.ts'
 import { screenshots } from '../helpers/screenshots.ts'
-import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
-
-const PASSWORD = 'a long enough password'
 
 describe('the console: never behind the person’s back', () => {
-  let server: ServerProcess
-  let mail: MailCatcher
-  let browser: Browser
-  let base: string
-  const dataDir = mkdtempSync(join(tmpdir(), 'portico-e2e-safety-'))
-  const contexts: BrowserContext[] = []
-
-  beforeAll(async () => {
-    mail = await startMailCatcher()
-    const port = await freePort()
-    base = `http://127.0.0.1:${port}`
-    server = spawnServer({
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      SMTP_URL: mail.url,
-      PUBLIC_URL: base,
-      ORG_CREATION_LIMIT: '0',
-      RATE_LIMIT: 'off',
-    })
-    await waitUntilReady(server) // a loaded machine migrates PGlite slowly (150 s allowed)
-    browser = await launchChromium()
-  }, 200_000)
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {})
-    await browser?.close()
-    server?.child.kill('SIGTERM')
-    await server?.exited
-    await mail?.close()
-    rmSync(dataDir, { recursive: true, force: true })
-  })
-
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 1200, height: 800 },
-      locale: 'en-US',
-      timezoneId: 'UTC',
-    })
-    contexts.push(context)
-    return context.newPage()
-  }
-
-  /** One call of the HTTP API with a bearer token; the parsed body (undefined when empty). */
-  async function call(token: string | undefined, method: string, path: string, body?: unknown) {
-    const answer = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const text = await answer.text()
-    if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${text}`)
-    // biome-ignore lint/suspicious/noExplicitAny: answers are asserted field by field
-    return (text ? JSON.parse(text) : undefined) as any
-  }
-
-  async function signUp(name: string, email: string, invitationToken?: string): Promise<string> {
-    const { token } = await call(undefined, 'POST', '/v1/auth/sign-up', {
-      name,
-      email,
-      password: PASSWORD,
-      invitationToken,
-    })
-    return token
-  }
-
-  /** Invites `email` into `handle` as a Member; they register from the mailed link and accept. */
-  async function joinAsMember(owner: string, handle: string, name: string, email: string): Promise<string> {
-    await call(owner, 'POST', `/v1/organizations/${handle}/invitations`, { email, roles: ['member'] })
-    const link = linkIn(await mail.next(email), `${base}/invitations/`)
-    const invitationToken = link.slice(`${base}/invitations/`.length)
-    const token = await signUp(name, email, invitationToken)
-    const { member } = await call(token, 'POST', `/v1/invitations/${invitationToken}/accept`)
-    return member.userId
-  }
+  const portico = useConsole({ name: 'safety', env: { ORG_CREATION_LIMIT: '0', RATE_LIMIT: 'off' } })
+  const { call, signUp, newPage, signIn, joinAsMember } = portico
 
   /** The DELETE requests `page` makes, as "DELETE /path". */
   function deletions(page: Page): string[] {
@@ -103,19 +17,11 @@ describe('the console: never behind the person’s back', () => {
     return seen
   }
 
-  async function signIn(page: Page, email: string) {
-    await page.goto(`${base}/sign-in`)
-    await page.getByLabel('Email').fill(email)
-    await page.getByLabel('Password').fill(PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.waitForURL(/\/o\//)
-  }
-
   /** The requests `page` makes for exactly `path` (no query string). */
   function requestsTo(page: Page, path: string): Request[] {
     const seen: Request[] = []
     page.on('request', (request) => {
-      if (request.url() === `${base}${path}`) seen.push(request)
+      if (request.url() === `${portico.base}${path}`) seen.push(request)
     })
     return seen
   }
@@ -133,15 +39,15 @@ describe('the console: never behind the person’s back', () => {
     await call(token, 'POST', '/v1/organizations', { name: 'South Team', handle: 'south-team' })
     const page = await newPage()
     await signIn(page, 'nina@example.com')
-    await page.waitForURL(`${base}/o/south-team/members`)
+    await page.waitForURL(`${portico.base}/o/south-team/members`)
 
-    await page.goto(`${base}/o/north-team/apis`)
+    await page.goto(`${portico.base}/o/north-team/apis`)
     await page.getByRole('heading', { name: 'APIs' }).waitFor()
     const loads = requestsTo(page, '/v1/organizations/north-team')
 
     // One failed request (a proxy's 503 page) on the next navigation: the page stays, says so, offers Retry.
     await page.route(
-      `${base}/v1/organizations/north-team`,
+      `${portico.base}/v1/organizations/north-team`,
       (route) =>
         route.fulfill({ status: 503, contentType: 'text/html', body: '<h1>503 Service Unavailable</h1>' }),
       { times: 1 },
@@ -154,7 +60,7 @@ describe('the console: never behind the person’s back', () => {
     expect(await alert(page).textContent()).toBe(
       'Could not load the organization: the server answered 503Retry',
     )
-    expect(page.url()).toBe(`${base}/o/north-team/members`)
+    expect(page.url()).toBe(`${portico.base}/o/north-team/members`)
     expect(await current(page)).toBe('North Team')
     expect(await page.getByRole('heading', { name: 'Members' }).isVisible()).toBe(true)
     expect(loads.length).toBe(1)
@@ -162,26 +68,26 @@ describe('the console: never behind the person’s back', () => {
     await page.getByRole('button', { name: 'Retry' }).click()
     await alert(page).waitFor({ state: 'detached' })
     expect(loads.length).toBe(2)
-    expect(page.url()).toBe(`${base}/o/north-team/members`)
+    expect(page.url()).toBe(`${portico.base}/o/north-team/members`)
 
     // A first load that fails: no eternal "Loading…", no other organization; Retry recovers.
     await page.route(
-      `${base}/v1/organizations/north-team`,
+      `${portico.base}/v1/organizations/north-team`,
       (route) => route.fulfill({ status: 503, contentType: 'text/plain', body: 'upstream unavailable' }),
       { times: 1 },
     )
-    await page.goto(`${base}/o/north-team/environments`)
+    await page.goto(`${portico.base}/o/north-team/environments`)
     await alert(page).waitFor()
     expect(await page.getByText('Loading…').count()).toBe(0)
-    expect(page.url()).toBe(`${base}/o/north-team/environments`)
+    expect(page.url()).toBe(`${portico.base}/o/north-team/environments`)
     await page.getByRole('button', { name: 'Retry' }).click()
     await page.getByRole('heading', { name: 'Environments' }).waitFor()
     expect(await alert(page).count()).toBe(0)
-    expect(page.url()).toBe(`${base}/o/north-team/environments`)
+    expect(page.url()).toBe(`${portico.base}/o/north-team/environments`)
 
     // The brand goes to this organization's home, not to the active one.
     await page.getByRole('link', { name: 'Portico' }).click()
-    await page.waitForURL(`${base}/o/north-team/members`)
+    await page.waitForURL(`${portico.base}/o/north-team/members`)
     expect(await current(page)).toBe('North Team')
 
     // A list that cannot be loaded (its three retries failed too) says so in place of the list.
@@ -202,25 +108,25 @@ describe('the console: never behind the person’s back', () => {
     await page.getByRole('button', { name: 'Retry' }).click()
     await page.getByText('No APIs yet.').waitFor()
     expect(apiLists.length).toBe(5)
-    expect(page.url()).toBe(`${base}/o/north-team/apis`)
+    expect(page.url()).toBe(`${portico.base}/o/north-team/apis`)
     await page.getByRole('link', { name: 'Members' }).click()
 
     // With the API unreachable, the console says so instead of "Loading…" forever, and Retry recovers.
-    await page.route(`${base}/v1/**`, (route) => route.abort('connectionrefused'))
+    await page.route(`${portico.base}/v1/**`, (route) => route.abort('connectionrefused'))
     await page.reload()
     await alert(page).waitFor({ timeout: 15_000 })
     expect(await alert(page).textContent()).toBe(
       'Could not load your account: Portico could not be reachedRetry',
     )
-    await page.unroute(`${base}/v1/**`)
+    await page.unroute(`${portico.base}/v1/**`)
     await page.getByRole('button', { name: 'Retry' }).click()
     await page.getByRole('heading', { name: 'Members' }).waitFor()
-    expect(page.url()).toBe(`${base}/o/north-team/members`)
+    expect(page.url()).toBe(`${portico.base}/o/north-team/members`)
 
     // Only an explicit choice in the switcher changes the organization.
     await switcher(page).click()
     await page.getByRole('menuitemradio', { name: /South Team/ }).click()
-    await page.waitForURL(`${base}/o/south-team/members`)
+    await page.waitForURL(`${portico.base}/o/south-team/members`)
     expect(await current(page)).toBe('South Team')
   })
 
@@ -231,25 +137,25 @@ describe('the console: never behind the person’s back', () => {
     await call(other, 'POST', '/v1/organizations', { name: 'Oscar Co', handle: 'oscar-co' })
     const page = await newPage()
     await signIn(page, 'lou@example.com')
-    await page.waitForURL(`${base}/o/lou-works/members`)
+    await page.waitForURL(`${portico.base}/o/lou-works/members`)
     const heading = page.getByRole('heading', { name: 'Page not found' })
 
     // An organization that does not exist, and one that exists but is not Lou's, read the same.
     for (const handle of ['no-such-team', 'oscar-co']) {
-      await page.goto(`${base}/o/${handle}/apis`)
+      await page.goto(`${portico.base}/o/${handle}/apis`)
       await heading.waitFor()
       expect(await page.locator('.not-found p').first().textContent()).toBe(
         `There is no organization “${handle}” that you are a member of.`,
       )
-      expect(page.url()).toBe(`${base}/o/${handle}/apis`)
+      expect(page.url()).toBe(`${portico.base}/o/${handle}/apis`)
       expect(await page.title()).toBe('Page not found · Portico')
     }
     await page.getByRole('link', { name: 'Go to your organizations' }).click()
-    await page.waitForURL(`${base}/o/lou-works/members`)
+    await page.waitForURL(`${portico.base}/o/lou-works/members`)
 
     // An application that is not there: no live forms that fail on use.
     const missing = '00000000-0000-4000-8000-000000000000'
-    await page.goto(`${base}/o/lou-works/applications/${missing}`)
+    await page.goto(`${portico.base}/o/lou-works/applications/${missing}`)
     await heading.waitFor()
     expect(await page.locator('.not-found p').first().textContent()).toBe(
       `There is no application with the ID ${missing} in Lou Works.`,
@@ -257,38 +163,38 @@ describe('the console: never behind the person’s back', () => {
     expect(await page.getByRole('button', { name: 'Create key' }).count()).toBe(0)
     expect(await page.getByRole('button', { name: 'Subscribe' }).count()).toBe(0)
     await page.getByRole('link', { name: 'Back to Applications' }).click()
-    await page.waitForURL(`${base}/o/lou-works/applications`)
+    await page.waitForURL(`${portico.base}/o/lou-works/applications`)
     await page.getByText('No applications yet.').waitFor()
 
     // An existing application is found by its own request, not looked up in a list.
     const application = await call(token, 'POST', '/v1/organizations/lou-works/applications', {
       name: 'Lou App',
     })
-    await page.goto(`${base}/o/lou-works/applications/${application.id}`)
+    await page.goto(`${portico.base}/o/lou-works/applications/${application.id}`)
     await page.getByRole('heading', { name: 'Lou App' }).waitFor()
 
-    await page.goto(`${base}/o/lou-works/apis/${missing}`)
+    await page.goto(`${portico.base}/o/lou-works/apis/${missing}`)
     await heading.waitFor()
     expect(await page.locator('.not-found p').first().textContent()).toBe(
       `There is no API with the ID ${missing} in Lou Works.`,
     )
 
     // A path that names no page in the organization, and one outside every organization.
-    await page.goto(`${base}/o/lou-works/nonsense`)
+    await page.goto(`${portico.base}/o/lou-works/nonsense`)
     await heading.waitFor()
     expect(await page.locator('.not-found p').first().textContent()).toBe(
       'There is no such page in Lou Works.',
     )
-    expect(page.url()).toBe(`${base}/o/lou-works/nonsense`)
+    expect(page.url()).toBe(`${portico.base}/o/lou-works/nonsense`)
     await page.getByRole('link', { name: 'Back to Lou Works' }).click()
-    await page.waitForURL(`${base}/o/lou-works/members`)
+    await page.waitForURL(`${portico.base}/o/lou-works/members`)
 
-    await page.goto(`${base}/nowhere/at/all`)
+    await page.goto(`${portico.base}/nowhere/at/all`)
     await heading.waitFor()
     expect(await page.locator('.not-found p').first().textContent()).toBe('Nothing lives at this address.')
     await page.screenshot({ path: join(screenshots, 'page-not-found.png') })
     await page.getByRole('link', { name: 'Go to your organizations' }).click()
-    await page.waitForURL(`${base}/o/lou-works/members`)
+    await page.waitForURL(`${portico.base}/o/lou-works/members`)
   })
 
   it('asks before every destructive action, names what is destroyed, keeps a refusal inside the dialog, and deletes an organization only once its handle is typed', async () => {
@@ -322,7 +228,7 @@ describe('the console: never behind the person’s back', () => {
     const dialog = (title: string) => page.getByRole('dialog', { name: title })
 
     // Delete API: Cancel sends nothing; confirming is refused (it has a subscription), inside the dialog.
-    await page.goto(`${base}/o/delete-co/apis`)
+    await page.goto(`${portico.base}/o/delete-co/apis`)
     await page.getByRole('button', { name: 'Delete API Orders v1' }).click()
     expect(await dialog('Delete API').locator('p').first().textContent()).toBe(
       'Delete Orders v1 (/orders) and its plans? This cannot be undone.',
@@ -340,7 +246,7 @@ describe('the console: never behind the person’s back', () => {
     await dialog('Delete API').getByRole('button', { name: 'Cancel', exact: true }).click()
 
     // Revoke key, named by its prefix and last four characters; then Cancel subscription.
-    await page.goto(`${base}/o/delete-co/applications/${shop.id}`)
+    await page.goto(`${portico.base}/o/delete-co/applications/${shop.id}`)
     const keyName = `${key.name} ${key.prefix}…${key.last4}`
     await page.getByRole('button', { name: `Revoke key ${keyName}` }).click()
     expect(await dialog('Revoke key').locator('p').first().textContent()).toBe(
@@ -356,7 +262,7 @@ describe('the console: never behind the person’s back', () => {
     await page.getByText('Not subscribed to any API yet.').waitFor()
 
     // Now the API can go; then the environment.
-    await page.goto(`${base}/o/delete-co/apis`)
+    await page.goto(`${portico.base}/o/delete-co/apis`)
     await page.getByRole('button', { name: 'Delete API Orders v1' }).click()
     await dialog('Delete API').getByRole('button', { name: 'Delete API' }).click()
     await page.getByText('No APIs yet.').waitFor()
@@ -447,7 +353,7 @@ describe('the console: never behind the person’s back', () => {
 
     const page = await newPage()
     await signIn(page, 'olga@example.com')
-    await page.goto(`${base}/o/invite-co/invitations`)
+    await page.goto(`${portico.base}/o/invite-co/invitations`)
     const notice = page.locator('.notice')
     expect(await notice.getAttribute('role')).toBe('status')
     const cards = page.getByRole('list', { name: 'Invitations' }).getByRole('listitem')
@@ -462,7 +368,7 @@ describe('the console: never behind the person’s back', () => {
     await page.getByRole('checkbox', { name: /^Developer/ }).check()
     await page.getByRole('button', { name: 'Send Invitation' }).click()
     await expect.poll(() => notice.textContent()).toBe('Invitation sent to ivy@example.com.')
-    await mail.next('ivy@example.com')
+    await portico.mail.next('ivy@example.com')
     expect(await cards.count()).toBe(1)
     expect(await cards.first().textContent()).toBe(
       `ivy@example.com · API publisher, DeveloperInvited by Olga Inviter on ${today} · expires in 7 dayspendingResendRevoke invitation`,
@@ -472,7 +378,7 @@ describe('the console: never behind the person’s back', () => {
     // Resend: mailed again, and said so.
     await page.getByRole('button', { name: 'Resend invitation to ivy@example.com' }).click()
     await expect.poll(() => notice.textContent()).toBe('Invitation resent to ivy@example.com.')
-    await mail.next('ivy@example.com')
+    await portico.mail.next('ivy@example.com')
 
     // By status: revoked and accepted ones, without actions; all of them.
     const status = page.getByLabel('Show')
@@ -498,7 +404,7 @@ describe('the console: never behind the person’s back', () => {
     const later = await newPage()
     await later.clock.setFixedTime(Date.now() + 24 * 3_600_000 + 60_000)
     await signIn(later, 'olga@example.com')
-    await later.goto(`${base}/o/invite-co/invitations`)
+    await later.goto(`${portico.base}/o/invite-co/invitations`)
     const laterCards = later.getByRole('list', { name: 'Invitations' }).getByRole('listitem')
     await laterCards.first().waitFor()
     expect(await laterCards.locator('small').allTextContents()).toEqual([

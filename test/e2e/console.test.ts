@@ -1,86 +1,47 @@
-/// <reference lib="dom" />
-// The console in a real browser (playwright-core driving the Chromium that test/helpers/chromium.ts
-// finds) against a real Portico process on PGlite with a real SMTP server catching mail: the seeds'
-// flows, step by step as they are written. Screenshots of the main pages go to docs/screenshots/
-// with SCREENSHOTS=update (test/helpers/screenshots.ts).
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from '../helpers/chromium.ts'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { PASSWORD, useConsole } from '../helpers/console-harness.ts'
 import { images } from '../helpers/images.ts'
-import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
+import { linkIn } from '../helpers/mail-catcher.ts'
 import { screenshots } from '../helpers/screenshots.ts'
-import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
 
 describe('the console', () => {
-  let server: ServerProcess
-  let mail: MailCatcher
-  let browser: Browser
-  let base: string
-  const dataDir = mkdtempSync(join(tmpdir(), 'portico-e2e-'))
-  const contexts: BrowserContext[] = []
-
-  beforeAll(async () => {
-    mail = await startMailCatcher()
-    const port = await freePort()
-    base = `http://127.0.0.1:${port}`
-    server = spawnServer({
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      SMTP_URL: mail.url,
-      PUBLIC_URL: base,
-      ORG_CREATION_LIMIT: '0',
-      RATE_LIMIT: 'off',
-    })
-    await waitUntilReady(server) // a loaded machine migrates PGlite slowly (150 s allowed)
-    browser = await launchChromium()
-  }, 200_000)
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {})
-    await browser?.close()
-    server?.child.kill('SIGTERM')
-    await server?.exited
-    await mail?.close()
-    rmSync(dataDir, { recursive: true, force: true })
+  const portico = useConsole({
+    name: 'walk',
+    env: { ORG_CREATION_LIMIT: '0', RATE_LIMIT: 'off' },
+    clipboard: true,
   })
-
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } })
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base })
-    contexts.push(context)
-    return context.newPage()
-  }
+  const { newPage } = portico
 
   const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshots, `${name}.png`) })
 
-  async function signUp(page: Page, name: string, email: string) {
-    await page.goto(`${base}/sign-up`)
+  /** Signs up on the sign-up page, as a person does. */
+  async function signUpOnPage(page: Page, name: string, email: string) {
+    await page.goto(`${portico.base}/sign-up`)
     await page.getByLabel('Name').fill(name)
     await page.getByLabel('Email').fill(email)
-    await page.getByLabel('Password').fill('a long enough password')
+    await page.getByLabel('Password').fill(PASSWORD)
     await page.getByRole('button', { name: 'Create account' }).click()
   }
 
   it('verifies an email and resets a forgotten password from the mailed links', async () => {
     const page = await newPage()
-    await signUp(page, 'Vera Verify', 'vera@example.com')
+    await signUpOnPage(page, 'Vera Verify', 'vera@example.com')
     await expect
       .poll(() => page.getByRole('heading', { name: 'Welcome, Vera Verify' }).isVisible())
       .toBe(true)
-    const verify = linkIn(await mail.next('vera@example.com'), `${base}/verify-email/`)
+    const verify = linkIn(await portico.mail.next('vera@example.com'), `${portico.base}/verify-email/`)
     await page.goto(verify)
     await expect.poll(() => page.getByText('vera@example.com is verified.').count()).toBe(1)
 
     const stranger = await newPage()
-    await stranger.goto(`${base}/sign-in`)
+    await stranger.goto(`${portico.base}/sign-in`)
     await stranger.getByRole('link', { name: 'Forgot your password?' }).click()
     await stranger.getByLabel('Email').fill('vera@example.com')
     await stranger.getByRole('button', { name: 'Send the link' }).click()
     await expect.poll(() => stranger.getByRole('status').textContent()).toContain('is on its way')
-    const reset = linkIn(await mail.next('vera@example.com'), `${base}/reset-password/`)
+    const reset = linkIn(await portico.mail.next('vera@example.com'), `${portico.base}/reset-password/`)
     await stranger.goto(reset)
     await stranger.getByLabel('New password').fill('a brand new password')
     await stranger.getByRole('button', { name: 'Set password' }).click()
@@ -88,7 +49,7 @@ describe('the console', () => {
       .poll(() => stranger.getByRole('status').textContent())
       .toContain('every session was signed out')
     // The old session ended: the first page is sent to sign in on its next request.
-    await page.goto(`${base}/`)
+    await page.goto(`${portico.base}/`)
     await page.waitForURL(/\/sign-in/)
     await page.getByLabel('Email').fill('vera@example.com')
     await page.getByLabel('Password').fill('a brand new password')
@@ -100,11 +61,11 @@ describe('the console', () => {
 
   it('switches organizations, shows a rename and a new logo in the header, keeps portal-only members to the portal, fits 375 px', async () => {
     const page = await newPage()
-    await signUp(page, 'Sam Switcher', 'sam@example.com')
+    await signUpOnPage(page, 'Sam Switcher', 'sam@example.com')
     await page.getByLabel('Organization name').fill('Blue Team')
     await page.getByRole('button', { name: 'Create', exact: true }).click()
     await page.getByRole('button', { name: 'Skip for now' }).click()
-    await page.waitForURL(`${base}/o/blue-team/settings`)
+    await page.waitForURL(`${portico.base}/o/blue-team/settings`)
 
     // "Click the organization switcher. Click Create Organization. Enter a Name and Slug URL."
     await page.getByRole('button', { name: /Blue Team/ }).click()
@@ -113,7 +74,7 @@ describe('the console', () => {
     await dialog.getByLabel('Organization name').fill('Red Team')
     expect(await dialog.getByLabel('Slug URL (handle)').inputValue()).toBe('red-team')
     await dialog.getByRole('button', { name: 'Create', exact: true }).click()
-    await page.waitForURL(`${base}/o/red-team/settings`)
+    await page.waitForURL(`${portico.base}/o/red-team/settings`)
 
     // Something only Red Team has: an application.
     await page.getByRole('link', { name: 'Applications' }).click()
@@ -127,7 +88,7 @@ describe('the console', () => {
       'true',
     )
     await page.getByRole('menuitemradio', { name: /Blue Team/ }).click()
-    await page.waitForURL(`${base}/o/blue-team/applications`)
+    await page.waitForURL(`${portico.base}/o/blue-team/applications`)
     await expect.poll(() => page.getByText('No applications yet.').count()).toBe(1)
     expect(await page.getByRole('link', { name: 'Red App' }).count()).toBe(0)
     await expect.poll(() => page.title()).toBe('Applications · Blue Team · Portico')
@@ -153,7 +114,7 @@ describe('the console', () => {
     await page.getByRole('radio', { name: /^None/ }).check()
     await page.getByRole('checkbox', { name: /^External API subscriber/ }).check()
     await page.getByRole('button', { name: 'Send Invitation' }).click()
-    const link = linkIn(await mail.next('eve@example.com'), `${base}/invitations/`)
+    const link = linkIn(await portico.mail.next('eve@example.com'), `${portico.base}/invitations/`)
     const external = await newPage()
     await external.goto(link)
     await external.getByRole('link', { name: 'create an account' }).click()
@@ -184,9 +145,9 @@ describe('the console', () => {
   it('walks the seeds: sign up, create, copy ID and handle, invite, accept, roles, removal, keys', async () => {
     // A first-time user signs up and must create an organization.
     const owner = await newPage()
-    await owner.goto(`${base}/sign-in`)
+    await owner.goto(`${portico.base}/sign-in`)
     await shot(owner, 'sign-in')
-    await signUp(owner, 'Olivia Owner', 'olivia@example.com')
+    await signUpOnPage(owner, 'Olivia Owner', 'olivia@example.com')
     await expect
       .poll(() => owner.getByRole('heading', { name: 'Create your organization' }).isVisible())
       .toBe(true)
@@ -196,7 +157,7 @@ describe('the console', () => {
     await shot(owner, 'create-organization')
     await owner.getByRole('button', { name: 'Create', exact: true }).click()
     await owner.getByRole('button', { name: 'Skip for now' }).click()
-    await owner.waitForURL(`${base}/o/acme-developer-portal/settings`)
+    await owner.waitForURL(`${portico.base}/o/acme-developer-portal/settings`)
     await expect.poll(() => owner.title()).toBe('Settings · Acme Developer Portal · Portico')
 
     // "In the left navigation, click Settings. Under Organization click Copy ID / Copy Handle."
@@ -227,7 +188,7 @@ describe('the console', () => {
     expect(await invitations.locator('.badge.pending').count()).toBe(1)
 
     // The invitee opens the link from the mail, registers, accepts, and lands in the organization.
-    const link = linkIn(await mail.next('ivan@example.com'), `${base}/invitations/`)
+    const link = linkIn(await portico.mail.next('ivan@example.com'), `${portico.base}/invitations/`)
     const invitee = await newPage()
     await invitee.goto(link)
     await expect
@@ -240,7 +201,7 @@ describe('the console', () => {
     await invitee.getByRole('button', { name: 'Create account' }).click()
     await invitee.waitForURL(link)
     await invitee.getByRole('button', { name: 'Accept' }).click()
-    await invitee.waitForURL(`${base}/o/acme-developer-portal/members`)
+    await invitee.waitForURL(`${portico.base}/o/acme-developer-portal/members`)
 
     // The owner sees them in Members with roles and join date, and changes their role.
     await owner.getByRole('link', { name: 'Members' }).click()
@@ -294,7 +255,7 @@ describe('the console', () => {
     await expect.poll(() => owner.getByRole('row', { name: /Ivan Invitee/ }).count()).toBe(0)
     await invitee.getByRole('link', { name: 'Invitations' }).click()
     await invitee.getByRole('heading', { name: 'Page not found' }).waitFor()
-    expect(invitee.url()).toBe(`${base}/o/acme-developer-portal/invitations`)
+    expect(invitee.url()).toBe(`${portico.base}/o/acme-developer-portal/invitations`)
     await invitee.getByRole('link', { name: 'Go to your organizations' }).click()
     await expect
       .poll(() => invitee.getByRole('heading', { name: 'Create your organization' }).isVisible())
@@ -303,18 +264,18 @@ describe('the console', () => {
 
   it('lists my sessions under the account menu and signs out another one', async () => {
     const laptop = await newPage()
-    await signUp(laptop, 'Sid Sessions', 'sid@example.com')
+    await signUpOnPage(laptop, 'Sid Sessions', 'sid@example.com')
     await laptop.getByLabel('Organization name').fill('Sid Works')
     await laptop.getByRole('button', { name: 'Create', exact: true }).click()
     await laptop.getByRole('button', { name: 'Skip for now' }).click()
-    await laptop.waitForURL(`${base}/o/sid-works/settings`)
+    await laptop.waitForURL(`${portico.base}/o/sid-works/settings`)
 
     const phone = await newPage()
-    await phone.goto(`${base}/sign-in`)
+    await phone.goto(`${portico.base}/sign-in`)
     await phone.getByLabel('Email').fill('sid@example.com')
     await phone.getByLabel('Password').fill('a long enough password')
     await phone.getByRole('button', { name: 'Sign in' }).click()
-    await phone.waitForURL(`${base}/o/sid-works/**`)
+    await phone.waitForURL(`${portico.base}/o/sid-works/**`)
 
     await laptop.locator('summary', { hasText: 'Sid Sessions' }).click()
     await laptop.getByRole('button', { name: 'Sessions' }).click()
@@ -331,9 +292,9 @@ describe('the console', () => {
     await dialog.getByRole('button', { name: 'Close' }).click()
 
     // The phone's session ended: its next request is sent to sign in; the laptop goes on.
-    await phone.goto(`${base}/`)
+    await phone.goto(`${portico.base}/`)
     await phone.waitForURL(/\/sign-in/)
-    await laptop.goto(`${base}/o/sid-works/settings`)
+    await laptop.goto(`${portico.base}/o/sid-works/settings`)
     await laptop.locator('summary', { hasText: 'Sid Sessions' }).waitFor()
   })
 })

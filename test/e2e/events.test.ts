@@ -7,21 +7,18 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { Webhook as StandardWebhook } from 'standardwebhooks'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { type FakeApi7Portal, startFakeApi7Portal } from '../helpers/api7-portal.ts'
-import { launchChromium } from '../helpers/chromium.ts'
-import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
+import { useConsole } from '../helpers/console-harness.ts'
+import { linkIn } from '../helpers/mail-catcher.ts'
 import { screenshots } from '../helpers/screenshots.ts'
-import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
 import {
   type ReceivedWebhook,
   startWebhookReceiver,
   type WebhookReceiver,
 } from '../helpers/webhook-receiver.ts'
-
-const PASSWORD = 'a long enough password'
 
 /** The delivery's payload when `secret` signed it (the standardwebhooks package checks); throws otherwise. */
 const signedBy = (secret: string, request: ReceivedWebhook) =>
@@ -32,97 +29,37 @@ const signedBy = (secret: string, request: ReceivedWebhook) =>
   })
 
 describe('the console: audit log, webhooks, developer identity', () => {
-  let server: ServerProcess
-  let mail: MailCatcher
   let portal: FakeApi7Portal
   let receiver: WebhookReceiver
-  let browser: Browser
-  let base: string
-  const dataDir = mkdtempSync(join(tmpdir(), 'portico-e2e-events-'))
   const downloads = mkdtempSync(join(tmpdir(), 'portico-e2e-downloads-'))
-  const contexts: BrowserContext[] = []
-
-  beforeAll(async () => {
-    mail = await startMailCatcher()
-    portal = await startFakeApi7Portal()
-    receiver = await startWebhookReceiver()
-    const port = await freePort()
-    base = `http://127.0.0.1:${port}`
-    server = spawnServer({
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      SMTP_URL: mail.url,
-      PUBLIC_URL: base,
-      ORG_CREATION_LIMIT: '0',
-      RATE_LIMIT: 'off',
-      PROVIDER_PORTAL: 'api7',
-      PROVIDER_PORTAL_URL: portal.url,
-      PROVIDER_PORTAL_TOKEN: portal.token,
-      // One retry a second later: a failing receiver or portal fails for good within seconds.
-      WEBHOOK_RETRY_SCHEDULE: '1s',
-      WEBHOOK_ALLOW_PRIVATE: 'on',
-    })
-    await waitUntilReady(server, 100_000) // a loaded machine migrates PGlite slowly
-    browser = await launchChromium()
+  const portico = useConsole({
+    name: 'events',
+    env: async () => {
+      portal = await startFakeApi7Portal()
+      receiver = await startWebhookReceiver()
+      return {
+        ORG_CREATION_LIMIT: '0',
+        RATE_LIMIT: 'off',
+        PROVIDER_PORTAL: 'api7',
+        PROVIDER_PORTAL_URL: portal.url,
+        PROVIDER_PORTAL_TOKEN: portal.token,
+        // One retry a second later: a failing receiver or portal fails for good within seconds.
+        WEBHOOK_RETRY_SCHEDULE: '1s',
+        WEBHOOK_ALLOW_PRIVATE: 'on',
+      }
+    },
+    context: { acceptDownloads: true },
+    clipboard: true,
   })
+  const { call, signUp, signIn, newPage } = portico
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {})
-    await browser?.close()
-    server?.child.kill('SIGTERM')
-    await server?.exited
-    await mail?.close()
     await portal?.close()
     await receiver?.close()
-    rmSync(dataDir, { recursive: true, force: true })
     rmSync(downloads, { recursive: true, force: true })
   })
 
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 1200, height: 800 },
-      acceptDownloads: true,
-    })
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base })
-    contexts.push(context)
-    return context.newPage()
-  }
-
   const shot = (page: Page, name: string) => page.screenshot({ path: join(screenshots, `${name}.png`) })
-
-  /** One call of the HTTP API with a bearer token; the parsed body (undefined when empty). */
-  async function call(token: string | undefined, method: string, path: string, body?: unknown) {
-    const answer = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const text = await answer.text()
-    if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${text}`)
-    // biome-ignore lint/suspicious/noExplicitAny: answers are asserted field by field
-    return (text ? JSON.parse(text) : undefined) as any
-  }
-
-  async function signUp(name: string, email: string, invitationToken?: string): Promise<string> {
-    const { token } = await call(undefined, 'POST', '/v1/auth/sign-up', {
-      name,
-      email,
-      password: PASSWORD,
-      invitationToken,
-    })
-    return token
-  }
-
-  async function signIn(page: Page, email: string) {
-    await page.goto(`${base}/sign-in`)
-    await page.getByLabel('Email').fill(email)
-    await page.getByLabel('Password').fill(PASSWORD)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.waitForURL(/\/o\//)
-  }
 
   /** Polls the developer identity until it is in `state`. */
   async function developerIs(token: string, handle: string, state: string) {
@@ -155,8 +92,8 @@ describe('the console: audit log, webhooks, developer identity', () => {
       email: 'bob@example.com',
       roles: ['member'],
     })
-    const link = linkIn(await mail.next('bob@example.com'), `${base}/invitations/`)
-    const invitationToken = link.slice(`${base}/invitations/`.length)
+    const link = linkIn(await portico.mail.next('bob@example.com'), `${portico.base}/invitations/`)
+    const invitationToken = link.slice(`${portico.base}/invitations/`.length)
     const bob = await signUp('Bob Builder', 'bob@example.com', invitationToken)
     await call(bob, 'POST', `/v1/invitations/${invitationToken}/accept`)
     const bobId = (await call(bob, 'GET', '/v1/me')).user.id
@@ -186,7 +123,7 @@ describe('the console: audit log, webhooks, developer identity', () => {
     const page = await newPage()
     await signIn(page, 'alice@example.com')
     await page.getByRole('link', { name: 'Audit log' }).click()
-    await page.waitForURL(`${base}/o/audit-co/audit-log`)
+    await page.waitForURL(`${portico.base}/o/audit-co/audit-log`)
     await expect.poll(() => page.title()).toBe('Audit log · Audit Co · Portico')
     const sentences = () =>
       page.getByRole('table', { name: 'Events' }).locator('tbody tr td:nth-child(3)').allTextContents()
@@ -287,7 +224,7 @@ describe('the console: audit log, webhooks, developer identity', () => {
     const page = await newPage()
     await signIn(page, 'wendy@example.com')
     await page.getByRole('link', { name: 'Webhooks' }).click()
-    await page.waitForURL(`${base}/o/hook-co/webhooks`)
+    await page.waitForURL(`${portico.base}/o/hook-co/webhooks`)
     await expect.poll(() => page.title()).toBe('Webhooks · Hook Co · Portico')
     await expect.poll(() => page.getByText('No endpoints yet.').count()).toBe(1)
 
@@ -413,7 +350,7 @@ describe('the console: audit log, webhooks, developer identity', () => {
       .getByRole('navigation', { name: 'Organization' })
       .getByRole('link', { name: 'Settings' })
       .click()
-    await page.waitForURL(`${base}/o/portal-co/settings`)
+    await page.waitForURL(`${portico.base}/o/portal-co/settings`)
     const identity = page.getByRole('region', { name: 'Developer identity' })
     await expect
       .poll(() => identity.getByTestId('developer-state').textContent(), { timeout: 10_000 })

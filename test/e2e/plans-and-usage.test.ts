@@ -1,17 +1,8 @@
-/// <reference lib="dom" />
-// The console's plans and usage in a real browser against a real Portico process on PGlite: a
-// publisher gives an API plans, an application subscribes with a plan picked, a gateway's checks
-// (GET /v1/gateway/authorize, as nginx or Caddy would make them) spend the plan, and the
-// application's page shows the usage chart by outcome and key, each key's last use and what the
-// plan has left today. Screenshots go to docs/screenshots/.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from '../helpers/chromium.ts'
+import type { Locator, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { useConsole } from '../helpers/console-harness.ts'
 import { screenshots } from '../helpers/screenshots.ts'
-import { freePort, type ServerProcess, spawnServer, waitUntilReady } from '../helpers/server-process.ts'
 
 const GATEWAY_TOKEN = 'gateway-token-for-the-console-test'
 
@@ -27,44 +18,15 @@ function rowsOf(table: Locator): Promise<string[][]> {
 }
 
 describe('plans and usage in the console', () => {
-  let server: ServerProcess
-  let browser: Browser
-  let base: string
-  const dataDir = mkdtempSync(join(tmpdir(), 'portico-e2e-usage-'))
-  const contexts: BrowserContext[] = []
-
-  beforeAll(async () => {
-    const port = await freePort()
-    base = `http://127.0.0.1:${port}`
-    server = spawnServer({
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      PUBLIC_URL: base,
-      ORG_CREATION_LIMIT: '0',
-      RATE_LIMIT: 'off',
-      GATEWAY_TOKEN,
-    })
-    await waitUntilReady(server, 100_000) // a loaded machine migrates PGlite slowly
-    browser = await launchChromium()
+  const portico = useConsole({
+    name: 'usage',
+    env: { ORG_CREATION_LIMIT: '0', RATE_LIMIT: 'off', GATEWAY_TOKEN },
   })
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {})
-    await browser?.close()
-    server?.child.kill('SIGTERM')
-    await server?.exited
-    rmSync(dataDir, { recursive: true, force: true })
-  })
-
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } })
-    contexts.push(context)
-    return context.newPage()
-  }
+  const { newPage } = portico
 
   /** What a gateway asks Portico for one client request; answers the status. */
   async function check(key: string, headers: Record<string, string> = {}): Promise<number> {
-    const answer = await fetch(`${base}/v1/gateway/authorize`, {
+    const answer = await fetch(`${portico.base}/v1/gateway/authorize`, {
       headers: {
         'x-gateway-token': GATEWAY_TOKEN,
         'x-api-key': key,
@@ -87,7 +49,7 @@ describe('plans and usage in the console', () => {
 
   it('gives an API plans, subscribes with a plan, and charts the usage by outcome and key with the quota left', async () => {
     const page = await newPage()
-    await page.goto(`${base}/sign-up`)
+    await page.goto(`${portico.base}/sign-up`)
     await page.getByLabel('Name').fill('Paula Publisher')
     await page.getByLabel('Email').fill('paula@example.com')
     await page.getByLabel('Password').fill('a long enough password')
@@ -95,7 +57,7 @@ describe('plans and usage in the console', () => {
     await page.getByLabel('Organization name').fill('Paula Payments')
     await page.getByRole('button', { name: 'Create', exact: true }).click()
     await page.getByRole('button', { name: 'Skip for now' }).click()
-    await page.waitForURL(`${base}/o/paula-payments/settings`)
+    await page.waitForURL(`${portico.base}/o/paula-payments/settings`)
 
     // A published API, and its page.
     await page.getByRole('link', { name: 'APIs' }).click()
