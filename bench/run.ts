@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { newApiKey } from '../src/domain/api-keys.ts'
 import { gatewayScenarios } from './gateway.ts'
 import { type AutocannonResult, autocannon, rssMiB } from './harness.ts'
+import { seedInvitees } from './invitees.ts'
 import { benchmarkPermissionChecks } from './permissions.ts'
 import { startBenchPortico } from './setup.ts'
 
@@ -43,32 +44,6 @@ async function seedMembers(organizationId: string, count: number): Promise<void>
     [organizationId],
   )
   await client.end()
-}
-
-/** Users with verified emails and open sessions, made with SQL, to accept invitations. */
-async function seedInvitees(
-  count: number,
-): Promise<{ email: string; token: string; invitationId?: string }[]> {
-  const pg = (await import('pg')).default
-  const { hashToken, newToken } = await import('../src/domain/tokens.ts')
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL })
-  await client.connect()
-  const invitees = Array.from({ length: count }, (_, i) => ({
-    email: `invitee-${Date.now()}-${i}@bench.test`,
-    token: newToken(),
-  }))
-  for (const invitee of invitees) {
-    const { rows } = await client.query(
-      `insert into users (email, name, password_hash, email_verified_at) values ($1, 'Invitee', 'x', now()) returning id`,
-      [invitee.email],
-    )
-    await client.query(
-      `insert into sessions (token_hash, user_id, last_seen_at, expires_at) values ($1, $2, now(), now() + interval '1 day')`,
-      [hashToken(invitee.token), rows[0].id],
-    )
-  }
-  await client.end()
-  return invitees
 }
 
 /** Runs `send` for every item, `concurrency` at a time, and reports latencies like autocannon. */
@@ -252,7 +227,7 @@ async function main() {
     })
 
     if (process.env.DATABASE_URL) {
-      const invitees = await seedInvitees(200)
+      const invitees = await seedInvitees(process.env.DATABASE_URL ?? '', 200)
       // An organization of its own: the create scenario left 450 invitations pending in the first.
       const { body: joined } = await json('/v1/organizations', {
         method: 'POST',
