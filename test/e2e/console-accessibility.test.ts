@@ -23,10 +23,19 @@ describe('the console: keyboard, phone and screen reader', () => {
   })
   const { call, signUp, newPage, signIn, joinAsMember } = portico
   /** Ada's organization, built in beforeAll: one of everything a page can show. */
-  const ada = { token: '', api: '', application: '', webhook: '', invitationLink: '' }
+  const ada = {
+    token: '',
+    api: '',
+    application: '',
+    webhook: '',
+    invitationLink: '',
+    verificationLink: '',
+    resetLink: '',
+  }
 
   beforeAll(async () => {
     ada.token = await signUp('Ada Access', 'ada@example.com')
+    ada.verificationLink = linkIn(await portico.mail.next('ada@example.com'), `${portico.base}/verify-email/`)
     await call(ada.token, 'POST', '/v1/organizations', { name: 'Axe Works', handle: 'axe-works' })
     const org = '/v1/organizations/axe-works'
     const orders = await call(ada.token, 'POST', `${org}/apis`, {
@@ -52,7 +61,9 @@ describe('the console: keyboard, phone and screen reader', () => {
     })
     await joinAsMember(ada.token, 'axe-works', 'Mo Member', 'mo@example.com')
     await call(ada.token, 'POST', `${org}/invitations`, { email: 'pat@example.com', roles: ['member'] })
+    await call(undefined, 'POST', '/v1/auth/password-reset', { email: 'mo@example.com' })
     Object.assign(ada, {
+      resetLink: linkIn(await portico.mail.next('mo@example.com'), `${portico.base}/reset-password/`),
       api: orders.id,
       application: shop.id,
       webhook: webhook.id,
@@ -87,6 +98,8 @@ describe('the console: keyboard, phone and screen reader', () => {
       ['/sign-up', 'Create your Portico account'],
       ['/forgot-password', 'Reset your password'],
       [new URL(ada.invitationLink).pathname, 'Join Axe Works'],
+      [new URL(ada.verificationLink).pathname, 'Email verification'],
+      [new URL(ada.resetLink).pathname, 'Choose a new password'],
     ]
     const signedIn: [string, string][] = [
       ['/welcome', 'Welcome, Ada Access'],
@@ -103,13 +116,15 @@ describe('the console: keyboard, phone and screen reader', () => {
       [`${org}/settings`, 'Settings'],
       [`${org}/no-such-page`, 'Page not found'],
       ['/nowhere', 'Page not found'],
+      // Someone else's invitation, opened signed in.
+      [new URL(ada.invitationLink).pathname, 'Join Axe Works'],
     ]
     const found: Record<string, string[]> = {}
     const stranger = await newPage()
     for (const [path, heading] of signedOut) {
       await stranger.goto(`${portico.base}${path}`)
       await stranger.getByRole('heading', { name: heading, level: 1 }).waitFor()
-      found[path] = await violationsInBothSchemes(stranger)
+      found[`${path} (signed out)`] = await violationsInBothSchemes(stranger)
     }
     const page = await newPage()
     await signIn(page, 'ada@example.com')
