@@ -74,7 +74,12 @@ describe('the console', () => {
     await dialog.getByLabel('Organization name').fill('Red Team')
     expect(await dialog.getByLabel('Slug URL (handle)').inputValue()).toBe('red-team')
     await dialog.getByRole('button', { name: 'Create', exact: true }).click()
+    // The dialog's second step, as after the first organization: invite the team, or skip it.
+    await dialog.getByRole('heading', { name: 'Invite your team' }).waitFor()
+    expect(await dialog.getByRole('paragraph').first().textContent()).toContain('Red Team is ready.')
+    await dialog.getByRole('button', { name: 'Skip for now' }).click()
     await page.waitForURL(`${portico.base}/o/red-team/settings`)
+    expect(await page.getByRole('dialog').count()).toBe(0)
 
     // Something only Red Team has: an application.
     await page.getByRole('link', { name: 'Applications' }).click()

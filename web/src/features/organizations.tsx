@@ -158,8 +158,11 @@ export function CreateOrganizationForm({ onCreated }: { onCreated: (organization
   )
 }
 
-/** The optional step after creating an organization: invitations by email, or Skip. */
-function InviteYourTeam({ organization }: { organization: Organization }) {
+/**
+ * The optional step after creating an organization: invitations by email, or Skip. `onLeave` runs
+ * as it moves on (the switcher's dialog closes then).
+ */
+function InviteYourTeam({ organization, onLeave }: { organization: Organization; onLeave?: () => void }) {
   const [email, setEmail] = useState('')
   const [role, setRole] = useState<RoleName>('member')
   const [sent, setSent] = useState<string[]>([])
@@ -205,11 +208,12 @@ function InviteYourTeam({ organization }: { organization: Organization }) {
           type="button"
           className={sent.length > 0 ? undefined : 'secondary'}
           // Skipping goes where a new organization is set up (name, logo); after invitations, to them.
-          onClick={() =>
+          onClick={() => {
+            onLeave?.()
             navigate(`/o/${organization.handle}/${sent.length > 0 ? 'invitations' : 'settings'}`, {
               replace: true,
             })
-          }
+          }}
         >
           {sent.length > 0 ? `Continue to ${organization.name}` : 'Skip for now'}
         </button>
@@ -332,6 +336,8 @@ export function OrganizationSwitcher({ me, current }: { me: Me; current: string 
   const queryClient = useQueryClient()
   const [open, setOpen] = useState<MenuFocus | undefined>()
   const [creating, setCreating] = useState(false)
+  /** The organization the dialog just made: its second step, Invite your team, shows. */
+  const [created, setCreated] = useState<Organization | undefined>()
   const menu = useRef<HTMLDivElement>(null)
   const trigger = useRef<HTMLButtonElement>(null)
   const active = me.organizations.find((o) => o.handle === current || o.id === current)
@@ -433,16 +439,32 @@ export function OrganizationSwitcher({ me, current }: { me: Me; current: string 
           </button>
         </div>
       )}
-      <Dialog title="Create organization" open={creating} onClose={() => setCreating(false)}>
-        <CreateOrganizationForm
-          onCreated={(organization) => {
-            setCreating(false)
-            navigate(`/o/${organization.handle}/settings`)
-          }}
-        />
-        <button type="button" className="secondary" onClick={() => setCreating(false)}>
-          Cancel
-        </button>
+      <Dialog
+        title="Create organization"
+        open={creating}
+        onClose={() => {
+          setCreating(false)
+          setCreated(undefined)
+          // Closed at the invitation step: the new organization is made, so that is where to go.
+          if (created) navigate(`/o/${created.handle}/settings`)
+        }}
+      >
+        {created ? (
+          <InviteYourTeam
+            organization={created}
+            onLeave={() => {
+              setCreating(false)
+              setCreated(undefined)
+            }}
+          />
+        ) : (
+          <>
+            <CreateOrganizationForm onCreated={setCreated} />
+            <button type="button" className="secondary" onClick={() => setCreating(false)}>
+              Cancel
+            </button>
+          </>
+        )}
       </Dialog>
     </div>
   )
