@@ -14,5 +14,8 @@ export default defineConfig({
     // Ceilings for a loaded machine, as in vitest.config.ts.
     testTimeout: 180_000,
     hookTimeout: 300_000,
+    // expect.poll waits for what a page shows next (a refetch, a redraw): 1 s by default, which a
+    // loaded machine's answers outlasted (a removed member's memberships, read again, came late).
+    expect: { poll: { timeout: 10_000 } },
   },
 })

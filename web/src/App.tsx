@@ -239,6 +239,9 @@ export function App() {
       </main>
     )
   }
+  // Where "/" leads depends on the memberships: while they are being read again (a page found the
+  // person removed and asked), wait for the answer rather than follow the old list back there.
+  if (path === '/' && me.isFetching) return <Loading />
   if (me.data.organizations.length === 0 || path === '/welcome') return <WelcomePage me={me.data} />
   const active =
     me.data.organizations.find((o) => o.id === me.data.activeOrganizationId) ?? me.data.organizations[0]
