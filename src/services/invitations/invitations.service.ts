@@ -292,29 +292,36 @@ export async function logoOfInvitation(
   actor: Actor | undefined,
   key: InvitationKey,
 ): Promise<Logo> {
-  let found: Awaited<ReturnType<typeof findInvitationForInvitee>>
-  if ('token' in key) {
-    found = looksLikeToken(key.token)
-      ? await findInvitationForInvitee(deps.db, { tokenHash: hashToken(key.token) })
-      : undefined
-  } else if (actor?.user.emailVerified) {
-    found = await findInvitationForInvitee(deps.db, { id: key.id, email: actor.user.email })
-  }
+  const found = await findForInvitee(deps.db, actor, key)
   const logo = found?.organization.logoEtag ? await findLogo(deps.db, found.organization.id) : undefined
   if (!logo) throw new DomainError('not_found', 'no such invitation, or its organization has no logo')
   return logo
 }
 
-async function lockForResponse(tx: Transaction, actor: Actor, key: InvitationKey) {
-  let found: Awaited<ReturnType<typeof findInvitationForInvitee>>
+/**
+ * The invitation `key` names, as its invitee may reach it: by the mailed token, or by id when the
+ * caller's verified email is the one invited (without the token, a verified email is the proof of
+ * the inbox). Undefined when there is none to reach.
+ */
+async function findForInvitee(
+  db: Transaction['db'],
+  actor: Actor | undefined,
+  key: InvitationKey,
+  options: { lock?: boolean } = {},
+) {
   if ('token' in key) {
-    found = looksLikeToken(key.token)
-      ? await findInvitationForInvitee(tx.db, { tokenHash: hashToken(key.token) }, { lock: true })
+    return looksLikeToken(key.token)
+      ? findInvitationForInvitee(db, { tokenHash: hashToken(key.token) }, options)
       : undefined
-  } else if (actor.user.emailVerified && /^[0-9a-f-]{36}$/i.test(key.id)) {
-    // Without the token, a verified email is the proof of the inbox.
-    found = await findInvitationForInvitee(tx.db, { id: key.id, email: actor.user.email }, { lock: true })
   }
+  if (actor?.user.emailVerified && /^[0-9a-f-]{36}$/i.test(key.id)) {
+    return findInvitationForInvitee(db, { id: key.id, email: actor.user.email }, options)
+  }
+  return undefined
+}
+
+async function lockForResponse(tx: Transaction, actor: Actor, key: InvitationKey) {
+  const found = await findForInvitee(tx.db, actor, key, { lock: true })
   if (!found) throw new DomainError('not_found', 'no such invitation')
   enforce(checkRespondable(found.invitation, tx.now))
   if (!isInvitedEmail(found.invitation, actor.user.email)) {
