@@ -2,8 +2,7 @@
 // API.md "Gateways"), the way nginx's auth_request or Caddy's forward_auth would, for gateways
 // written in JavaScript. A refusal is an answer, not an error: only a wrong gateway token throws.
 import { PorticoError, problemOf } from './errors.ts'
-
-type HeaderBag = Headers | Record<string, string | string[] | undefined>
+import { type HeaderBag, headerOf } from './headers.ts'
 
 /** The request a gateway guards: a fetch `Request`, or its method, URL and headers. */
 export interface GuardedRequest {
@@ -54,13 +53,6 @@ const DECISIONS = new Set([
   'wrong_environment',
   'rate_limited',
 ])
-
-function headerOf(headers: HeaderBag | undefined, name: string): string | undefined {
-  if (!headers) return undefined
-  if (headers instanceof Headers) return headers.get(name) ?? undefined
-  const value = headers[name] ?? headers[name.toLowerCase()]
-  return Array.isArray(value) ? value[0] : value
-}
 
 function pathOf(url: string): string {
   if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) return url

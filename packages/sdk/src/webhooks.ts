@@ -2,6 +2,7 @@
 // domain/webhooks.ts signs with signWebhook below): `v1,` + base64 of HMAC-SHA256, keyed with the
 // secret's decoded bytes, over `{webhook-id}.{webhook-timestamp}.{body}`.
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { type HeaderBag, headerOf } from './headers.ts'
 
 /** What a delivery's body holds (API.md "Webhooks"). */
 export interface WebhookEvent {
@@ -32,14 +33,6 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
   return `v1,${digest(secret, id, timestampSeconds, body).toString('base64')}`
 }
 
-type HeaderBag = Headers | Record<string, string | string[] | undefined>
-
-function header(headers: HeaderBag, name: string): string | undefined {
-  if (headers instanceof Headers) return headers.get(name) ?? undefined
-  const value = headers[name] ?? headers[name.toLowerCase()]
-  return Array.isArray(value) ? value[0] : value
-}
-
 export interface VerifyOptions {
   /** How far the timestamp may be from now (default 300 s, as Standard Webhooks libraries do). */
   toleranceSeconds?: number
@@ -58,9 +51,9 @@ export function verifyWebhook(
   options: VerifyOptions = {},
 ): WebhookEvent {
   const text = typeof body === 'string' ? body : body.toString('utf8')
-  const id = header(headers, 'webhook-id')
-  const timestamp = header(headers, 'webhook-timestamp')
-  const signatures = header(headers, 'webhook-signature')
+  const id = headerOf(headers, 'webhook-id')
+  const timestamp = headerOf(headers, 'webhook-timestamp')
+  const signatures = headerOf(headers, 'webhook-signature')
   if (!id || !timestamp || !signatures) throw new WebhookVerificationError('missing webhook headers')
   if (!/^\d+$/.test(timestamp)) throw new WebhookVerificationError('invalid webhook-timestamp')
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000)
