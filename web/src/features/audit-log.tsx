@@ -6,6 +6,7 @@ import { type AuditEventFilter, api, auditExportUrl, type Organization } from '.
 import { ErrorMessage, Loading, useDocumentTitle } from '../ui.tsx'
 import { eventGroups } from './event-groups.ts'
 import { describeEvent } from './event-sentences.ts'
+import { everyMemberQuery } from './members.tsx'
 
 /** A date field's day (local time) as the instant it begins. */
 const startOfDay = (day: string) => new Date(`${day}T00:00:00`).toISOString()
@@ -49,11 +50,7 @@ export function AuditLogPage({ organization }: { organization: Organization }) {
     queryFn: () => api.roles(organization.id),
     enabled: organization.permissions.includes('role:read'),
   })
-  const people = useQuery({
-    queryKey: ['members', organization.id, 'audit-people'],
-    queryFn: () => api.everyMember(organization.id),
-    enabled: canReadMembers,
-  })
+  const people = useQuery({ ...everyMemberQuery(organization), enabled: canReadMembers })
   const events = useInfiniteQuery({
     queryKey: ['audit-events', organization.id, filter],
     queryFn: ({ pageParam }) => api.auditEvents(organization.id, filter, pageParam),

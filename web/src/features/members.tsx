@@ -601,6 +601,12 @@ export function InvitationsPage({ organization, meId }: { organization: Organiza
   )
 }
 
+/** Every member of the organization, read page after page: one query (and cache) for whoever needs them all. */
+export const everyMemberQuery = (organization: Organization) => ({
+  queryKey: ['members', organization.id, 'every'],
+  queryFn: () => api.everyMember(organization.id),
+})
+
 /**
  * The names of the organization's members, for saying who made something: every member, read
  * page after page (api.everyMember), once some `userIds` need naming and only with `member:read`.
@@ -608,8 +614,7 @@ export function InvitationsPage({ organization, meId }: { organization: Organiza
  */
 export function useMemberNames(organization: Organization, userIds: readonly string[]) {
   const members = useQuery({
-    queryKey: ['members', organization.id, 'every'],
-    queryFn: () => api.everyMember(organization.id),
+    ...everyMemberQuery(organization),
     enabled: organization.permissions.includes('member:read') && userIds.length > 0,
   })
   const names = new Map(members.data?.items.map((member) => [member.userId, member.name]))
