@@ -119,29 +119,21 @@ export async function findInvitationFacts(
         .where('organization_id', '=', organizationId)
         .where('user_id', '=', inviterId)
         .as('inviter_roles'),
-      eb
-        .exists(
-          eb
-            .selectFrom('users')
-            .innerJoin('memberships', 'memberships.user_id', 'users.id')
-            .select(sql`1`.as('one'))
-            .where('memberships.organization_id', '=', organizationId)
-            .where(sql<boolean>`lower(users.email) = ${normalized}`),
-        )
-        .as('email_is_member'),
+      // The user by email first, then their membership: a plan that scans the organization's
+      // members instead (a generic plan's guess for an average organization) reads them all.
+      sql<boolean>`exists (select 1 from memberships where organization_id = ${organizationId}
+        and user_id = (select id from users where lower(email) = ${normalized}))`.as('email_is_member'),
       eb
         .selectFrom('invitations')
         .select('id')
         .where('organization_id', '=', organizationId)
-        .where(sql<boolean>`lower(email) = ${normalized}`)
-        .where('status', '=', 'pending')
+        .where(sql<boolean>`lower(email) = ${normalized} and status = 'pending'`)
         .as('pending_id'),
       eb
         .selectFrom('invitations')
         .select('expires_at')
         .where('organization_id', '=', organizationId)
-        .where(sql<boolean>`lower(email) = ${normalized}`)
-        .where('status', '=', 'pending')
+        .where(sql<boolean>`lower(email) = ${normalized} and status = 'pending'`)
         .as('pending_expires_at'),
       sql<string>`(select coalesce(sum(pending), 0) from invitation_tallies where organization_id = ${organizationId})
         + current_setting('max_connections')::int`.as('bound'),
@@ -203,7 +195,7 @@ export async function insertInvitation(
       expires_at: invitation.expiresAt,
     })
     .onConflict((oc) =>
-      oc.expression(sql`organization_id, lower(email)`).where('status', '=', 'pending').doNothing(),
+      oc.expression(sql`organization_id, lower(email)`).where(sql<boolean>`status = 'pending'`).doNothing(),
     )
     .returning('id')
     .executeTakeFirst()
@@ -251,8 +243,7 @@ export async function findInvitationForInvitee(
     'tokenHash' in key
       ? select.where('invitations.token_hash', '=', key.tokenHash)
       : select
-          .where(sql<boolean>`lower(invitations.email) = ${normalizeEmail(key.email)}`)
-          .where('invitations.status', '=', 'pending')
+          .where(sql<boolean>`lower(invitations.email) = ${normalizeEmail(key.email)} and invitations.status = 'pending'`)
           .where('invitations.id', '=', key.id)
   if (options.lock) select = select.forUpdate('invitations')
   const row = await select.executeTakeFirst()
@@ -319,7 +310,7 @@ export async function countPendingInvitations(
         .selectFrom('invitations')
         .select(sql`1`.as('one'))
         .where('organization_id', '=', organizationId)
-        .where('status', '=', 'pending')
+        .where(sql<boolean>`status = 'pending'`)
         .where('expires_at', '>', now)
         .limit(upTo)
         .as('pending'),

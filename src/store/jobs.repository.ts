@@ -67,7 +67,7 @@ export async function leaseDueJobs(
       db
         .selectFrom('jobs')
         .select('id')
-        .where('status', '=', 'pending')
+        .where(sql<boolean>`status = 'pending'`)
         .where('next_attempt_at', '<=', now)
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
         .where('kind', 'in', kinds)
@@ -78,7 +78,7 @@ export async function leaseDueJobs(
         .skipLocked(),
     )
     // A job leased again after its lease ran out is still pending: the update re-checks it.
-    .where('status', '=', 'pending')
+    .where(sql<boolean>`status = 'pending'`)
     .returning(['id', 'kind', 'organization_id', 'subject_id', 'payload', 'attempts', 'created_at'])
     .execute()
   return rows.map((row) => ({
@@ -125,7 +125,7 @@ export async function recordAttempt(
     })
     .where('id', '=', job.id)
     .where('attempts', '=', job.attempts)
-    .where('status', '=', 'pending')
+    .where(sql<boolean>`status = 'pending'`)
     .executeTakeFirst()
   return result.numUpdatedRows > 0n
 }
@@ -152,7 +152,7 @@ export async function failPendingJobs(
     .where('organization_id', '=', where.organizationId)
     .where('subject_id', '=', where.subjectId)
     .where('kind', '=', where.kind)
-    .where('status', '=', 'pending')
+    .where(sql<boolean>`status = 'pending'`)
     .execute()
 }
 
@@ -164,7 +164,7 @@ export async function countPendingJobs(
   let query = db
     .selectFrom('jobs')
     .select((eb) => eb.fn.countAll<string>().as('count'))
-    .where('status', '=', 'pending')
+    .where(sql<boolean>`status = 'pending'`)
   if (where.kind) query = query.where('kind', '=', where.kind)
   if (where.organizationId) query = query.where('organization_id', '=', where.organizationId)
   if (where.subjectId) query = query.where('subject_id', '=', where.subjectId)

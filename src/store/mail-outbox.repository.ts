@@ -77,7 +77,7 @@ export async function countPendingMails(db: Executor): Promise<number> {
     .selectFrom('jobs')
     .select((eb) => eb.fn.countAll<string>().as('count'))
     .where('kind', '=', MAIL_JOB)
-    .where('status', '=', 'pending')
+    .where(sql<boolean>`status = 'pending'`)
     .executeTakeFirstOrThrow()
   return Number(row.count)
 }

@@ -5,7 +5,12 @@
 // does not exist, so statements are prepared only when openPostgres has found the connections
 // direct (detectTransactionPooling) or DATABASE_PREPARED_STATEMENTS=on says so; and should a
 // server connection ever answer that a prepared statement does not exist, they are switched off
-// for good in this process.
+// for good in this process. PostgreSQL plans a prepared statement with its values for five runs,
+// then keeps a generic plan when that costs no more: planning was as much of a write's database
+// time as executing. So a predicate a partial index is defined by (`status = 'pending'`) is written
+// as a literal, never a parameter: a generic plan cannot match a parameter to the index (ON
+// CONFLICT then finds no arbiter), and a statement whose join order depends on one organization's
+// size names the order (invitations.repository findInvitationFacts).
 import { createHash } from 'node:crypto'
 import pg from 'pg'
 
@@ -26,16 +31,8 @@ export function preparingClient(statements: PreparedStatements): typeof pg.Clien
     #prepared = 0
 
     constructor(config?: pg.ClientConfig) {
-      const prepares = statements.enabled
-      // Always planned with the statement's values, as unnamed statements are: a generic plan
-      // cannot use a partial index whose predicate a parameter stands for (ON CONFLICT … WHERE
-      // status = $1 then fails to find its arbiter), so only parsing and analysis are saved.
-      super(
-        prepares
-          ? { ...config, options: `${config?.options ?? ''} -c plan_cache_mode=force_custom_plan`.trim() }
-          : config,
-      )
-      this.#prepares = prepares
+      super(config)
+      this.#prepares = statements.enabled
     }
 
     // biome-ignore lint/suspicious/noExplicitAny: pg.Client's overloads, passed through unchanged
