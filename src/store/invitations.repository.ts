@@ -243,7 +243,9 @@ export async function findInvitationForInvitee(
     'tokenHash' in key
       ? select.where('invitations.token_hash', '=', key.tokenHash)
       : select
-          .where(sql<boolean>`lower(invitations.email) = ${normalizeEmail(key.email)} and invitations.status = 'pending'`)
+          .where(
+            sql<boolean>`lower(invitations.email) = ${normalizeEmail(key.email)} and invitations.status = 'pending'`,
+          )
           .where('invitations.id', '=', key.id)
   if (options.lock) select = select.forUpdate('invitations')
   const row = await select.executeTakeFirst()

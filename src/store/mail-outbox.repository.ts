@@ -2,6 +2,7 @@
 // transaction of the change that causes it, then leased, sent and marked by the dispatcher. A lease
 // that runs out (the sender died) makes the mail due again, so nothing committed is ever lost.
 
+import { sql } from 'kysely'
 import type { Executor } from './executor.ts'
 import { insertJob, type LeasedJob, leaseDueJobs, type NewJob } from './jobs.repository.ts'
 
