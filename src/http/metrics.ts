@@ -1,7 +1,8 @@
 // Prometheus metrics of one app instance, in a registry of its own (never the global one, so two
 // apps in one process, as in tests, do not mix their counts).
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { type Counter, collectDefaultMetrics, Gauge, type Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, type Histogram, Registry } from 'prom-client'
+import type { WriteGroups } from '../services/write-groups.ts'
 import type { PoolUse } from '../store/database.ts'
 
 export interface HttpMetrics {
@@ -11,7 +12,7 @@ export interface HttpMetrics {
   observeRoute(method: string, route: string, status: number, seconds: number): void
 }
 
-export function createMetrics(poolUse: () => PoolUse): HttpMetrics {
+export function createMetrics(poolUse: () => PoolUse, writeGroups: WriteGroups): HttpMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   // Requests are counted in plain arrays per (method, route, status) and handed to the registry
@@ -39,6 +40,20 @@ export function createMetrics(poolUse: () => PoolUse): HttpMetrics {
       this.set({ state: 'total' }, use.total)
       this.set({ state: 'idle' }, use.idle)
       this.set({ state: 'waiting' }, use.waiting)
+    },
+  })
+  new Counter({
+    name: 'portico_grouped_writes_total',
+    help: 'Writes of the busiest kinds by how they were written: together in a group commit, or alone',
+    labelNames: ['kind', 'written'],
+    registers: [registry],
+    // The groups keep the counts; a scrape reads them.
+    collect() {
+      this.reset()
+      for (const [kind, counts] of writeGroups.counts()) {
+        this.inc({ kind, written: 'together' }, counts.together)
+        this.inc({ kind, written: 'alone' }, counts.alone)
+      }
     },
   })
   return {

@@ -8,6 +8,7 @@ import type { AccountLimits, ServiceDependencies } from './dependencies.ts'
 import { api7Portal } from './developers/provider-portal.ts'
 import type { SessionCache } from './identity/session-cache.ts'
 import { RateLimiter } from './rate-limiter.ts'
+import { WriteGroups } from './write-groups.ts'
 
 function accountLimits(clock: Clock, rateLimit: boolean): AccountLimits {
   return {
@@ -60,5 +61,6 @@ export function createServices(
         ? api7Portal({ baseUrl: config.providerPortalUrl, token: config.providerPortalToken })
         : undefined,
     providerProvisioning: config.providerProvisioning,
+    writeGroups: new WriteGroups(),
   }
 }

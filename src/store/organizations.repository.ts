@@ -22,54 +22,73 @@ export function organizationRowToOrganization(row: OrganizationRow): Organizatio
 
 export const organizationColumns = ['id', 'handle', 'name', 'logo_etag', 'created_by', 'created_at'] as const
 
+/** A new organization as its creation writes it (insertOrganizationsWithOwners). */
+export interface OrganizationCreation {
+  id: string
+  handle: string
+  name: string
+  createdBy: string
+  developer: { provider: string; state: DeveloperState }
+  activeForSession: string
+}
+
 /**
- * Creates an organization in one statement: the organization, its creator as its only owner, its
- * environments, its developer identity's row, and the organization made active for the creator's
- * session and remembered for the creator. Undefined when the handle is taken (the unique index
- * decides, and then nothing is written).
+ * Creates organizations in one statement: for each, the organization, its creator as its only
+ * owner, its environments, its developer identity's row, and the organization made active for the
+ * creator's session and remembered for the creator. Answers the organizations written, by id; one
+ * whose handle is taken (the unique index decides, also between two of `creations`) is missing,
+ * and nothing of it is written.
  */
-export async function insertOrganizationWithOwner(
+export async function insertOrganizationsWithOwners(
   db: Executor,
-  organization: {
-    id: string
-    handle: string
-    name: string
-    createdBy: string
-    now: Date
-    environments: readonly string[]
-    developer: { provider: string; state: DeveloperState }
-    activeForSession: string
-  },
-): Promise<Organization | undefined> {
-  const { developer } = organization
+  creations: readonly OrganizationCreation[],
+  options: { now: Date; environments: readonly string[] },
+): Promise<Map<string, Organization>> {
+  const { now } = options
+  const records = creations.map((creation, order) => ({
+    order,
+    id: creation.id,
+    handle: creation.handle,
+    name: creation.name,
+    created_by: creation.createdBy,
+    session_id: creation.activeForSession,
+    provider: creation.developer.provider,
+    state: creation.developer.state,
+  }))
   const { rows } = await sql<OrganizationRow>`
-    with organization as (
+    with creation as (
+      select * from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as c ("order" int, id uuid,
+        handle text, name text, created_by uuid, session_id uuid, provider text, state text)
+    ), organization as (
       insert into organizations (id, handle, name, created_by, created_at)
-      values (${organization.id}, ${organization.handle}, ${organization.name}, ${organization.createdBy}, ${organization.now})
+      select id, handle, name, created_by, ${now} from creation order by "order"
       on conflict (handle) do nothing
       returning id, handle, name, logo_etag, created_by, created_at
     ), owner as (
       insert into memberships (organization_id, user_id, roles, joined_at)
-      select id, ${organization.createdBy}, array['owner'], ${organization.now} from organization
+      select id, created_by, array['owner'], ${now} from organization
     ), environments as (
       insert into environments (organization_id, name, created_at)
-      select organization.id, environment.name, ${organization.now}
-      from organization, unnest(${[...organization.environments]}::text[]) as environment (name)
+      select organization.id, environment.name, ${now}
+      from organization, unnest(${[...options.environments]}::text[]) as environment (name)
     ), developer as (
       insert into developers (organization_id, provider, state, synced_at, created_at)
-      select id, ${developer.provider}, ${developer.state},
-        ${developer.state === 'active' ? organization.now : null}::timestamptz, ${organization.now}
-      from organization
+      select creation.id, creation.provider, creation.state,
+        case when creation.state = 'active' then ${now}::timestamptz end, ${now}
+      from organization join creation using (id)
     ), active as (
-      update sessions set active_organization_id = organization.id
-      from organization where sessions.id = ${organization.activeForSession}
+      -- "= any(array(…))" makes each row found by its key: joined to the creations alone, the
+      -- planner guesses 100 of them and scans the whole table.
+      update sessions set active_organization_id = creation.id
+      from organization join creation using (id) where sessions.id = creation.session_id
+        and sessions.id = any(array(select session_id from creation))
     ), remembered as (
       update users set last_active_organization_id = organization.id
-      from organization where users.id = ${organization.createdBy}
+      from organization where users.id = organization.created_by
+        and users.id = any(array(select created_by from creation))
     )
     select * from organization`.execute(db)
-  const row = rows[0]
-  return row && organizationRowToOrganization(row)
+  return new Map(rows.map((row) => [row.id, organizationRowToOrganization(row)]))
 }
 
 /**
@@ -134,13 +153,18 @@ export async function lockOrganization(
   return row && organizationRowToOrganization(row)
 }
 
-export async function countOrganizationsCreatedBy(db: Executor, userId: string): Promise<number> {
-  const row = await db
+/** How many organizations each of `userIds` created (those who created none are missing). */
+export async function countOrganizationsCreatedByEach(
+  db: Executor,
+  userIds: readonly string[],
+): Promise<Map<string, number>> {
+  const rows = await db
     .selectFrom('organizations')
-    .select((eb) => eb.fn.countAll<string>().as('count'))
-    .where('created_by', '=', userId)
-    .executeTakeFirstOrThrow()
-  return Number(row.count)
+    .select((eb) => ['created_by', eb.fn.countAll<string>().as('count')])
+    .where(sql<boolean>`created_by = any(${[...userIds]}::uuid[])`)
+    .groupBy('created_by')
+    .execute()
+  return new Map(rows.map((row) => [row.created_by ?? '', Number(row.count)]))
 }
 
 /** Whether an organization has this handle (handles are stored lowercase). */

@@ -75,7 +75,16 @@ export async function updatePasswordHash(db: Executor, userId: string, passwordH
   await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute()
 }
 
-/** Locks the user's row until the transaction ends (serializes that user's organization creation). */
-export async function lockUser(db: Executor, userId: string): Promise<void> {
-  await db.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute()
+/**
+ * Locks the users' rows until the transaction ends (serializes their organization creation), in
+ * the order of their ids, so two transactions locking some of the same users never deadlock.
+ */
+export async function lockUsers(db: Executor, userIds: readonly string[]): Promise<void> {
+  await db
+    .selectFrom('users')
+    .select('id')
+    .where(sql<boolean>`id = any(${[...userIds]}::uuid[])`)
+    .orderBy('id')
+    .forUpdate()
+    .execute()
 }

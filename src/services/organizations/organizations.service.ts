@@ -14,17 +14,17 @@ import { defaultEnvironments } from '../../domain/portal.ts'
 import { deleteJobsOf } from '../../store/jobs.repository.ts'
 import { listMembershipsOfUser } from '../../store/memberships.repository.ts'
 import {
-  countOrganizationsCreatedBy,
+  countOrganizationsCreatedByEach,
   deleteLogo,
   deleteOrganization as deleteOrganizationRow,
   findLogo,
-  insertOrganizationWithOwner,
+  insertOrganizationsWithOwners,
   isHandleTaken,
   type Logo,
   updateOrganization,
   upsertLogo,
 } from '../../store/organizations.repository.ts'
-import { lockUser } from '../../store/users.repository.ts'
+import { lockUsers } from '../../store/users.repository.ts'
 import { WEBHOOK_JOB } from '../../store/webhooks.repository.ts'
 import {
   type Actor,
@@ -44,6 +44,7 @@ import {
 import { recordEvent } from '../events/events.service.ts'
 import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
+import type { GroupOutcome } from '../write-groups.ts'
 
 const HANDLE_ATTEMPTS = 8
 
@@ -53,20 +54,6 @@ function checkOrganizationName(name: string): string {
     throw invalidField('/name', `must be 1 to ${ORGANIZATION_NAME_MAX_LENGTH} visible characters`)
   }
   return normalized
-}
-
-async function insertWithDerivedHandle(
-  tx: Transaction,
-  creation: Omit<Parameters<typeof insertOrganizationWithOwner>[1], 'handle'>,
-): Promise<Organization> {
-  const base = handleFromName(creation.name)
-  for (let attempt = 0; attempt < HANDLE_ATTEMPTS; attempt++) {
-    const handle =
-      attempt === 0 && !reservedHandles.has(base) ? base : withSuffix(base, randomBytes(2).toString('hex'))
-    const organization = await insertOrganizationWithOwner(tx.db, { ...creation, handle })
-    if (organization) return organization
-  }
-  throw new DomainError('handle_taken', 'no free handle could be derived from this name; choose one')
 }
 
 /** A rename or a new or removed logo: the name and the logo's version, before and after. */
@@ -80,6 +67,15 @@ function recordOrganizationUpdate(tx: Transaction, actor: Actor, before: Organiz
       after: { name: after.name, logo: after.logoEtag },
     },
   })
+}
+
+/** An organization about to be created, as a call asked for it (handle: chosen, or derived from the name). */
+interface Creation {
+  actor: Actor
+  id: string
+  name: string
+  handle?: string
+  provisioned: boolean
 }
 
 /** Creates an organization; the caller becomes its owner and switches to it. */
@@ -102,68 +98,129 @@ export async function createOrganization(
   const id = randomUUID()
   const provisioned = await provisionBeforeCreation(deps, id)
   try {
-    return await insertNewOrganization(deps, actor, { id, name, handle: input.handle, provisioned })
+    // Concurrent creations are written together (services/write-groups.ts).
+    return await deps.writeGroups.write<Creation, ActorMembership>(
+      'organization.create',
+      { actor, id, name, handle: input.handle, provisioned },
+      {
+        alone: (creation) => createAlone(deps, creation),
+        together: (creations) => writeCreations(deps, creations, 0),
+      },
+    )
   } catch (error) {
     if (provisioned) await undoProvisioning(deps, id)
     throw error
   }
 }
 
-async function insertNewOrganization(
+/** One creation by itself: a derived handle that is taken is derived again, with a random suffix. */
+async function createAlone(deps: ServiceDependencies, creation: Creation): Promise<ActorMembership> {
+  for (let attempt = 0; attempt < HANDLE_ATTEMPTS; attempt++) {
+    const [outcome] = await writeCreations(deps, [creation], attempt)
+    if (outcome === undefined) break
+    if (outcome !== 'alone') {
+      if ('error' in outcome) throw outcome.error
+      return outcome.value
+    }
+    if (creation.handle !== undefined) {
+      throw new DomainError('handle_taken', `the handle ${creation.handle} is taken`)
+    }
+  }
+  throw new DomainError('handle_taken', 'no free handle could be derived from this name; choose one')
+}
+
+/** The handle a creation asks for at its `attempt`-th try: the one chosen, else the name's, suffixed after the first. */
+function handleToTry(creation: Creation, attempt: number): string {
+  if (creation.handle !== undefined) return creation.handle
+  const base = handleFromName(creation.name)
+  return attempt === 0 && !reservedHandles.has(base) ? base : withSuffix(base, randomBytes(2).toString('hex'))
+}
+
+/**
+ * Writes creations in one transaction. With ORG_CREATION_LIMIT, the creators' rows are locked and
+ * their organizations counted first, so concurrent creations cannot pass the limit together (one
+ * refused is answered with its refusal). One statement then writes every organization with its
+ * owner, environments and developer identity, active for its creator; one whose handle was taken
+ * is answered 'alone', having written nothing.
+ */
+async function writeCreations(
   deps: ServiceDependencies,
-  actor: Actor,
-  input: { id: string; name: string; handle?: string; provisioned: boolean },
-): Promise<ActorMembership> {
-  const { id, name } = input
+  creations: readonly Creation[],
+  attempt: number,
+): Promise<GroupOutcome<ActorMembership>[]> {
   return inTransaction(deps, async (tx) => {
+    const outcomes: GroupOutcome<ActorMembership>[] = creations.map(() => 'alone')
+    let admitted = creations
     if (deps.orgCreationLimit > 0) {
-      // Counted under the user's lock, so two concurrent creations cannot both pass the limit.
-      await lockUser(tx.db, actor.user.id)
-      const created = await countOrganizationsCreatedBy(tx.db, actor.user.id)
-      if (created >= deps.orgCreationLimit) {
-        throw new DomainError(
-          'organization_limit_reached',
-          `you may create ${deps.orgCreationLimit} organization${deps.orgCreationLimit === 1 ? '' : 's'}; ask to be invited instead`,
-        )
-      }
+      const creators = [...new Set(creations.map((creation) => creation.actor.user.id))]
+      await lockUsers(tx.db, creators)
+      const created = await countOrganizationsCreatedByEach(tx.db, creators)
+      admitted = creations.filter((creation, index) => {
+        const count = created.get(creation.actor.user.id) ?? 0
+        if (count >= deps.orgCreationLimit) {
+          outcomes[index] = { error: creationLimitReached(deps.orgCreationLimit) }
+          return false
+        }
+        created.set(creation.actor.user.id, count + 1)
+        return true
+      })
     }
-    // One statement writes the organization, its owner, environments and developer identity, and
-    // makes it the creator's active organization.
-    const creation = {
-      id,
-      name,
-      createdBy: actor.user.id,
-      now: tx.now,
-      environments: defaultEnvironments,
-      developer: developerOfNewOrganization(deps, input.provisioned),
-      activeForSession: actor.sessionId,
+    const written = await insertOrganizationsWithOwners(
+      tx.db,
+      admitted.map((creation) => ({
+        id: creation.id,
+        handle: handleToTry(creation, attempt),
+        name: creation.name,
+        createdBy: creation.actor.user.id,
+        developer: developerOfNewOrganization(deps, creation.provisioned),
+        activeForSession: creation.actor.sessionId,
+      })),
+      { now: tx.now, environments: defaultEnvironments },
+    )
+    for (const [index, creation] of creations.entries()) {
+      const organization = written.get(creation.id)
+      if (!organization) continue
+      await recordCreation(deps, tx, creation, organization)
+      outcomes[index] = { value: membershipOf(organization, ['owner'], tx.now) }
     }
-    const organization =
-      input.handle === undefined
-        ? await insertWithDerivedHandle(tx, creation)
-        : await insertOrganizationWithOwner(tx.db, { ...creation, handle: input.handle })
-    if (!organization) throw new DomainError('handle_taken', `the handle ${input.handle} is taken`)
-    await recordEvent(tx, actor, {
-      type: 'organization.created',
-      organizationId: organization.id,
-      targetId: organization.id,
-      data: { handle: organization.handle, name: organization.name },
-    })
-    await recordEvent(tx, actor, {
-      type: 'member.added',
-      organizationId: organization.id,
-      targetId: actor.user.id,
-      data: {
-        userId: actor.user.id,
-        name: actor.user.name,
-        email: actor.user.email,
-        roles: ['owner'],
-        invitationId: null,
-      },
-    })
-    await afterDeveloperCreated(deps, tx, actor, organization.id, input.provisioned)
-    return membershipOf(organization, ['owner'], tx.now)
+    return outcomes
   })
+}
+
+function creationLimitReached(limit: number): DomainError {
+  return new DomainError(
+    'organization_limit_reached',
+    `you may create ${limit} organization${limit === 1 ? '' : 's'}; ask to be invited instead`,
+  )
+}
+
+/** A new organization's first events: created, its owner added, and its developer identity's. */
+async function recordCreation(
+  deps: ServiceDependencies,
+  tx: Transaction,
+  creation: Creation,
+  organization: Organization,
+): Promise<void> {
+  const { actor } = creation
+  await recordEvent(tx, actor, {
+    type: 'organization.created',
+    organizationId: organization.id,
+    targetId: organization.id,
+    data: { handle: organization.handle, name: organization.name },
+  })
+  await recordEvent(tx, actor, {
+    type: 'member.added',
+    organizationId: organization.id,
+    targetId: actor.user.id,
+    data: {
+      userId: actor.user.id,
+      name: actor.user.name,
+      email: actor.user.email,
+      roles: ['owner'],
+      invitationId: null,
+    },
+  })
+  await afterDeveloperCreated(deps, tx, actor, organization.id, creation.provisioned)
 }
 
 /** Why a handle cannot be chosen: it breaks the handle rule, or an organization has it. */
@@ -191,7 +248,7 @@ export async function organizationCreationAllowance(
 ): Promise<{ limit: number | null; created: number }> {
   return {
     limit: deps.orgCreationLimit > 0 ? deps.orgCreationLimit : null,
-    created: await countOrganizationsCreatedBy(deps.db, actor.user.id),
+    created: (await countOrganizationsCreatedByEach(deps.db, [actor.user.id])).get(actor.user.id) ?? 0,
   }
 }
 
