@@ -18,6 +18,14 @@ export interface GroupedWrite<I, O> {
   together(inputs: readonly I[]): Promise<GroupOutcome<O>[]>
 }
 
+/** The answer a one-call group gave its call: its value, or its refusal thrown. */
+export function answerOf<O>(outcome: GroupOutcome<O> | undefined): O {
+  if (outcome === undefined || outcome === 'alone')
+    throw new Error('a call written alone was left to be written alone')
+  if ('error' in outcome) throw outcome.error
+  return outcome.value
+}
+
 interface Waiting<I, O> {
   input: I
   resolve(value: O): void

@@ -216,21 +216,43 @@ export async function findInvitation(
   return row && invitationRowToInvitation(row)
 }
 
-/**
- * The invitation with this token hash (or this id, pending and to this email), its organization,
- * and its inviter's current roles there (undefined when they are no longer a member); locked when
- * `lock` (accept, decline).
- */
+/** How an invitee names an invitation: by its token's hash, or by its id with their (verified) email. */
+export type InviteeKey = { tokenHash: string } | { id: string; email: string }
+
+/** An invitation as its invitee reaches it, with its organization and its inviter's current roles. */
+export interface InvitationForInvitee {
+  invitation: Invitation
+  organization: Organization
+  /** Undefined when the inviter is no longer a member. */
+  inviterRoles: RoleName[] | undefined
+}
+
+/** The invitation `key` names (one pending and to this email, when named by id); locked when `lock` (accept, decline). */
 export async function findInvitationForInvitee(
   db: Executor,
-  key: { tokenHash: string } | { id: string; email: string },
+  key: InviteeKey,
   options: { lock?: boolean } = {},
-): Promise<
-  { invitation: Invitation; organization: Organization; inviterRoles: RoleName[] | undefined } | undefined
-> {
+): Promise<InvitationForInvitee | undefined> {
+  return (await findInvitationsForInvitees(db, [key], options))[0]
+}
+
+/**
+ * The invitations `keys` name, in their order (undefined where none is), read in one statement and
+ * locked when `lock`: by token hash, or by id when pending and to that email. Rows named by an id
+ * whose email does not match are locked too, and not answered.
+ */
+export async function findInvitationsForInvitees(
+  db: Executor,
+  keys: readonly InviteeKey[],
+  options: { lock?: boolean } = {},
+): Promise<(InvitationForInvitee | undefined)[]> {
+  const hashes = keys.flatMap((key) => ('tokenHash' in key ? [key.tokenHash] : []))
+  const ids = keys.flatMap((key) => ('id' in key ? [key.id] : []))
+  const emails = keys.flatMap((key) => ('id' in key ? [normalizeEmail(key.email)] : []))
   let select = selectInvitations(db)
     .innerJoin('organizations', 'organizations.id', 'invitations.organization_id')
     .select(organizationOfInvitationColumns)
+    .select(['invitations.token_hash'])
     .select((eb) =>
       eb
         .selectFrom('memberships')
@@ -239,64 +261,93 @@ export async function findInvitationForInvitee(
         .whereRef('memberships.user_id', '=', 'invitations.invited_by')
         .as('inviter_roles'),
     )
-  select =
-    'tokenHash' in key
-      ? select.where('invitations.token_hash', '=', key.tokenHash)
-      : select
-          .where(
-            sql<boolean>`lower(invitations.email) = ${normalizeEmail(key.email)} and invitations.status = 'pending'`,
-          )
-          .where('invitations.id', '=', key.id)
+    // One index's lookup each: token_hash, and the invitee's pending invitations by email (an id
+    // alone has no index of its own); arrays, so the statement's text stays the same.
+    .where(
+      sql<boolean>`(invitations.token_hash = any(${hashes}::text[]) or (lower(invitations.email) = any(${emails}::text[])
+        and invitations.status = 'pending' and invitations.id = any(${ids}::uuid[])))`,
+    )
   if (options.lock) select = select.forUpdate('invitations')
-  const row = await select.executeTakeFirst()
-  if (!row) return undefined
-  return {
-    invitation: invitationRowToInvitation(row),
-    organization: organizationOfInvitation(row),
-    inviterRoles: (row.inviter_roles ?? undefined) as RoleName[] | undefined,
-  }
+  const rows = await select.execute()
+  return keys.map((key) => {
+    const row = rows.find((candidate) =>
+      'tokenHash' in key
+        ? candidate.token_hash === key.tokenHash
+        : candidate.id === key.id &&
+          candidate.status === 'pending' &&
+          normalizeEmail(candidate.email) === normalizeEmail(key.email),
+    )
+    return (
+      row && {
+        invitation: invitationRowToInvitation(row),
+        organization: organizationOfInvitation(row),
+        inviterRoles: (row.inviter_roles ?? undefined) as RoleName[] | undefined,
+      }
+    )
+  })
+}
+
+/** An invitation accepted by its invitee (recordAcceptances). */
+export interface Acceptance {
+  organizationId: string
+  invitationId: string
+  userId: string
+  roles: RoleName[]
+  /** A session with no active organization, whose active organization this one becomes (and the user's remembered one). */
+  activateForSession?: string
 }
 
 /**
- * Accepts an invitation in one statement: the membership (unless the user is one already: then
- * nothing at all is written and undefined is answered), the invitation marked accepted, and the
- * user's email verified if it was not. Answers the member's email and name.
+ * Accepts invitations in one statement: for each, the membership (unless the user is one already:
+ * then nothing of it is written and it is missing from the answer), the invitation marked
+ * accepted, and the user's email verified if it was not. Answers each member's email and name, by
+ * invitation id. Two acceptances of one user into one organization must not be given together.
  */
-export async function recordAcceptance(
+export async function recordAcceptances(
   db: Executor,
-  acceptance: {
-    organizationId: string
-    invitationId: string
-    userId: string
-    roles: RoleName[]
-    now: Date
-    /** A session with no active organization, whose active organization this one becomes (and the user's remembered one). */
-    activateForSession?: string
-  },
-): Promise<{ email: string; name: string } | undefined> {
-  const { organizationId, invitationId, userId, roles, now } = acceptance
-  const activateFor = acceptance.activateForSession ?? null
-  const { rows } = await sql<{ email: string; name: string }>`
-    with joined as (
+  acceptances: readonly Acceptance[],
+  now: Date,
+): Promise<Map<string, { email: string; name: string }>> {
+  const records = acceptances.map((acceptance, order) => ({
+    order,
+    organization_id: acceptance.organizationId,
+    invitation_id: acceptance.invitationId,
+    user_id: acceptance.userId,
+    roles: acceptance.roles,
+    activate_for: acceptance.activateForSession ?? null,
+  }))
+  const { rows } = await sql<{ invitation_id: string; email: string; name: string }>`
+    with acceptance as (
+      select * from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as a ("order" int,
+        organization_id uuid, invitation_id uuid, user_id uuid, roles text[], activate_for uuid)
+    ), joined as (
       insert into memberships (organization_id, user_id, roles, joined_at)
-      values (${organizationId}, ${userId}, ${roles}, ${now})
+      select organization_id, user_id, roles, ${now} from acceptance order by "order"
       on conflict (organization_id, user_id) do nothing
-      returning user_id
+      returning organization_id, user_id
+    ), taken as (
+      select acceptance.* from acceptance join joined using (organization_id, user_id)
     ), accepted as (
+      -- "= any(array(…))" makes each row found by its key (see organizations.repository).
       update invitations set status = 'accepted', responded_at = ${now}
-      where organization_id = ${organizationId} and id = ${invitationId} and exists (select 1 from joined)
+      from taken where invitations.organization_id = taken.organization_id and invitations.id = taken.invitation_id
+        and invitations.organization_id = any(array(select organization_id from taken))
+        and invitations.id = any(array(select invitation_id from taken))
     ), verified as (
-      update users set email_verified_at = coalesce(email_verified_at, ${now}),
-        last_active_organization_id = case when ${activateFor}::uuid is null then last_active_organization_id
-          else ${organizationId}::uuid end
-      where id = ${userId} and (email_verified_at is null or ${activateFor}::uuid is not null)
-        and exists (select 1 from joined)
+      update users set email_verified_at = coalesce(users.email_verified_at, ${now}),
+        last_active_organization_id = case when taken.activate_for is null then users.last_active_organization_id
+          else taken.organization_id end
+      from taken where users.id = taken.user_id and users.id = any(array(select user_id from taken))
+        and (users.email_verified_at is null or taken.activate_for is not null)
     ), active as (
-      update sessions set active_organization_id = ${organizationId}
-      where id = ${activateFor}::uuid and exists (select 1 from joined)
+      update sessions set active_organization_id = taken.organization_id
+      from taken where sessions.id = taken.activate_for
+        and sessions.id = any(array(select activate_for from taken where activate_for is not null))
     )
-    select users.email, users.name from users join joined on joined.user_id = users.id`.execute(db)
-  return rows[0]
+    select taken.invitation_id, users.email, users.name from taken join users on users.id = taken.user_id`.execute(
+    db,
+  )
+  return new Map(rows.map((row) => [row.invitation_id, { email: row.email, name: row.name }]))
 }
 
 /** The organization's pending, unexpired invitations, counted up to `upTo` (no further is needed). */

@@ -23,11 +23,14 @@ import {
   findInvitation,
   findInvitationFacts,
   findInvitationForInvitee,
+  findInvitationsForInvitees,
   foldInvitationTally,
+  type InvitationForInvitee,
+  type InviteeKey,
   insertInvitation,
   listInvitations,
   listPendingInvitationsTo,
-  recordAcceptance,
+  recordAcceptances,
   updateInvitation,
 } from '../../store/invitations.repository.ts'
 import { findRoles } from '../../store/memberships.repository.ts'
@@ -44,6 +47,7 @@ import { recordEvent } from '../events/events.service.ts'
 import { queueMail } from '../outbox.ts'
 import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
+import { answerOf, type GroupOutcome } from '../write-groups.ts'
 
 /** An invitation as its invitee sees it: with the organization it opens. */
 export interface InvitationPreview {
@@ -299,38 +303,57 @@ export async function logoOfInvitation(
 }
 
 /**
- * The invitation `key` names, as its invitee may reach it: by the mailed token, or by id when the
+ * How an invitee may reach the invitation `key` names: by the mailed token, or by id when the
  * caller's verified email is the one invited (without the token, a verified email is the proof of
- * the inbox). Undefined when there is none to reach.
+ * the inbox). Undefined when there is no way.
  */
+function inviteeKeyOf(actor: Actor | undefined, key: InvitationKey): InviteeKey | undefined {
+  if ('token' in key) return looksLikeToken(key.token) ? { tokenHash: hashToken(key.token) } : undefined
+  if (actor?.user.emailVerified && /^[0-9a-f-]{36}$/i.test(key.id))
+    return { id: key.id, email: actor.user.email }
+  return undefined
+}
+
+/** The invitation `key` names, as its invitee may reach it (inviteeKeyOf); undefined when there is none to reach. */
 async function findForInvitee(
   db: Transaction['db'],
   actor: Actor | undefined,
   key: InvitationKey,
   options: { lock?: boolean } = {},
 ) {
-  if ('token' in key) {
-    return looksLikeToken(key.token)
-      ? findInvitationForInvitee(db, { tokenHash: hashToken(key.token) }, options)
-      : undefined
-  }
-  if (actor?.user.emailVerified && /^[0-9a-f-]{36}$/i.test(key.id)) {
-    return findInvitationForInvitee(db, { id: key.id, email: actor.user.email }, options)
+  const inviteeKey = inviteeKeyOf(actor, key)
+  return inviteeKey && findInvitationForInvitee(db, inviteeKey, options)
+}
+
+/** Why `actor` may not answer the invitation found (undefined: none found): not found, no longer pending, another email's. */
+function refusalToRespond(
+  actor: Actor,
+  found: InvitationForInvitee | undefined,
+  now: Date,
+): DomainError | undefined {
+  if (!found) return new DomainError('not_found', 'no such invitation')
+  const respondable = checkRespondable(found.invitation, now)
+  if (!respondable.ok) return new DomainError(respondable.code, respondable.message, respondable.details)
+  if (!isInvitedEmail(found.invitation, actor.user.email)) {
+    return new DomainError(
+      'invitation_email_mismatch',
+      'this invitation was sent to another email; sign in with that one',
+    )
   }
   return undefined
 }
 
 async function lockForResponse(tx: Transaction, actor: Actor, key: InvitationKey) {
   const found = await findForInvitee(tx.db, actor, key, { lock: true })
-  if (!found) throw new DomainError('not_found', 'no such invitation')
-  enforce(checkRespondable(found.invitation, tx.now))
-  if (!isInvitedEmail(found.invitation, actor.user.email)) {
-    throw new DomainError(
-      'invitation_email_mismatch',
-      'this invitation was sent to another email; sign in with that one',
-    )
-  }
+  const refusal = refusalToRespond(actor, found, tx.now)
+  if (refusal || !found) throw refusal
   return found
+}
+
+/** An invitation accepted by a call: who accepts, and how they name it. */
+interface AcceptanceCall {
+  actor: Actor
+  key: InvitationKey
 }
 
 export async function acceptInvitation(
@@ -338,62 +361,135 @@ export async function acceptInvitation(
   actor: Actor,
   key: InvitationKey,
 ): Promise<{ membership: ActorMembership; member: Member }> {
+  // Concurrent acceptances are written together (services/write-groups.ts).
+  return deps.writeGroups.write<AcceptanceCall, { membership: ActorMembership; member: Member }>(
+    'invitation.accept',
+    { actor, key },
+    {
+      alone: async (call) => answerOf((await writeAcceptances(deps, [call]))[0]),
+      together: (calls) => writeAcceptances(deps, calls),
+    },
+  )
+}
+
+/**
+ * Accepts invitations in one transaction: every invitation named is locked by one statement, each
+ * checked as its own accept would check it, and the accepted written by one statement. A second
+ * call for an invitation, or for a user and organization, already in the group is left to be
+ * written alone after it (where it meets the first one's outcome).
+ */
+async function writeAcceptances(
+  deps: ServiceDependencies,
+  calls: readonly AcceptanceCall[],
+): Promise<GroupOutcome<{ membership: ActorMembership; member: Member }>[]> {
   return inTransaction(deps, async (tx) => {
-    const { invitation, organization, inviterRoles } = await lockForResponse(tx, actor, key)
-    // The inviter must still be able to grant these roles: a demoted or removed inviter's
-    // invitations lapse.
-    const inviterMayGrant =
-      inviterRoles !== undefined &&
-      permissionsOf(inviterRoles).has('member:invite') &&
-      canAssignRoles(
-        { userId: invitation.invitedBy.userId ?? '', roles: inviterRoles },
-        undefined,
-        invitation.roles,
-      ).ok
-    if (!inviterMayGrant) {
-      throw new DomainError(
-        'invitation_not_pending',
-        'whoever invited you can no longer grant these roles; ask again',
-      )
+    const outcomes: GroupOutcome<{ membership: ActorMembership; member: Member }>[] = calls.map(() => 'alone')
+    const keys = calls.map((call) => inviteeKeyOf(call.actor, call.key))
+    const reachable = keys.flatMap((key) => (key ? [key] : []))
+    const found =
+      reachable.length > 0 ? await findInvitationsForInvitees(tx.db, reachable, { lock: true }) : []
+    const foundFor = new Map(reachable.map((key, index) => [key, found[index]]))
+    const claimed = new Set<string>()
+    const accepted: {
+      index: number
+      call: AcceptanceCall
+      invitation: Invitation
+      organization: Organization
+    }[] = []
+    for (const [index, call] of calls.entries()) {
+      const key = keys[index]
+      const invitationFound = key && foundFor.get(key)
+      const refusal = refusalToRespond(call.actor, invitationFound, tx.now)
+      if (refusal || !invitationFound) {
+        outcomes[index] = { error: refusal }
+        continue
+      }
+      const { invitation, organization, inviterRoles } = invitationFound
+      const claims = [`invitation ${invitation.id}`, `member ${organization.id} ${call.actor.user.id}`]
+      if (claims.some((claim) => claimed.has(claim))) continue
+      for (const claim of claims) claimed.add(claim)
+      // The inviter must still be able to grant these roles: a demoted or removed inviter's
+      // invitations lapse.
+      const inviterMayGrant =
+        inviterRoles !== undefined &&
+        permissionsOf(inviterRoles).has('member:invite') &&
+        canAssignRoles(
+          { userId: invitation.invitedBy.userId ?? '', roles: inviterRoles },
+          undefined,
+          invitation.roles,
+        ).ok
+      if (!inviterMayGrant) {
+        outcomes[index] = {
+          error: new DomainError(
+            'invitation_not_pending',
+            'whoever invited you can no longer grant these roles; ask again',
+          ),
+        }
+        continue
+      }
+      accepted.push({ index, call, invitation, organization })
     }
-    const member = await recordAcceptance(tx.db, {
-      organizationId: organization.id,
-      invitationId: invitation.id,
-      userId: actor.user.id,
-      roles: invitation.roles,
-      now: tx.now,
-      // The first organization a session joins becomes its active one.
-      activateForSession: actor.activeOrganizationId ? undefined : actor.sessionId,
-    })
-    if (!member) throw new DomainError('already_member', 'you are already a member of this organization')
-    await recordEvent(tx, actor, {
-      type: 'invitation.accepted',
-      organizationId: organization.id,
-      targetId: invitation.id,
-      data: { email: invitation.email, roles: invitation.roles, userId: actor.user.id, name: member.name },
-    })
-    await recordEvent(tx, actor, {
-      type: 'member.added',
-      organizationId: organization.id,
-      targetId: actor.user.id,
-      data: {
-        userId: actor.user.id,
-        name: member.name,
-        email: member.email,
-        roles: invitation.roles,
+    const members = await recordAcceptances(
+      tx.db,
+      accepted.map(({ call, invitation, organization }) => ({
+        organizationId: organization.id,
         invitationId: invitation.id,
-      },
-    })
-    return {
-      membership: membershipOf(organization, invitation.roles, tx.now),
-      member: {
-        userId: actor.user.id,
-        email: member.email,
-        name: member.name,
+        userId: call.actor.user.id,
         roles: invitation.roles,
-        joinedAt: tx.now,
-      },
+        // The first organization a session joins becomes its active one.
+        activateForSession: call.actor.activeOrganizationId ? undefined : call.actor.sessionId,
+      })),
+      tx.now,
+    )
+    for (const { index, call, invitation, organization } of accepted) {
+      const member = members.get(invitation.id)
+      if (!member) {
+        outcomes[index] = {
+          error: new DomainError('already_member', 'you are already a member of this organization'),
+        }
+        continue
+      }
+      await recordAcceptanceEvents(tx, call.actor, invitation, member)
+      outcomes[index] = {
+        value: {
+          membership: membershipOf(organization, invitation.roles, tx.now),
+          member: {
+            userId: call.actor.user.id,
+            email: member.email,
+            name: member.name,
+            roles: invitation.roles,
+            joinedAt: tx.now,
+          },
+        },
+      }
     }
+    return outcomes
+  })
+}
+
+async function recordAcceptanceEvents(
+  tx: Transaction,
+  actor: Actor,
+  invitation: Invitation,
+  member: { email: string; name: string },
+): Promise<void> {
+  await recordEvent(tx, actor, {
+    type: 'invitation.accepted',
+    organizationId: invitation.organizationId,
+    targetId: invitation.id,
+    data: { email: invitation.email, roles: invitation.roles, userId: actor.user.id, name: member.name },
+  })
+  await recordEvent(tx, actor, {
+    type: 'member.added',
+    organizationId: invitation.organizationId,
+    targetId: actor.user.id,
+    data: {
+      userId: actor.user.id,
+      name: member.name,
+      email: member.email,
+      roles: invitation.roles,
+      invitationId: invitation.id,
+    },
   })
 }
 
