@@ -94,66 +94,84 @@ export interface InvitationFacts {
    * invitations can be in flight at once, each on its own connection.
    */
   pendingBoundWithInFlight: number
+  /**
+   * The organization's pending invitations as of the lock (the tally, which also counts those
+   * whose time has passed): exact but for invitations being made by transactions still in flight.
+   */
+  pendingTally: number
   /** Rows the organization's tally is spread over (one per connection that changed it). */
   tallyRows: number
 }
 
+/** An invitation about to be made: into which organization, by whom, to which email. */
+export interface InvitationAsked {
+  organizationId: string
+  inviterId: string
+  email: string
+}
+
 /**
- * The facts of an invitation about to be made (undefined when the organization is gone). Read
- * after the organization's row is locked (see services/invitations), in a statement of its own, so
- * that they are as of that lock.
+ * The facts of invitations about to be made, in their order (undefined where the organization is
+ * gone), read in one statement. Read after the organizations' rows are locked (see
+ * services/invitations), in a statement of its own, so that they are as of that lock.
  */
 export async function findInvitationFacts(
   db: Executor,
-  organizationId: string,
-  inviterId: string,
-  email: string,
-): Promise<InvitationFacts | undefined> {
-  const normalized = normalizeEmail(email)
-  const row = await db
-    .selectFrom('organizations')
-    .select((eb) => [
-      eb
-        .selectFrom('memberships')
-        .select('roles')
-        .where('organization_id', '=', organizationId)
-        .where('user_id', '=', inviterId)
-        .as('inviter_roles'),
-      // The user by email first, then their membership: a plan that scans the organization's
-      // members instead (a generic plan's guess for an average organization) reads them all.
-      sql<boolean>`exists (select 1 from memberships where organization_id = ${organizationId}
-        and user_id = (select id from users where lower(email) = ${normalized}))`.as('email_is_member'),
-      eb
-        .selectFrom('invitations')
-        .select('id')
-        .where('organization_id', '=', organizationId)
-        .where(sql<boolean>`lower(email) = ${normalized} and status = 'pending'`)
-        .as('pending_id'),
-      eb
-        .selectFrom('invitations')
-        .select('expires_at')
-        .where('organization_id', '=', organizationId)
-        .where(sql<boolean>`lower(email) = ${normalized} and status = 'pending'`)
-        .as('pending_expires_at'),
-      sql<string>`(select coalesce(sum(pending), 0) from invitation_tallies where organization_id = ${organizationId})
-        + current_setting('max_connections')::int`.as('bound'),
-      sql<string>`(select count(*) from invitation_tallies where organization_id = ${organizationId})`.as(
-        'tally_rows',
-      ),
-    ])
-    .where('id', '=', organizationId)
-    .executeTakeFirst()
-  if (!row) return undefined
-  return {
-    inviterRoles: (row.inviter_roles ?? undefined) as RoleName[] | undefined,
-    emailIsMember: Boolean(row.email_is_member),
-    pending:
-      row.pending_id && row.pending_expires_at
-        ? { id: row.pending_id, expiresAt: row.pending_expires_at }
-        : undefined,
-    pendingBoundWithInFlight: Number(row.bound),
-    tallyRows: Number(row.tally_rows),
-  }
+  asked: readonly InvitationAsked[],
+): Promise<(InvitationFacts | undefined)[]> {
+  const records = asked.map((one, order) => ({
+    order,
+    organization_id: one.organizationId,
+    inviter_id: one.inviterId,
+    email: normalizeEmail(one.email),
+  }))
+  // Each fact is a subquery by keys: the user by email before their membership, since a plan
+  // that scans the organization's members instead reads them all.
+  const { rows } = await sql<{
+    order: number
+    inviter_roles: string[] | null
+    email_is_member: boolean
+    pending_id: string | null
+    pending_expires_at: Date | null
+    tally: string
+    bound: string
+    tally_rows: string
+  }>`
+    with asked as (
+      select * from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as a ("order" int,
+        organization_id uuid, inviter_id uuid, email text)
+    )
+    select asked."order",
+      (select roles from memberships where organization_id = asked.organization_id
+        and user_id = asked.inviter_id) as inviter_roles,
+      exists (select 1 from memberships where organization_id = asked.organization_id
+        and user_id = (select id from users where lower(email) = asked.email)) as email_is_member,
+      pending.id as pending_id, pending.expires_at as pending_expires_at,
+      (select coalesce(sum(pending), 0) from invitation_tallies
+        where organization_id = asked.organization_id) as tally,
+      (select coalesce(sum(pending), 0) from invitation_tallies where organization_id = asked.organization_id)
+        + current_setting('max_connections')::int as bound,
+      (select count(*) from invitation_tallies where organization_id = asked.organization_id) as tally_rows
+    from asked
+    join organizations on organizations.id = asked.organization_id
+    left join invitations pending on pending.organization_id = asked.organization_id
+      and lower(pending.email) = asked.email and pending.status = 'pending'`.execute(db)
+  return asked.map((_, order) => {
+    const row = rows.find((candidate) => candidate.order === order)
+    return (
+      row && {
+        inviterRoles: (row.inviter_roles ?? undefined) as RoleName[] | undefined,
+        emailIsMember: Boolean(row.email_is_member),
+        pending:
+          row.pending_id && row.pending_expires_at
+            ? { id: row.pending_id, expiresAt: row.pending_expires_at }
+            : undefined,
+        pendingTally: Number(row.tally),
+        pendingBoundWithInFlight: Number(row.bound),
+        tallyRows: Number(row.tally_rows),
+      }
+    )
+  })
 }
 
 /** Folds the organization's tally rows into this connection's one (they pile up as connections come and go). */
@@ -170,36 +188,49 @@ export async function foldInvitationTally(db: Executor, organizationId: string):
   )
 }
 
-export async function insertInvitation(
+/** An invitation to write (insertInvitations). */
+export interface NewInvitation {
+  organizationId: string
+  email: string
+  roles: RoleName[]
+  tokenHash: string
+  invitedBy: string
+  expiresAt: Date
+}
+
+/**
+ * Writes pending invitations in one statement; answers the ids of those written, by organization
+ * id and lower-case email. One whose email has a pending invitation there already (the unique
+ * index decides, also between two of `invitations`) is missing, and not written.
+ */
+export async function insertInvitations(
   db: Executor,
-  invitation: {
-    organizationId: string
-    email: string
-    roles: RoleName[]
-    tokenHash: string
-    invitedBy: string
-    now: Date
-    expiresAt: Date
-  },
-): Promise<string | undefined> {
-  const row = await db
-    .insertInto('invitations')
-    .values({
-      organization_id: invitation.organizationId,
-      email: invitation.email,
-      roles: invitation.roles,
-      status: 'pending',
-      token_hash: invitation.tokenHash,
-      invited_by: invitation.invitedBy,
-      created_at: invitation.now,
-      expires_at: invitation.expiresAt,
-    })
-    .onConflict((oc) =>
-      oc.expression(sql`organization_id, lower(email)`).where(sql<boolean>`status = 'pending'`).doNothing(),
-    )
-    .returning('id')
-    .executeTakeFirst()
-  return row?.id
+  invitations: readonly NewInvitation[],
+  now: Date,
+): Promise<Map<string, string>> {
+  const records = invitations.map((invitation, order) => ({
+    order,
+    organization_id: invitation.organizationId,
+    email: invitation.email,
+    roles: invitation.roles,
+    token_hash: invitation.tokenHash,
+    invited_by: invitation.invitedBy,
+    expires_at: invitation.expiresAt.toISOString(),
+  }))
+  const { rows } = await sql<{ id: string; organization_id: string; email: string }>`
+    insert into invitations (organization_id, email, roles, status, token_hash, invited_by, created_at, expires_at)
+    select organization_id, email, roles, 'pending', token_hash, invited_by, ${now}, expires_at::timestamptz
+    from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as i ("order" int, organization_id uuid,
+      email text, roles text[], token_hash text, invited_by uuid, expires_at text)
+    order by "order"
+    on conflict (organization_id, lower(email)) where status = 'pending' do nothing
+    returning id, organization_id, email`.execute(db)
+  return new Map(rows.map((row) => [invitationSlot(row.organization_id, row.email), row.id]))
+}
+
+/** The key insertInvitations answers by: one pending invitation per organization and email. */
+export function invitationSlot(organizationId: string, email: string): string {
+  return `${organizationId} ${normalizeEmail(email)}`
 }
 
 export async function findInvitation(

@@ -144,13 +144,25 @@ export async function lockOrganization(
   db: Executor,
   organizationId: string,
 ): Promise<Organization | undefined> {
-  const row = await db
+  return (await lockOrganizations(db, [organizationId])).get(organizationId)
+}
+
+/**
+ * Locks the organizations' rows FOR UPDATE until the transaction ends, in the order of their ids
+ * (two transactions locking some of the same never deadlock); answers those that exist, by id.
+ */
+export async function lockOrganizations(
+  db: Executor,
+  organizationIds: readonly string[],
+): Promise<Map<string, Organization>> {
+  const rows = await db
     .selectFrom('organizations')
     .select(organizationColumns)
-    .where('id', '=', organizationId)
+    .where(sql<boolean>`id = any(${[...organizationIds]}::uuid[])`)
+    .orderBy('id')
     .forUpdate()
-    .executeTakeFirst()
-  return row && organizationRowToOrganization(row)
+    .execute()
+  return new Map(rows.map((row) => [row.id, organizationRowToOrganization(row)]))
 }
 
 /** How many organizations each of `userIds` created (those who created none are missing). */

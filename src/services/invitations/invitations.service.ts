@@ -25,16 +25,23 @@ import {
   findInvitationForInvitee,
   findInvitationsForInvitees,
   foldInvitationTally,
+  type InvitationFacts,
   type InvitationForInvitee,
   type InviteeKey,
-  insertInvitation,
+  insertInvitations,
+  invitationSlot,
   listInvitations,
   listPendingInvitationsTo,
   recordAcceptances,
   updateInvitation,
 } from '../../store/invitations.repository.ts'
 import { findRoles } from '../../store/memberships.repository.ts'
-import { findLogo, type Logo, lockOrganizationShared } from '../../store/organizations.repository.ts'
+import {
+  findLogo,
+  type Logo,
+  lockOrganizationShared,
+  lockOrganizations,
+} from '../../store/organizations.repository.ts'
 import {
   type Actor,
   type ActorMembership,
@@ -82,8 +89,9 @@ async function mailInvitation(
   invitation: { email: string; roles: RoleName[]; expiresAt: Date },
   inviter: { name: string; emailVerified: boolean },
   token: string,
+  /** The organization's logo, read by the caller (undefined: it has none). */
+  logo: Logo | undefined,
 ): Promise<void> {
-  const logo = organization.logoEtag ? await findLogo(tx.db, organization.id) : undefined
   await queueMail(
     deps,
     tx,
@@ -115,16 +123,68 @@ export async function inviteMember(
   enforce(checkRoleCombination(roles))
   enforce(canAssignRoles({ userId: actor.user.id, roles: access.roles }, undefined, roles))
   deps.limits.invitationsPerOrganization?.take(organization.id)
+  // Concurrent invitations are written together (services/write-groups.ts).
+  return deps.writeGroups.write<InvitationCall, Invitation>(
+    'invitation.create',
+    { actor, organization, email: input.email, roles },
+    {
+      alone: (call) => inviteAlone(deps, call),
+      together: (calls) => writeInvitations(deps, calls),
+    },
+  )
+}
+
+/** An invitation a call asks for: by whom, into which organization, to which email, with which roles. */
+interface InvitationCall {
+  actor: Actor
+  organization: Organization
+  email: string
+  roles: RoleName[]
+}
+
+async function inviteAlone(deps: ServiceDependencies, call: InvitationCall): Promise<Invitation> {
   try {
-    return await invite(deps, actor, organization, { ...input, roles }, false)
+    return await invite(deps, call, false)
   } catch (error) {
     if (error !== NEAR_THE_CAP) throw error
-    return invite(deps, actor, organization, { ...input, roles }, true)
+    return invite(deps, call, true)
   }
 }
 
 /** Thrown (and caught) when an invitation must be made again under the organization's own lock. */
 const NEAR_THE_CAP = Symbol('near the pending-invitation cap')
+
+const invitationPending = () =>
+  new DomainError('invitation_pending', 'an invitation to this email is pending; resend it instead')
+
+const pendingCapReached = (limit: number) =>
+  new DomainError(
+    'conflict',
+    `this organization has ${limit} pending invitation${limit === 1 ? '' : 's'}; revoke some first`,
+  )
+
+/**
+ * Why the call's invitation may not be made, by the facts read under its organization's lock
+ * (undefined facts: the organization is gone); undefined when it may. A pending invitation to the
+ * same email that has expired does not refuse it: it gives way to the new one.
+ */
+function refusalToInvite(call: InvitationCall, facts: InvitationFacts | undefined, now: Date) {
+  try {
+    checkInviterRoles(call.actor, facts?.inviterRoles, call.roles)
+  } catch (error) {
+    return error
+  }
+  if (!facts) return new DomainError('not_found', 'no such organization')
+  if (facts.emailIsMember) return new DomainError('already_member', 'this email already belongs to a member')
+  if (facts.pending && facts.pending.expiresAt > now) return invitationPending()
+  return undefined
+}
+
+const askedOf = (call: InvitationCall) => ({
+  organizationId: call.organization.id,
+  inviterId: call.actor.user.id,
+  email: call.email,
+})
 
 /**
  * Far from the cap (by more than every connection inviting at this moment could add), inviters
@@ -137,69 +197,153 @@ const NEAR_THE_CAP = Symbol('near the pending-invitation cap')
  */
 async function invite(
   deps: ServiceDependencies,
-  actor: Actor,
-  organization: Organization,
-  input: { email: string; roles: RoleName[] },
+  call: InvitationCall,
   exclusive: boolean,
 ): Promise<Invitation> {
-  const { roles } = input
+  const { organization } = call
   return inTransaction(deps, async (tx) => {
     if (exclusive) await lockNamedOrganization(tx, organization.id)
     else if (!(await lockOrganizationShared(tx.db, organization.id))) {
       throw new DomainError('not_found', 'no such organization')
     }
     // One read for every check; duplicates are refused by the unique index of pending invitations.
-    const facts = await findInvitationFacts(tx.db, organization.id, actor.user.id, input.email)
-    checkInviterRoles(actor, facts?.inviterRoles, roles)
-    if (!facts) throw new DomainError('not_found', 'no such organization')
-    if (facts.emailIsMember) throw new DomainError('already_member', 'this email already belongs to a member')
-    if (facts.pending && facts.pending.expiresAt > tx.now) {
-      throw new DomainError('invitation_pending', 'an invitation to this email is pending; resend it instead')
-    }
+    const [facts] = await findInvitationFacts(tx.db, [askedOf(call)])
+    const refusal = refusalToInvite(call, facts, tx.now)
+    if (refusal || !facts) throw refusal
     // An expired invitation to the same email gives way to the new one.
     if (facts.pending) await updateInvitation(tx.db, organization.id, facts.pending.id, { status: 'expired' })
     const limit = deps.pendingInvitationLimit
     if (facts.pendingBoundWithInFlight >= limit) {
       if (!exclusive) throw NEAR_THE_CAP
       if ((await countPendingInvitations(tx.db, organization.id, tx.now, limit)) >= limit) {
-        throw new DomainError(
-          'conflict',
-          `this organization has ${limit} pending invitation${limit === 1 ? '' : 's'}; revoke some first`,
-        )
+        throw pendingCapReached(limit)
       }
     }
     if (facts.tallyRows > TALLY_ROWS_TO_FOLD) await foldInvitationTally(tx.db, organization.id)
-    const token = newToken()
-    const expiresAt = new Date(tx.now.getTime() + deps.invitationTtlMs)
-    const id = await insertInvitation(tx.db, {
-      organizationId: organization.id,
-      email: input.email,
-      roles,
-      tokenHash: hashToken(token),
-      invitedBy: actor.user.id,
-      now: tx.now,
+    const [made] = await makeInvitations(deps, tx, [call])
+    if (!made) throw invitationPending()
+    return made
+  })
+}
+
+/**
+ * Makes invitations in one transaction, holding their organizations' rows FOR UPDATE (in the order
+ * of their ids): no other invitation to them is in flight meanwhile (inviters alone share the row,
+ * and the lock waits for them), so the tally read under it is exact for the cap, and counted
+ * exactly only when the group's would pass it. Each call is checked as its own invitation would
+ * be; one to an email with an expired pending invitation, or to an email a call before it in the
+ * group invites too, is written alone after the group.
+ */
+async function writeInvitations(
+  deps: ServiceDependencies,
+  calls: readonly InvitationCall[],
+): Promise<GroupOutcome<Invitation>[]> {
+  return inTransaction(deps, async (tx) => {
+    const outcomes: GroupOutcome<Invitation>[] = calls.map(() => 'alone')
+    await lockOrganizations(tx.db, [...new Set(calls.map((call) => call.organization.id))])
+    const facts = await findInvitationFacts(tx.db, calls.map(askedOf))
+    const slots = new Set<string>()
+    const admitted = new Map<string, number[]>()
+    for (const [index, call] of calls.entries()) {
+      const refusal = refusalToInvite(call, facts[index], tx.now)
+      if (refusal) {
+        outcomes[index] = { error: refusal }
+        continue
+      }
+      const slot = invitationSlot(call.organization.id, call.email)
+      if (facts[index]?.pending || slots.has(slot)) continue
+      slots.add(slot)
+      admitted.set(call.organization.id, [...(admitted.get(call.organization.id) ?? []), index])
+    }
+    const limit = deps.pendingInvitationLimit
+    const made: number[] = []
+    for (const [organizationId, indices] of admitted) {
+      const organizationFacts = facts[indices[0] ?? 0]
+      if (organizationFacts && organizationFacts.tallyRows > TALLY_ROWS_TO_FOLD) {
+        await foldInvitationTally(tx.db, organizationId)
+      }
+      let room = indices.length
+      if ((organizationFacts?.pendingTally ?? 0) + indices.length > limit) {
+        room = Math.max(0, limit - (await countPendingInvitations(tx.db, organizationId, tx.now, limit)))
+      }
+      for (const index of indices.slice(room)) outcomes[index] = { error: pendingCapReached(limit) }
+      made.push(...indices.slice(0, room))
+    }
+    const invitations = await makeInvitations(
+      deps,
+      tx,
+      made.map((index) => calls[index] as InvitationCall),
+    )
+    for (const [position, index] of made.entries()) {
+      const invitation = invitations[position]
+      if (invitation) outcomes[index] = { value: invitation }
+    }
+    return outcomes
+  })
+}
+
+/**
+ * Writes the calls' invitations in one statement, with each one's mail and event; answers each
+ * invitation made, in order (undefined where its email had a pending invitation there already).
+ */
+async function makeInvitations(
+  deps: ServiceDependencies,
+  tx: Transaction,
+  calls: readonly InvitationCall[],
+): Promise<(Invitation | undefined)[]> {
+  const expiresAt = new Date(tx.now.getTime() + deps.invitationTtlMs)
+  const tokens = calls.map(() => newToken())
+  const ids = await insertInvitations(
+    tx.db,
+    calls.map((call, index) => ({
+      organizationId: call.organization.id,
+      email: call.email,
+      roles: call.roles,
+      tokenHash: hashToken(tokens[index] ?? ''),
+      invitedBy: call.actor.user.id,
       expiresAt,
-    })
-    if (!id)
-      throw new DomainError('invitation_pending', 'an invitation to this email is pending; resend it instead')
-    await mailInvitation(deps, tx, organization, { email: input.email, roles, expiresAt }, actor.user, token)
+    })),
+    tx.now,
+  )
+  const logos = new Map<string, Promise<Logo | undefined>>()
+  const made: (Invitation | undefined)[] = []
+  for (const [index, call] of calls.entries()) {
+    const { actor, organization, email, roles } = call
+    const id = ids.get(invitationSlot(organization.id, email))
+    if (!id) {
+      made.push(undefined)
+      continue
+    }
+    if (organization.logoEtag && !logos.has(organization.id))
+      logos.set(organization.id, findLogo(tx.db, organization.id))
+    const logo = await logos.get(organization.id)
+    await mailInvitation(
+      deps,
+      tx,
+      organization,
+      { email, roles, expiresAt },
+      actor.user,
+      tokens[index] ?? '',
+      logo,
+    )
     await recordEvent(tx, actor, {
       type: 'invitation.created',
       organizationId: organization.id,
       targetId: id,
-      data: { email: input.email, roles, expiresAt: expiresAt.toISOString() },
+      data: { email, roles, expiresAt: expiresAt.toISOString() },
     })
-    return {
+    made.push({
       id,
       organizationId: organization.id,
-      email: input.email,
+      email,
       roles,
       status: 'pending',
       invitedBy: { userId: actor.user.id, name: actor.user.name },
       createdAt: tx.now,
       expiresAt,
-    }
-  })
+    })
+  }
+  return made
 }
 
 export async function listOrganizationInvitations(
@@ -259,7 +403,8 @@ export async function resendInvitation(
       expiresAt,
       invitedBy: actor.user.id,
     })
-    await mailInvitation(deps, tx, locked, { ...invitation, expiresAt }, actor.user, token)
+    const logo = locked.logoEtag ? await findLogo(tx.db, locked.id) : undefined
+    await mailInvitation(deps, tx, locked, { ...invitation, expiresAt }, actor.user, token, logo)
     await recordEvent(tx, actor, {
       type: 'invitation.resent',
       organizationId: organization.id,
