@@ -111,14 +111,14 @@ export interface InvitationAsked {
 }
 
 /**
- * The facts of invitations about to be made, in their order (undefined where the organization is
- * gone), read in one statement. Read after the organizations' rows are locked (see
- * services/invitations), in a statement of its own, so that they are as of that lock.
+ * The facts of invitations about to be made, in their order, read in one statement. Read after
+ * the organizations' rows are locked (see services/invitations), which tells whether they still
+ * exist, in a statement of its own, so that they are as of that lock.
  */
 export async function findInvitationFacts(
   db: Executor,
   asked: readonly InvitationAsked[],
-): Promise<(InvitationFacts | undefined)[]> {
+): Promise<InvitationFacts[]> {
   const records = asked.map((one, order) => ({
     order,
     organization_id: one.organizationId,
@@ -153,24 +153,23 @@ export async function findInvitationFacts(
         + current_setting('max_connections')::int as bound,
       (select count(*) from invitation_tallies where organization_id = asked.organization_id) as tally_rows
     from asked
-    join organizations on organizations.id = asked.organization_id
-    left join invitations pending on pending.organization_id = asked.organization_id
-      and lower(pending.email) = asked.email and pending.status = 'pending'`.execute(db)
+    -- one index lookup per call ("limit 1" keeps the planner from joining all pending invitations)
+    left join lateral (select id, expires_at from invitations where organization_id = asked.organization_id
+      and lower(email) = asked.email and status = 'pending' limit 1) pending on true`.execute(db)
   return asked.map((_, order) => {
     const row = rows.find((candidate) => candidate.order === order)
-    return (
-      row && {
-        inviterRoles: (row.inviter_roles ?? undefined) as RoleName[] | undefined,
-        emailIsMember: Boolean(row.email_is_member),
-        pending:
-          row.pending_id && row.pending_expires_at
-            ? { id: row.pending_id, expiresAt: row.pending_expires_at }
-            : undefined,
-        pendingTally: Number(row.tally),
-        pendingBoundWithInFlight: Number(row.bound),
-        tallyRows: Number(row.tally_rows),
-      }
-    )
+    if (!row) throw new Error(`no facts read for invitation ${order}`)
+    return {
+      inviterRoles: (row.inviter_roles ?? undefined) as RoleName[] | undefined,
+      emailIsMember: Boolean(row.email_is_member),
+      pending:
+        row.pending_id && row.pending_expires_at
+          ? { id: row.pending_id, expiresAt: row.pending_expires_at }
+          : undefined,
+      pendingTally: Number(row.tally),
+      pendingBoundWithInFlight: Number(row.bound),
+      tallyRows: Number(row.tally_rows),
+    }
   })
 }
 
@@ -283,15 +282,15 @@ export async function findInvitationsForInvitees(
   let select = selectInvitations(db)
     .innerJoin('organizations', 'organizations.id', 'invitations.organization_id')
     .select(organizationOfInvitationColumns)
-    .select(['invitations.token_hash'])
-    .select((eb) =>
-      eb
-        .selectFrom('memberships')
-        .select('memberships.roles')
-        .whereRef('memberships.organization_id', '=', 'invitations.organization_id')
-        .whereRef('memberships.user_id', '=', 'invitations.invited_by')
-        .as('inviter_roles'),
+    // The inviter's roles by a join, not a subquery per invitation: a group's invitations share
+    // few inviters, and a join remembers each one's (a subquery scanned a large organization's
+    // members once per invitation when the planner took the wrong index).
+    .leftJoin('memberships as inviter_membership', (join) =>
+      join
+        .onRef('inviter_membership.organization_id', '=', 'invitations.organization_id')
+        .onRef('inviter_membership.user_id', '=', 'invitations.invited_by'),
     )
+    .select(['invitations.token_hash', 'inviter_membership.roles as inviter_roles'])
     // One index's lookup each: token_hash, and the invitee's pending invitations by email (an id
     // alone has no index of its own); arrays, so the statement's text stays the same.
     .where(

@@ -240,12 +240,16 @@ async function writeInvitations(
 ): Promise<GroupOutcome<Invitation>[]> {
   return inTransaction(deps, async (tx) => {
     const outcomes: GroupOutcome<Invitation>[] = calls.map(() => 'alone')
-    await lockOrganizations(tx.db, [...new Set(calls.map((call) => call.organization.id))])
+    const locked = await lockOrganizations(tx.db, [...new Set(calls.map((call) => call.organization.id))])
     const facts = await findInvitationFacts(tx.db, calls.map(askedOf))
     const slots = new Set<string>()
     const admitted = new Map<string, number[]>()
     for (const [index, call] of calls.entries()) {
-      const refusal = refusalToInvite(call, facts[index], tx.now)
+      const refusal = refusalToInvite(
+        call,
+        locked.has(call.organization.id) ? facts[index] : undefined,
+        tx.now,
+      )
       if (refusal) {
         outcomes[index] = { error: refusal }
         continue
