@@ -85,6 +85,7 @@ export async function startPortico(config: Config, options: StartOptions = {}): 
       auditChain,
       keyVerifier,
       sessionCache,
+      announcements: { forgottenHere: (xact) => database.forgottenHere(xact) },
     })
     const dispatcher = new JobDispatcher({
       db: database.db,

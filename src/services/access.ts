@@ -6,6 +6,7 @@ import { type Permission, permissionsOf, type RoleName } from '../domain/permiss
 import type { User } from '../domain/users.ts'
 import { lockMembership } from '../store/memberships.repository.ts'
 import { lockOrganization } from '../store/organizations.repository.ts'
+import type { CachedSession } from './identity/session-cache.ts'
 import type { Transaction } from './transaction.ts'
 
 export interface ActorMembership {
@@ -24,6 +25,8 @@ export interface Actor {
   requestId: string | null
   /** The organization the request names, when the caller belongs to it. */
   membership?: ActorMembership
+  /** The session cache's entry the caller was authenticated with, when it came from there or went there. */
+  cached?: { tokenHash: string; session: CachedSession }
 }
 
 export function membershipOf(organization: Organization, roles: RoleName[], joinedAt: Date): ActorMembership {

@@ -23,7 +23,7 @@ interface Entry<V> {
 }
 
 export class AnnouncedCache<V> {
-  readonly #clock: Clock
+  protected readonly clock: Clock
   readonly #ttlMs: number
   readonly #maxEntries: number
   /** The kinds of announcement this cache depends on; the others do not touch it. */
@@ -39,7 +39,7 @@ export class AnnouncedCache<V> {
     ttlMs?: number
     maxEntries?: number
   }) {
-    this.#clock = options.clock
+    this.clock = options.clock
     this.#kinds = new Set(options.kinds)
     this.#ttlMs = options.ttlMs ?? 60_000
     this.#maxEntries = options.maxEntries ?? 100_000
@@ -83,7 +83,7 @@ export class AnnouncedCache<V> {
     // Bounded: a flood of distinct keys cannot grow memory without end.
     if (this.#entries.size >= this.#maxEntries) this.clear()
     this.#drop(key)
-    this.#entries.set(key, { value, cachedAt: this.#clock.now().getTime(), tags })
+    this.#entries.set(key, { value, cachedAt: this.clock.now().getTime(), tags })
     for (const tag of tags) {
       const keys = this.#keysOfTag.get(tag)
       if (keys) keys.add(key)

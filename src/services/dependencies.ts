@@ -47,6 +47,11 @@ export interface ServiceDependencies {
   keyCache: { forget(changes: readonly AccessChange[]): void }
   /** This instance's cache of who is calling (see identity/session-cache.ts). */
   sessionCache: SessionCache
+  /**
+   * The reader of access announcements (store/announcements.ts), told which transactions' this
+   * instance has already applied to its caches: it does not deliver those again.
+   */
+  announcements: { forgottenHere(xact: string): void }
   /** WEBHOOK_ALLOW_PRIVATE, WEBHOOK_RETRY_SCHEDULE (also for provider calls), WEBHOOK_DISABLE_AFTER. */
   webhooks: { allowPrivate: boolean; retrySchedule: readonly number[]; disableAfterMs: number }
   /** Where developer identities live; undefined with PROVIDER_PORTAL=none (Portico itself). */

@@ -37,6 +37,7 @@ export function createServices(
     auditChain: { wake(organizationIds: readonly string[]): void }
     keyVerifier: KeyVerifier
     sessionCache: SessionCache
+    announcements: ServiceDependencies['announcements']
   },
 ): ServiceDependencies {
   return {
@@ -51,6 +52,7 @@ export function createServices(
     invitationTtlMs: config.invitationTtlHours * 3600 * 1000,
     keyCache: parts.keyVerifier,
     sessionCache: parts.sessionCache,
+    announcements: parts.announcements,
     webhooks: {
       allowPrivate: config.webhookAllowPrivate,
       retrySchedule: config.webhookRetrySchedule,

@@ -6,13 +6,15 @@
 // The same statement reads which users', organizations' and API keys' access the writes changed
 // (the database announces it, migrations 0006 and 0008), so this instance's caches forget them
 // before the caller is answered; other instances read it from the database (migration 0012).
-import { type AccessChange, accessChangesOfTransaction } from '../store/access-changes.ts'
+import { type AccessChange, type Announced, accessChangesOfTransaction } from '../store/access-changes.ts'
 import type { UnchainedEvent } from '../store/audit.repository.ts'
 import { writeChangeRecords } from '../store/change-records.ts'
 import type { Executor } from '../store/executor.ts'
 import type { NewJob } from '../store/jobs.repository.ts'
+import type { Actor } from './access.ts'
 import type { ServiceDependencies } from './dependencies.ts'
 import { chainNewOrganizations } from './events/events.service.ts'
+import type { CachedSession, SessionUpdate } from './identity/session-cache.ts'
 
 export interface Transaction {
   db: Executor
@@ -25,6 +27,12 @@ export interface Transaction {
   events: UnchainedEvent[]
   /** The jobs queued so far and not yet written (see queueJob). */
   jobs: NewJob[]
+  /**
+   * The change writes `actor`'s own session or user as `update` says: once it has committed, this
+   * instance's cache keeps the caller's session entry so updated instead of dropping it
+   * (SessionCache.forgetKeeping), so the caller's next request needs no read.
+   */
+  updatesSession?(actor: Actor, update: (cached: CachedSession) => CachedSession): void
 }
 
 /** Queues a job with the change: written with its last statement, run once it has committed. */
@@ -37,29 +45,35 @@ export function queueJob(tx: Transaction, job: NewJob): void {
  * Writes what the change recorded (events, jobs) in one statement, and reads the access changes
  * its writes announced. Returns the organizations whose queued events wait for the chainer.
  */
-export async function closeChange(
-  tx: Transaction,
-): Promise<{ chains: string[]; accessChanges: AccessChange[] }> {
+export async function closeChange(tx: Transaction): Promise<{ chains: string[] } & Announced> {
   const events = tx.events.splice(0)
   const jobs = tx.jobs.splice(0)
   if (events.length === 0 && jobs.length === 0) {
-    return { chains: [], accessChanges: await accessChangesOfTransaction(tx.db) }
+    return { chains: [], ...(await accessChangesOfTransaction(tx.db)) }
   }
   const { queued, started } = chainNewOrganizations(events)
-  const { deliveries, accessChanges } = await writeChangeRecords(tx.db, { queued, started, jobs }, tx.now)
+  const { deliveries, ...announced } = await writeChangeRecords(tx.db, { queued, started, jobs }, tx.now)
   if (deliveries > 0) tx.jobQueued()
-  return { chains: [...new Set(queued.map((event) => event.organizationId))], accessChanges }
+  return { chains: [...new Set(queued.map((event) => event.organizationId))], ...announced }
 }
 
+/** What a transaction needs of the services' dependencies. */
+export type TransactionDependencies = Pick<
+  ServiceDependencies,
+  'db' | 'clock' | 'sessionCache' | 'keyCache' | 'outbox' | 'auditChain' | 'announcements'
+>
+
 export async function inTransaction<T>(
-  deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache' | 'keyCache' | 'outbox' | 'auditChain'>,
+  deps: TransactionDependencies,
   work: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
   const effects: (() => void)[] = []
   const now = deps.clock.now()
   let accessChanges: AccessChange[] = []
+  let xact: string | undefined
   let jobsQueued = false
   let chains: string[] = []
+  const sessionUpdates: SessionUpdate[] = []
   const result = await deps.db.transaction().execute(async (db) => {
     const tx: Transaction = {
       db,
@@ -70,13 +84,24 @@ export async function inTransaction<T>(
       },
       events: [],
       jobs: [],
+      updatesSession: (actor, update) => {
+        if (actor.cached) {
+          sessionUpdates.push({
+            ...actor.cached,
+            before: actor.cached.session,
+            after: update(actor.cached.session),
+          })
+        }
+      },
     }
     const value = await work(tx)
-    ;({ chains, accessChanges } = await closeChange(tx))
+    ;({ chains, accessChanges, xact } = await closeChange(tx))
     return value
   })
   if (accessChanges.length > 0) {
-    deps.sessionCache.forget(accessChanges)
+    // Forgotten here, before the answer: this instance need not read them again with the others'.
+    if (xact !== undefined) deps.announcements.forgottenHere(xact)
+    deps.sessionCache.forgetKeeping(accessChanges, sessionUpdates)
     deps.keyCache.forget(accessChanges)
   }
   if (jobsQueued) deps.outbox.wake()

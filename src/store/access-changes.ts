@@ -30,16 +30,25 @@ export function parseAccessChange(key: string): AccessChange {
 /** The keys this transaction's writes have announced so far, as SQL (a statement can return it with its own answer). */
 export const announcedInTransaction = sql<string | null>`current_setting('portico.access_changes', true)`
 
+/** The transaction's id (xid8, as text) when it has written, as SQL: the `xact` of its announcements' rows. */
+export const transactionId = sql<string | null>`pg_current_xact_id_if_assigned()::text`
+
+/** What a transaction announced: the changes, and the transaction's id they are recorded under. */
+export interface Announced {
+  accessChanges: AccessChange[]
+  /** Undefined when the transaction wrote nothing. */
+  xact: string | undefined
+}
+
 /** The changes in what announcedInTransaction returned, each once. */
 export function accessChangesOf(announced: string | null | undefined): AccessChange[] {
   const keys = new Set((announced ?? '').split(' ').filter((key) => key !== ''))
   return [...keys].map(parseAccessChange)
 }
 
-/** The changes this transaction's writes have announced so far, each once. */
-export async function accessChangesOfTransaction(db: Executor): Promise<AccessChange[]> {
-  const { rows } = await sql<{ changes: string | null }>`select ${announcedInTransaction} as changes`.execute(
-    db,
-  )
-  return accessChangesOf(rows[0]?.changes)
+/** The changes this transaction's writes have announced so far, each once, and its id. */
+export async function accessChangesOfTransaction(db: Executor): Promise<Announced> {
+  const { rows } = await sql<{ changes: string | null; xact: string | null }>`
+    select ${announcedInTransaction} as changes, ${transactionId} as xact`.execute(db)
+  return { accessChanges: accessChangesOf(rows[0]?.changes), xact: rows[0]?.xact ?? undefined }
 }

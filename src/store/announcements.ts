@@ -29,6 +29,8 @@ export class AnnouncementFollower {
   #horizon: string | undefined
   /** Rows delivered whose transaction is at or above the horizon: id → xact. */
   #delivered = new Map<string, bigint>()
+  /** Transactions whose announcements this process applied itself (forgottenHere), until the horizon passes them. */
+  #forgottenHere = new Set<string>()
   #lastRead = 0
   #lastPrune = 0
   #failed = false
@@ -53,6 +55,16 @@ export class AnnouncementFollower {
       this.#subscribers.delete(subscriber)
       if (this.#subscribers.size === 0) await this.stop()
     }
+  }
+
+  /**
+   * The transaction `xact` committed in this process, which applied its announcements to its own
+   * caches as it answered: its rows are not delivered again (they would only drop entries loaded
+   * since, from what it committed).
+   */
+  forgottenHere(xact: string): void {
+    if (this.#horizon !== undefined && BigInt(xact) < BigInt(this.#horizon)) return
+    this.#forgottenHere.add(xact)
   }
 
   async stop(): Promise<void> {
@@ -87,11 +99,13 @@ export class AnnouncementFollower {
     for (const [id, xact, key] of result.rows) {
       if (this.#delivered.has(id)) continue
       this.#delivered.set(id, BigInt(xact))
+      if (this.#forgottenHere.has(xact)) continue
       for (const subscriber of this.#subscribers) subscriber.onKey(key)
     }
     this.#horizon = result.horizon
     const horizon = BigInt(result.horizon)
     for (const [id, xact] of this.#delivered) if (xact < horizon) this.#delivered.delete(id)
+    for (const xact of this.#forgottenHere) if (BigInt(xact) < horizon) this.#forgottenHere.delete(xact)
     if (started - this.#lastPrune > PRUNE_EVERY_MS) {
       this.#lastPrune = started
       await pruneAnnouncements(this.#db, KEEP_MS).catch(() => {})

@@ -5,7 +5,7 @@
 // announced, so a change needs no statement of its own for that.
 import { sql } from 'kysely'
 import type { AuditEvent } from '../domain/events.ts'
-import { type AccessChange, accessChangesOf, announcedInTransaction } from './access-changes.ts'
+import { type Announced, accessChangesOf, announcedInTransaction, transactionId } from './access-changes.ts'
 import type { UnchainedEvent } from './audit.repository.ts'
 import type { Executor } from './executor.ts'
 import type { NewJob } from './jobs.repository.ts'
@@ -21,7 +21,7 @@ export async function writeChangeRecords(
   db: Executor,
   records: { queued: readonly UnchainedEvent[]; started: readonly AuditEvent[]; jobs: readonly NewJob[] },
   now: Date,
-): Promise<{ deliveries: number; accessChanges: AccessChange[] }> {
+): Promise<{ deliveries: number } & Announced> {
   const events = [...records.queued, ...records.started].map((event, order) => ({
     order,
     organization_id: event.organizationId,
@@ -45,7 +45,7 @@ export async function writeChangeRecords(
     payload: job.payload,
     next_attempt_at: (job.dueAt ?? now).toISOString(),
   }))
-  const { rows } = await sql<{ deliveries: string | number; announced: string | null }>`
+  const { rows } = await sql<{ deliveries: string | number; announced: string | null; xact: string | null }>`
     with recorded as (
       select * from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as e ("order" int, organization_id uuid,
         id uuid, type text, occurred_at text, actor_type text, actor_id uuid, actor_name text, target_type text,
@@ -84,6 +84,11 @@ export async function writeChangeRecords(
       order by e."order"
       returning 1
     )
-    select count(*) as deliveries, ${announcedInTransaction} as announced from deliveries`.execute(db)
-  return { deliveries: Number(rows[0]?.deliveries ?? 0), accessChanges: accessChangesOf(rows[0]?.announced) }
+    select count(*) as deliveries, ${announcedInTransaction} as announced, ${transactionId} as xact
+    from deliveries`.execute(db)
+  return {
+    deliveries: Number(rows[0]?.deliveries ?? 0),
+    accessChanges: accessChangesOf(rows[0]?.announced),
+    xact: rows[0]?.xact ?? undefined,
+  }
 }

@@ -45,6 +45,11 @@ export interface Database {
     onGap: () => void,
   ): Promise<() => Promise<void>>
   /**
+   * The transaction `xact` (xid8 as text) has committed, and what it announced has been applied
+   * to this process's caches already: its keys are not delivered to the listeners again.
+   */
+  forgottenHere(xact: string): void
+  /**
    * Runs `work` on the direct connection (DATABASE_DIRECT_URL) when one is configured, else on
    * the pool: for migrating.
    */
@@ -143,6 +148,7 @@ export async function openPGlite(dataDir: string | undefined): Promise<Database>
       await sql`select 1`.execute(db)
     },
     listen: listenTo(follower),
+    forgottenHere: (xact) => follower.forgottenHere(xact),
     direct: (work) => work(db),
     close: async () => {
       await follower.stop()
@@ -218,6 +224,7 @@ export async function openPostgres(
       await sql`select 1`.execute(db)
     },
     listen: listenTo(follower),
+    forgottenHere: (xact) => follower.forgottenHere(xact),
     direct: async (work) => {
       if (directUrl === undefined) return work(db)
       const directDb = new Kysely<Tables>({

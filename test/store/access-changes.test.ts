@@ -56,7 +56,7 @@ describe.each(databases)('access changes announced by %s', (databaseName) => {
   async function announced(write: (db: Executor) => Promise<unknown>): Promise<AccessChange[]> {
     return database.db.transaction().execute(async (db) => {
       await write(db)
-      return accessChangesOfTransaction(db)
+      return (await accessChangesOfTransaction(db)).accessChanges
     })
   }
 

@@ -96,6 +96,45 @@ describe('SessionCache', () => {
     expect(cache.size).toBe(0)
   })
 
+  it("keeps its own transaction's update of a session, and forgets the rest of what it announced", () => {
+    const { cache, clock } = filled()
+    const before = cache.session('hash-ada', clock.now().getTime()) as CachedSession
+    const after = { ...before, session: { ...before.session, activeOrganizationId: 'org-9' } }
+    cache.forgetKeeping([{ kind: 'user', id: 'ada' }], [{ tokenHash: 'hash-ada', before, after }])
+    expect(cache.session('hash-ada', clock.now().getTime())).toBe(after)
+    expect(cache.membership('ada', 'org-1', clock.now().getTime())).toBeUndefined()
+    // a later announcement (another change, committed after) still drops it
+    cache.forget([{ kind: 'user', id: 'ada' }])
+    expect(cache.session('hash-ada', clock.now().getTime())).toBeUndefined()
+  })
+
+  it('keeps no update of an entry an announcement dropped or replaced since the caller was authenticated', () => {
+    const { cache, clock } = filled()
+    const before = cache.session('hash-ada', clock.now().getTime()) as CachedSession
+    const after = { ...before, session: { ...before.session, activeOrganizationId: 'org-9' } }
+    cache.forget([{ kind: 'user', id: 'ada' }])
+    cache.forgetKeeping([{ kind: 'user', id: 'ada' }], [{ tokenHash: 'hash-ada', before, after }])
+    expect(cache.session('hash-ada', clock.now().getTime())).toBeUndefined()
+    const reloaded = caller('ada')
+    cache.rememberSession('hash-ada', reloaded, cache.generation)
+    cache.forgetKeeping([{ kind: 'user', id: 'ada' }], [{ tokenHash: 'hash-ada', before, after }])
+    expect(cache.session('hash-ada', clock.now().getTime())).toBeUndefined()
+  })
+
+  it('keeps neither of two updates of one session in one transaction (their order is not known)', () => {
+    const { cache, clock } = filled()
+    const before = cache.session('hash-ada', clock.now().getTime()) as CachedSession
+    const to = (id: string) => ({ ...before, session: { ...before.session, activeOrganizationId: id } })
+    cache.forgetKeeping(
+      [{ kind: 'user', id: 'ada' }],
+      [
+        { tokenHash: 'hash-ada', before, after: to('org-8') },
+        { tokenHash: 'hash-ada', before, after: to('org-9') },
+      ],
+    )
+    expect(cache.session('hash-ada', clock.now().getTime())).toBeUndefined()
+  })
+
   it('does not keep a load that raced an invalidation', () => {
     const { cache, clock } = filled()
     const before = cache.generation

@@ -18,7 +18,7 @@ import type { Executor } from '../../store/executor.ts'
 import { type Actor, requirePermission } from '../access.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { decodeCursor, encodeCursor, type Page } from '../pagination.ts'
-import { inTransaction } from '../transaction.ts'
+import { inTransaction, type TransactionDependencies } from '../transaction.ts'
 import { chainQueuedEvents } from './audit-chain.ts'
 
 /** Events read per query by the export and the verification. */
@@ -161,7 +161,7 @@ export async function verifyAuditChain(deps: ServiceDependencies, actor: Actor):
  * (row locks, SKIP LOCKED). Returns how many rows went.
  */
 export async function purgeExpiredAuditEvents(
-  deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache' | 'keyCache' | 'outbox' | 'auditChain'>,
+  deps: TransactionDependencies,
   retentionDays: number,
   batch = 10_000,
 ): Promise<number> {

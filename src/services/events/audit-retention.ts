@@ -2,23 +2,20 @@
 // then purged. Every instance sweeps periodically; they never conflict, since each purge step
 // locks the organization's chain head and skips heads another instance holds.
 import type { Logger } from 'pino'
-import type { ServiceDependencies } from '../dependencies.ts'
+import type { TransactionDependencies } from '../transaction.ts'
 import { purgeExpiredAuditEvents } from './audit-log.service.ts'
 
 const SWEEP_INTERVAL_MS = 60 * 60_000
 
 export class AuditRetentionSweep {
-  readonly #deps: Pick<
-    ServiceDependencies,
-    'db' | 'clock' | 'sessionCache' | 'keyCache' | 'outbox' | 'auditChain'
-  >
+  readonly #deps: TransactionDependencies
   readonly #retentionDays: number
   readonly #logger: Logger
   #timer: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
 
   constructor(options: {
-    deps: Pick<ServiceDependencies, 'db' | 'clock' | 'sessionCache' | 'keyCache' | 'outbox' | 'auditChain'>
+    deps: TransactionDependencies
     retentionDays: number
     logger: Logger
   }) {

@@ -235,7 +235,8 @@ export function authenticate(
   const caller = cache.session(tokenHash, nowMs)
   const membership =
     caller && organizationRef !== undefined ? cache.membership(caller.user.id, organizationRef, nowMs) : null
-  if (caller && membership !== undefined) return actorOfSession(deps, caller, membership, now, request)
+  if (caller && membership !== undefined)
+    return actorOfSession(deps, tokenHash, caller, membership, now, request)
   return loadActor(deps, tokenHash, now, request)
 }
 
@@ -258,16 +259,18 @@ async function loadActor(
   if (organizationRef !== undefined) {
     cache.rememberMembership(found.user.id, organizationRef, membership, generation)
   }
-  return actorOfSession(deps, caller, membership, now, request)
+  return actorOfSession(deps, tokenHash, caller, membership, now, request)
 }
 
 function actorOfSession(
   deps: ServiceDependencies,
-  { session, user }: CachedSession,
+  tokenHash: string,
+  cached: CachedSession,
   membership: ActorMembership | null,
   now: Date,
   request: RequestContext,
 ): Actor | undefined | Promise<Actor> {
+  const { session, user } = cached
   const nowMs = now.getTime()
   if (session.expiresAt.getTime() <= nowMs) return undefined
   const actor: Actor = {
@@ -277,6 +280,7 @@ function actorOfSession(
     rememberedOrganizationId: session.rememberedOrganizationId ?? null,
     requestId: request.requestId ?? null,
     membership: membership ?? undefined,
+    cached: { tokenHash, session: cached },
   }
   if (nowMs - session.lastSeenAt.getTime() < SESSION_TOUCH_INTERVAL_MS) return actor
   // Use moves the end, never past SESSION_MAX_AGE_MS after sign-in. In a transaction like every

@@ -7,7 +7,7 @@
 
 import type { MembershipOfUser } from '../../domain/organizations.ts'
 import type { User } from '../../domain/users.ts'
-import { announcedKey } from '../../store/access-changes.ts'
+import { type AccessChange, announcedKey } from '../../store/access-changes.ts'
 import type { Session } from '../../store/sessions.repository.ts'
 import type { ActorMembership } from '../access.ts'
 import { AnnouncedCache } from '../announced-cache.ts'
@@ -16,6 +16,13 @@ import type { Clock } from '../clock.ts'
 export interface CachedSession {
   session: Session
   user: User
+}
+
+/** The caller's session entry as a transaction of this instance found it, and as that transaction left it. */
+export interface SessionUpdate {
+  tokenHash: string
+  before: CachedSession
+  after: CachedSession
 }
 
 /**
@@ -51,6 +58,27 @@ export class SessionCache extends AnnouncedCache<
     for (const membership of value)
       tags.push(announcedKey({ kind: 'organization', id: membership.organization.id }))
     this.set(`o ${userId}`, value, tags, generation)
+  }
+
+  /**
+   * Forgets what a transaction of this instance announced, just after it committed, but keeps the
+   * session entries it updated (its caller's own) as it left them, instead of dropping them: the
+   * caller's next request is answered from memory, not read again. An entry is kept only while it
+   * is still the one the caller was authenticated with: had an announcement dropped or replaced it
+   * since (another change to that session or user), it is left to be read again; a change
+   * committed after this one is announced after it, and drops the kept entry then, as any.
+   */
+  forgetKeeping(changes: readonly AccessChange[], updates: readonly SessionUpdate[]): void {
+    const now = this.clock.now().getTime()
+    // Two updates of one session in one transaction (two creations at once) may have been written
+    // in either order: that session is read again.
+    const counts = new Map<string, number>()
+    for (const update of updates) counts.set(update.tokenHash, (counts.get(update.tokenHash) ?? 0) + 1)
+    const kept = updates.filter(
+      (update) => counts.get(update.tokenHash) === 1 && this.session(update.tokenHash, now) === update.before,
+    )
+    this.forget(changes)
+    for (const update of kept) this.rememberSession(update.tokenHash, update.after, this.generation)
   }
 
   rememberSession(tokenHash: string, value: CachedSession, generation: number): void {

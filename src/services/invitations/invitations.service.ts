@@ -599,6 +599,15 @@ async function writeAcceptances(
         continue
       }
       await recordAcceptanceEvents(tx, call.actor, invitation, member)
+      // As recordAcceptances left the caller: the email verified, and the organization active
+      // and remembered when the session had none.
+      const activated = !call.actor.activeOrganizationId
+      tx.updatesSession?.(call.actor, ({ session, user }) => ({
+        session: activated
+          ? { ...session, activeOrganizationId: organization.id, rememberedOrganizationId: organization.id }
+          : session,
+        user: { ...user, emailVerified: true },
+      }))
       outcomes[index] = {
         value: {
           membership: membershipOf(organization, invitation.roles, tx.now),

@@ -181,6 +181,15 @@ async function writeCreations(
       const organization = written.get(creation.id)
       if (!organization) continue
       await recordCreation(deps, tx, creation, organization)
+      // The creator's session is switched to it, and the user remembers it (the statement above).
+      tx.updatesSession?.(creation.actor, ({ session, user }) => ({
+        session: {
+          ...session,
+          activeOrganizationId: organization.id,
+          rememberedOrganizationId: organization.id,
+        },
+        user,
+      }))
       outcomes[index] = { value: membershipOf(organization, ['owner'], tx.now) }
     }
     return outcomes
