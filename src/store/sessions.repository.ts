@@ -55,6 +55,58 @@ export async function insertSession(
 }
 
 /**
+ * The live session with this token hash and its user, when no organization is named: the user
+ * comes from a subquery on its key, not a join — planning a join (every run is planned with its
+ * values) cost PostgreSQL five times what reading both rows does (0.16 against 0.03 ms).
+ */
+async function findLiveSessionAlone(
+  db: Executor,
+  tokenHash: string,
+  now: Date,
+): Promise<{ session: Session; user: User } | undefined> {
+  const { rows } = await sql<{
+    id: string
+    created_at: Date
+    last_seen_at: Date
+    expires_at: Date
+    active_organization_id: string | null
+    user: [
+      id: string,
+      email: string,
+      name: string,
+      verifiedAt: string | null,
+      createdAt: string,
+      remembered: string | null,
+    ]
+  }>`
+    select s.id, s.created_at, s.last_seen_at, s.expires_at, s.active_organization_id,
+      (select json_build_array(u.id, u.email, u.name, u.email_verified_at, u.created_at, u.last_active_organization_id)
+       from users u where u.id = s.user_id) as "user"
+    from sessions s where s.token_hash = ${tokenHash} and s.expires_at > ${now}`.execute(db)
+  const row = rows[0]
+  if (!row) return undefined
+  const [id, email, name, verifiedAt, createdAt, remembered] = row.user
+  return {
+    session: {
+      id: row.id,
+      userId: id,
+      createdAt: row.created_at,
+      lastSeenAt: row.last_seen_at,
+      expiresAt: row.expires_at,
+      activeOrganizationId: row.active_organization_id,
+      rememberedOrganizationId: remembered,
+    },
+    user: userRowToUser({
+      id,
+      email,
+      name,
+      email_verified_at: verifiedAt === null ? null : new Date(verifiedAt),
+      created_at: new Date(createdAt),
+    }),
+  }
+}
+
+/**
  * The live session with this token hash and its user, and, when `organizationRef` is given, that
  * organization and the user's membership in it (undefined for a non-member: they must not learn
  * whether it exists).
@@ -66,11 +118,16 @@ export async function findLiveSession(
   organizationRef?: string,
 ): Promise<{ session: Session; user: User; membership?: SessionMembership } | undefined> {
   const ref = organizationRef === undefined ? undefined : organizationReference(organizationRef)
-  // Without an organization named, only the session and its user are read: the two further joins
-  // cost PostgreSQL more to plan (every run is planned with its values) than the read itself.
+  if (ref === undefined) return findLiveSessionAlone(db, tokenHash, now)
   const row = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
+    .leftJoin('organizations', (join) => join.on(`organizations.${ref.column}`, '=', ref.value))
+    .leftJoin('memberships', (join) =>
+      join
+        .onRef('memberships.organization_id', '=', 'organizations.id')
+        .onRef('memberships.user_id', '=', 'users.id'),
+    )
     .select([
       'sessions.id as session_id',
       'sessions.created_at as session_created_at',
@@ -83,28 +140,15 @@ export async function findLiveSession(
       'users.name',
       'users.email_verified_at',
       'users.created_at',
+      'organizations.id as organization_id',
+      'organizations.handle as organization_handle',
+      'organizations.name as organization_name',
+      'organizations.logo_etag as organization_logo_etag',
+      'organizations.created_by as organization_created_by',
+      'organizations.created_at as organization_created_at',
+      'memberships.roles',
+      'memberships.joined_at',
     ])
-    .$if(ref !== undefined, (query) =>
-      query
-        .leftJoin('organizations', (join) =>
-          join.on(`organizations.${ref?.column ?? 'id'}`, '=', ref?.value ?? ''),
-        )
-        .leftJoin('memberships', (join) =>
-          join
-            .onRef('memberships.organization_id', '=', 'organizations.id')
-            .onRef('memberships.user_id', '=', 'users.id'),
-        )
-        .select([
-          'organizations.id as organization_id',
-          'organizations.handle as organization_handle',
-          'organizations.name as organization_name',
-          'organizations.logo_etag as organization_logo_etag',
-          'organizations.created_by as organization_created_by',
-          'organizations.created_at as organization_created_at',
-          'memberships.roles',
-          'memberships.joined_at',
-        ]),
-    )
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.expires_at', '>', now)
     .executeTakeFirst()

@@ -9,6 +9,7 @@ import { call, signUp } from '../helpers/http.ts'
 import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
 import { createOrganization, eventTypes, type Person } from '../helpers/organizations.ts'
 import { PUBLIC_URL, startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
+import { groupedWrites } from '../helpers/write-groups.ts'
 
 const tokenOf = (link: string) => link.slice(link.lastIndexOf('/') + 1)
 
@@ -27,16 +28,6 @@ describe.each(databases)('concurrent acceptance on %s', (databaseName) => {
     await mail?.close()
   })
   const app = () => portico.app
-
-  /** portico_grouped_writes_total of accepts written together. */
-  async function acceptsTogether(): Promise<number> {
-    const text = (await app().inject({ method: 'GET', url: '/metrics' })).body
-    return Number(
-      text.match(
-        /^portico_grouped_writes_total\{kind="invitation.accept",written="together"\} (\d+)$/m,
-      )?.[1] ?? 0,
-    )
-  }
 
   /** A person signed up with a verified email (their verification mail consumed). */
   async function verifiedPerson(): Promise<Person> {
@@ -62,7 +53,7 @@ describe.each(databases)('concurrent acceptance on %s', (databaseName) => {
     const invitees = await Promise.all(Array.from({ length: 24 }, () => verifiedPerson()))
     const invitations: { id: string; token: string }[] = []
     for (const invitee of invitees) invitations.push(await invite(org, owner, invitee.email, ['developer']))
-    const before = await acceptsTogether()
+    const before = (await groupedWrites(app(), 'invitation.accept')).together
     const answers = await Promise.all(
       invitees.map((invitee, n) =>
         call(
@@ -76,7 +67,8 @@ describe.each(databases)('concurrent acceptance on %s', (databaseName) => {
       ),
     )
     expect(answers.map((answer) => answer.status)).toEqual(invitees.map(() => 200))
-    if (databaseName === 'postgres') expect((await acceptsTogether()) - before).toBeGreaterThan(0)
+    if (databaseName === 'postgres')
+      expect((await groupedWrites(app(), 'invitation.accept')).together - before).toBeGreaterThan(0)
     for (const [n, invitee] of invitees.entries()) {
       const me = await call(app(), 'GET', '/v1/me', { token: invitee.token })
       expect(me.body.activeOrganizationId).toBe(org.id)

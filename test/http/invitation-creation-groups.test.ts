@@ -11,6 +11,7 @@ import { call, signUp, uniqueEmail } from '../helpers/http.ts'
 import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
 import { createOrganization, eventTypes, type Person } from '../helpers/organizations.ts'
 import { PUBLIC_URL, startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
+import { groupedWrites } from '../helpers/write-groups.ts'
 
 describe.each(databases)('concurrent invitations on %s', (databaseName) => {
   let portico: TestPortico
@@ -28,16 +29,6 @@ describe.each(databases)('concurrent invitations on %s', (databaseName) => {
   })
   const app = () => portico.app
   const db = () => portico.database.db
-
-  /** portico_grouped_writes_total of invitations written together. */
-  async function invitationsTogether(): Promise<number> {
-    const text = (await app().inject({ method: 'GET', url: '/metrics' })).body
-    return Number(
-      text.match(
-        /^portico_grouped_writes_total\{kind="invitation.create",written="together"\} (\d+)$/m,
-      )?.[1] ?? 0,
-    )
-  }
 
   async function organizationWithOwner(name: string) {
     const owner = (await signUp(app(), { name: 'Olivia Owner' })) as Person
@@ -62,10 +53,11 @@ describe.each(databases)('concurrent invitations on %s', (databaseName) => {
   it('makes 10 concurrent invitations, each with its mail, working link and event', async () => {
     const { owner, org } = await organizationWithOwner('Inviting Together')
     const emails = Array.from({ length: 10 }, () => uniqueEmail('together'))
-    const before = await invitationsTogether()
+    const before = (await groupedWrites(app(), 'invitation.create')).together
     const answers = await Promise.all(emails.map((email) => inviting(org, owner, email)))
     expect(answers.map((answer) => answer.status)).toEqual(emails.map(() => 201))
-    if (databaseName === 'postgres') expect((await invitationsTogether()) - before).toBeGreaterThan(0)
+    if (databaseName === 'postgres')
+      expect((await groupedWrites(app(), 'invitation.create')).together - before).toBeGreaterThan(0)
     for (const [n, email] of emails.entries()) {
       expect(answers[n]?.body).toMatchObject({ email, roles: ['developer'], status: 'pending' })
       const link = linkIn(await mail.next(email), `${PUBLIC_URL}/invitations/`)

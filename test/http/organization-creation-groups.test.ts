@@ -9,21 +9,7 @@ import { databases } from '../helpers/databases.ts'
 import { call, signUp } from '../helpers/http.ts'
 import { eventTypes } from '../helpers/organizations.ts'
 import { startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
-
-/** portico_grouped_writes_total of organization creations, by how they were written. */
-async function groupedCreations(portico: TestPortico): Promise<{ together: number; alone: number }> {
-  const text = (await portico.app.inject({ method: 'GET', url: '/metrics' })).body
-  const count = (written: string) =>
-    Number(
-      text.match(
-        new RegExp(
-          `^portico_grouped_writes_total\\{kind="organization.create",written="${written}"\\} (\\d+)$`,
-          'm',
-        ),
-      )?.[1] ?? 0,
-    )
-  return { together: count('together'), alone: count('alone') }
-}
+import { groupedWrites } from '../helpers/write-groups.ts'
 
 describe.each(databases)('concurrent organization creation on %s', (databaseName) => {
   let portico: TestPortico
@@ -39,14 +25,14 @@ describe.each(databases)('concurrent organization creation on %s', (databaseName
     const people = await Promise.all(
       Array.from({ length: 30 }, (_, n) => signUp(app(), { name: `Creator ${n}` })),
     )
-    const before = await groupedCreations(portico)
+    const before = await groupedWrites(portico.app, 'organization.create')
     const answers = await Promise.all(
       people.map((person, n) =>
         call(app(), 'POST', '/v1/organizations', { token: person.token, body: { name: `Grouped ${n}` } }),
       ),
     )
     expect(answers.map((answer) => answer.status)).toEqual(people.map(() => 201))
-    const after = await groupedCreations(portico)
+    const after = await groupedWrites(portico.app, 'organization.create')
     if (databaseName === 'postgres') expect(after.together - before.together).toBeGreaterThan(0)
     expect(after.together - before.together + after.alone - before.alone).toBe(30)
     for (const [n, answer] of answers.entries()) {
@@ -141,7 +127,8 @@ describe.each(databases)('concurrent organization creation on %s', (databaseName
         limited.database.db,
       )
       expect(rows).toEqual([{ n: 3 }])
-      if (databaseName === 'postgres') expect((await groupedCreations(limited)).together).toBeGreaterThan(0)
+      if (databaseName === 'postgres')
+        expect((await groupedWrites(limited.app, 'organization.create')).together).toBeGreaterThan(0)
     } finally {
       await limited.close()
     }
