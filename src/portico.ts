@@ -92,6 +92,7 @@ export async function startPortico(config: Config, options: StartOptions = {}): 
       clock,
       logger,
       transact: (work) => inTransaction(services, work),
+      writeGroups: services.writeGroups,
       handlers: {
         [MAIL_JOB]: mailHandler(transport),
         [WEBHOOK_JOB]: webhookDeliveryHandler(services),

@@ -279,26 +279,37 @@ export async function findInvitationsForInvitees(
   const hashes = keys.flatMap((key) => ('tokenHash' in key ? [key.tokenHash] : []))
   const ids = keys.flatMap((key) => ('id' in key ? [key.id] : []))
   const emails = keys.flatMap((key) => ('id' in key ? [normalizeEmail(key.email)] : []))
-  let select = selectInvitations(db)
-    .innerJoin('organizations', 'organizations.id', 'invitations.organization_id')
-    .select(organizationOfInvitationColumns)
-    // The inviter's roles by a join, not a subquery per invitation: a group's invitations share
-    // few inviters, and a join remembers each one's (a subquery scanned a large organization's
-    // members once per invitation when the planner took the wrong index).
-    .leftJoin('memberships as inviter_membership', (join) =>
-      join
-        .onRef('inviter_membership.organization_id', '=', 'invitations.organization_id')
-        .onRef('inviter_membership.user_id', '=', 'invitations.invited_by'),
+  // The invitations first, each by an index (token_hash; the invitee's pending invitations by
+  // email: an id alone has none), fenced in a CTE so that the planner cannot start from the
+  // organization and read all of its pending invitations; arrays, so the text stays the same.
+  const { rows } = await sql<
+    InvitationRow & {
+      token_hash: string
+      inviter_roles: string[] | null
+      organization_handle: string
+      organization_name: string
+      organization_logo_etag: string | null
+      organization_created_by: string | null
+      organization_created_at: Date
+    }
+  >`
+    with found as materialized (
+      select * from invitations
+      where token_hash = any(${hashes}::text[])
+        or (lower(email) = any(${emails}::text[]) and status = 'pending' and id = any(${ids}::uuid[]))
+      ${options.lock ? sql`for update` : sql``}
     )
-    .select(['invitations.token_hash', 'inviter_membership.roles as inviter_roles'])
-    // One index's lookup each: token_hash, and the invitee's pending invitations by email (an id
-    // alone has no index of its own); arrays, so the statement's text stays the same.
-    .where(
-      sql<boolean>`(invitations.token_hash = any(${hashes}::text[]) or (lower(invitations.email) = any(${emails}::text[])
-        and invitations.status = 'pending' and invitations.id = any(${ids}::uuid[])))`,
-    )
-  if (options.lock) select = select.forUpdate('invitations')
-  const rows = await select.execute()
+    select found.id, found.organization_id, found.email, found.roles, found.status, found.invited_by,
+      found.created_at, found.expires_at, found.token_hash, inviter.name as inviter_name,
+      inviter_membership.roles as inviter_roles,
+      organizations.handle as organization_handle, organizations.name as organization_name,
+      organizations.logo_etag as organization_logo_etag, organizations.created_by as organization_created_by,
+      organizations.created_at as organization_created_at
+    from found
+    join organizations on organizations.id = found.organization_id
+    left join users inviter on inviter.id = found.invited_by
+    left join memberships inviter_membership on inviter_membership.organization_id = found.organization_id
+      and inviter_membership.user_id = found.invited_by`.execute(db)
   return keys.map((key) => {
     const row = rows.find((candidate) =>
       'tokenHash' in key

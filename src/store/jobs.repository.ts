@@ -112,22 +112,39 @@ export async function recordAttempt(
   job: { id: string; attempts: number },
   record: AttemptRecord,
 ): Promise<boolean> {
-  const result = await db
-    .updateTable('jobs')
-    .set({
-      status: record.status,
-      lease_until: null,
-      next_attempt_at: record.retryAt ?? record.at,
-      last_status_code: record.statusCode ?? null,
-      last_error: record.error ? record.error.slice(0, 1000) : null,
-      ...(record.via ? { delivered_via: record.via } : {}),
-      completed_at: record.status === 'pending' ? null : record.at,
-    })
-    .where('id', '=', job.id)
-    .where('attempts', '=', job.attempts)
-    .where(sql<boolean>`status = 'pending'`)
-    .executeTakeFirst()
-  return result.numUpdatedRows > 0n
+  return (await recordAttempts(db, [{ job, record }])).has(job.id)
+}
+
+/** Records the attempts of many leases in one statement (as recordAttempt each); answers the ids recorded. */
+export async function recordAttempts(
+  db: Executor,
+  attempts: readonly { job: { id: string; attempts: number }; record: AttemptRecord }[],
+): Promise<Set<string>> {
+  const records = attempts.map(({ job, record }) => ({
+    id: job.id,
+    attempts: job.attempts,
+    status: record.status,
+    next_attempt_at: (record.retryAt ?? record.at).toISOString(),
+    last_status_code: record.statusCode ?? null,
+    last_error: record.error ? record.error.slice(0, 1000) : null,
+    via: record.via ?? null,
+    completed_at: record.status === 'pending' ? null : record.at.toISOString(),
+  }))
+  const { rows } = await sql<{ id: string }>`
+    with record as (
+      select * from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as r (id uuid, attempts int,
+        status text, next_attempt_at text, last_status_code int, last_error text, via text, completed_at text)
+    )
+    update jobs set status = record.status, lease_until = null,
+      next_attempt_at = record.next_attempt_at::timestamptz, last_status_code = record.last_status_code,
+      last_error = record.last_error, delivered_via = coalesce(record.via, jobs.delivered_via),
+      completed_at = record.completed_at::timestamptz
+    from record
+    -- "= any(array(…))": each job found by its key, not by a scan the planner may prefer for 100 guessed rows
+    where jobs.id = record.id and jobs.id = any(array(select id from record))
+      and jobs.attempts = record.attempts and jobs.status = 'pending'
+    returning jobs.id`.execute(db)
+  return new Set(rows.map((row) => row.id))
 }
 
 /** Makes a job due now (again), whatever its status: one more attempt. */

@@ -18,7 +18,7 @@ import type { Tables } from '../../store/tables.ts'
 /** Events chained per transaction. */
 const BATCH = 500
 /** How long a wake waits for more commits to chain with (writes come in bursts). */
-const WAKE_DELAY_MS = 10
+const WAKE_DELAY_MS = 50
 const POLL_INTERVAL_MS = 1_000
 /** Organizations one periodic pass looks at. */
 const ORGANIZATIONS_PER_PASS = 100

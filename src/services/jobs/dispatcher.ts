@@ -8,9 +8,16 @@
 // that hangs until its timeout holds one slot, never the others, and never a request (requests
 // only queue jobs and wake the dispatcher after their commit).
 import type { Executor } from '../../store/executor.ts'
-import { type LeasedJob, leaseDueJobs, recordAttempt } from '../../store/jobs.repository.ts'
+import {
+  type AttemptRecord,
+  type LeasedJob,
+  leaseDueJobs,
+  recordAttempt,
+  recordAttempts,
+} from '../../store/jobs.repository.ts'
 import type { Clock } from '../clock.ts'
 import { closeChange, type Transaction } from '../transaction.ts'
+import { type GroupedWrite, WriteGroups } from '../write-groups.ts'
 
 export interface JobLogger {
   info(object: object, message: string): void
@@ -56,6 +63,8 @@ export interface JobDispatcherOptions {
   leaseMs?: number
   /** Jobs run at once by this instance. */
   concurrency?: number
+  /** The instance's write groups, which the records of finished jobs join; default: the dispatcher's own. */
+  writeGroups?: WriteGroups
 }
 
 export class JobDispatcher {
@@ -68,6 +77,14 @@ export class JobDispatcher {
   readonly #pollIntervalMs: number
   readonly #leaseMs: number
   readonly #concurrency: number
+  readonly #writeGroups: WriteGroups
+  readonly #recordAttempts: GroupedWrite<{ job: LeasedJob; record: AttemptRecord }, boolean> = {
+    alone: ({ job, record }) => recordAttempt(this.#db, job, record),
+    together: async (attempts) => {
+      const recorded = await recordAttempts(this.#db, attempts)
+      return attempts.map(({ job }) => ({ value: recorded.has(job.id) }))
+    },
+  }
   readonly #inFlight = new Set<Promise<void>>()
   /** Ids of the jobs this instance is running: never leased again while they run. */
   readonly #running = new Set<string>()
@@ -87,6 +104,7 @@ export class JobDispatcher {
     this.#pollIntervalMs = options.pollIntervalMs ?? 1_000
     this.#leaseMs = options.leaseMs ?? 30_000
     this.#concurrency = options.concurrency ?? 32
+    this.#writeGroups = options.writeGroups ?? new WriteGroups()
     this.#transact = options.transact ?? ((work) => this.#plainTransaction(work))
   }
 
@@ -214,8 +232,9 @@ export class JobDispatcher {
         via: outcome.via,
       } as const
       if (!handler.lock && !handler.settle) {
-        // Nothing goes with the record (a mail): one statement, no transaction around it.
-        await recordAttempt(this.#db, job, attempt)
+        // Nothing goes with the record (a mail): one statement, no transaction around it, for
+        // every record of the jobs ending meanwhile (services/write-groups.ts).
+        await this.#writeGroups.write('job.record', { job, record: attempt }, this.#recordAttempts)
       } else {
         await this.#transact(async (tx) => {
           await handler.lock?.(tx, job, outcome)
