@@ -92,7 +92,7 @@ export async function startPortico(config: Config, options: StartOptions = {}): 
       clock,
       logger,
       transact: (work) => inTransaction(services, work),
-      writeGroups: services.writeGroups,
+      callGroups: services.callGroups,
       handlers: {
         [MAIL_JOB]: mailHandler(transport),
         [WEBHOOK_JOB]: webhookDeliveryHandler(services),

@@ -94,7 +94,7 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   const { config, database, clock } = deps
   const gatewayTokens = new GatewayTokens(config.gatewayTokens)
   // Made before the app: the lean gateway path counts its answers in the same metrics.
-  const metrics = createMetrics(() => database.poolUse(), deps.services.writeGroups)
+  const metrics = createMetrics(() => database.poolUse(), deps.services.callGroups)
   const app = Fastify({
     // Gateways' GET /v1/gateway/authorize is answered before Fastify's pipeline (./gateway.ts).
     serverFactory: (handler) => {

@@ -2,7 +2,7 @@
 // apps in one process, as in tests, do not mix their counts).
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, collectDefaultMetrics, Gauge, type Histogram, Registry } from 'prom-client'
-import type { WriteGroups } from '../services/write-groups.ts'
+import type { CallGroups } from '../services/call-groups.ts'
 import type { PoolUse } from '../store/database.ts'
 
 export interface HttpMetrics {
@@ -12,7 +12,7 @@ export interface HttpMetrics {
   observeRoute(method: string, route: string, status: number, seconds: number): void
 }
 
-export function createMetrics(poolUse: () => PoolUse, writeGroups: WriteGroups): HttpMetrics {
+export function createMetrics(poolUse: () => PoolUse, callGroups: CallGroups): HttpMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   // Requests are counted in plain arrays per (method, route, status) and handed to the registry
@@ -43,16 +43,16 @@ export function createMetrics(poolUse: () => PoolUse, writeGroups: WriteGroups):
     },
   })
   new Counter({
-    name: 'portico_grouped_writes_total',
-    help: 'Writes of the busiest kinds by how they were written: together in a group commit, or alone',
-    labelNames: ['kind', 'written'],
+    name: 'portico_grouped_calls_total',
+    help: 'Calls of the busiest kinds (writes, first session reads) by how they ran: together in one group, or alone',
+    labelNames: ['kind', 'ran'],
     registers: [registry],
     // The groups keep the counts; a scrape reads them.
     collect() {
       this.reset()
-      for (const [kind, counts] of writeGroups.counts()) {
-        this.inc({ kind, written: 'together' }, counts.together)
-        this.inc({ kind, written: 'alone' }, counts.alone)
+      for (const [kind, counts] of callGroups.counts()) {
+        this.inc({ kind, ran: 'together' }, counts.together)
+        this.inc({ kind, ran: 'alone' }, counts.alone)
       }
     },
   })

@@ -2,11 +2,11 @@
 // routes, the CLI and the tests call the same code with their own database and clock.
 import type { AccessChange } from '../store/access-changes.ts'
 import type { Executor } from '../store/executor.ts'
+import type { CallGroups } from './call-groups.ts'
 import type { Clock } from './clock.ts'
 import type { ProviderPortal } from './developers/provider-portal.ts'
 import type { SessionCache } from './identity/session-cache.ts'
 import type { RateLimiter } from './rate-limiter.ts'
-import type { WriteGroups } from './write-groups.ts'
 
 /** What a mail is for; each recipient address has its own share of each. */
 export type MailPurpose = 'email_verification' | 'password_reset' | 'invitation'
@@ -57,6 +57,6 @@ export interface ServiceDependencies {
   /** Where developer identities live; undefined with PROVIDER_PORTAL=none (Portico itself). */
   providerPortal: ProviderPortal | undefined
   providerProvisioning: 'async' | 'required'
-  /** This instance's groups of concurrent writes (group commit, see write-groups.ts). */
-  writeGroups: WriteGroups
+  /** This instance's groups of concurrent writes (group commit, see call-groups.ts). */
+  callGroups: CallGroups
 }

@@ -2,13 +2,13 @@
 // HTTP routes, the job handlers, the CLI and the tests alike.
 import type { Config } from '../config.ts'
 import type { Executor } from '../store/executor.ts'
+import { CallGroups } from './call-groups.ts'
 import type { Clock } from './clock.ts'
 import type { KeyVerifier } from './credentials/key-verifier.ts'
 import type { AccountLimits, ServiceDependencies } from './dependencies.ts'
 import { api7Portal } from './developers/provider-portal.ts'
 import type { SessionCache } from './identity/session-cache.ts'
 import { RateLimiter } from './rate-limiter.ts'
-import { WriteGroups } from './write-groups.ts'
 
 function accountLimits(clock: Clock, rateLimit: boolean): AccountLimits {
   return {
@@ -63,6 +63,6 @@ export function createServices(
         ? api7Portal({ baseUrl: config.providerPortalUrl, token: config.providerPortalToken })
         : undefined,
     providerProvisioning: config.providerProvisioning,
-    writeGroups: new WriteGroups(),
+    callGroups: new CallGroups(),
   }
 }

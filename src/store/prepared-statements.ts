@@ -11,7 +11,7 @@
 // while a table's statistics still said one row (just after a fresh install, until autovacuum
 // analyses it again), they scanned the whole table for every check. Measured with 50 concurrent
 // creations: generic plans 1,450–1,700 creations/s in some runs and 570–810 in others, custom
-// plans 1,180–1,230 in every run. Group commit (services/write-groups.ts) plans a group's statement
+// plans 1,180–1,230 in every run. Group commit (services/call-groups.ts) plans a group's statement
 // once for all of its rows instead. A predicate a partial index is defined by (`status =
 // 'pending'`) is still written as a literal, so that no plan depends on a parameter to find it.
 

@@ -55,16 +55,18 @@ export async function insertSession(
 }
 
 /**
- * The live session with this token hash and its user, when no organization is named: the user
- * comes from a subquery on its key, not a join — planning a join (every run is planned with its
- * values) cost PostgreSQL five times what reading both rows does (0.16 against 0.03 ms).
+ * The live sessions with these token hashes and their users, when no organization is named, by
+ * token hash (those not live are missing): the user comes from a subquery on its key, not a join —
+ * planning a join (every run is planned with its values) cost PostgreSQL five times what reading
+ * both rows does (0.16 against 0.03 ms).
  */
-async function findLiveSessionAlone(
+export async function findLiveSessions(
   db: Executor,
-  tokenHash: string,
+  tokenHashes: readonly string[],
   now: Date,
-): Promise<{ session: Session; user: User } | undefined> {
+): Promise<Map<string, { session: Session; user: User }>> {
   const { rows } = await sql<{
+    token_hash: string
     id: string
     created_at: Date
     last_seen_at: Date
@@ -79,31 +81,34 @@ async function findLiveSessionAlone(
       remembered: string | null,
     ]
   }>`
-    select s.id, s.created_at, s.last_seen_at, s.expires_at, s.active_organization_id,
+    select s.token_hash, s.id, s.created_at, s.last_seen_at, s.expires_at, s.active_organization_id,
       (select json_build_array(u.id, u.email, u.name, u.email_verified_at, u.created_at, u.last_active_organization_id)
        from users u where u.id = s.user_id) as "user"
-    from sessions s where s.token_hash = ${tokenHash} and s.expires_at > ${now}`.execute(db)
-  const row = rows[0]
-  if (!row) return undefined
-  const [id, email, name, verifiedAt, createdAt, remembered] = row.user
-  return {
-    session: {
-      id: row.id,
-      userId: id,
-      createdAt: row.created_at,
-      lastSeenAt: row.last_seen_at,
-      expiresAt: row.expires_at,
-      activeOrganizationId: row.active_organization_id,
-      rememberedOrganizationId: remembered,
-    },
-    user: userRowToUser({
-      id,
-      email,
-      name,
-      email_verified_at: verifiedAt === null ? null : new Date(verifiedAt),
-      created_at: new Date(createdAt),
+    from sessions s where s.token_hash = any(${[...tokenHashes]}::text[]) and s.expires_at > ${now}`.execute(
+    db,
+  )
+  return new Map(
+    rows.map((row) => {
+      const [id, email, name, verifiedAt, createdAt, remembered] = row.user
+      const session: Session = {
+        id: row.id,
+        userId: id,
+        createdAt: row.created_at,
+        lastSeenAt: row.last_seen_at,
+        expiresAt: row.expires_at,
+        activeOrganizationId: row.active_organization_id,
+        rememberedOrganizationId: remembered,
+      }
+      const user = userRowToUser({
+        id,
+        email,
+        name,
+        email_verified_at: verifiedAt === null ? null : new Date(verifiedAt),
+        created_at: new Date(createdAt),
+      })
+      return [row.token_hash, { session, user }]
     }),
-  }
+  )
 }
 
 /**
@@ -118,7 +123,7 @@ export async function findLiveSession(
   organizationRef?: string,
 ): Promise<{ session: Session; user: User; membership?: SessionMembership } | undefined> {
   const ref = organizationRef === undefined ? undefined : organizationReference(organizationRef)
-  if (ref === undefined) return findLiveSessionAlone(db, tokenHash, now)
+  if (ref === undefined) return (await findLiveSessions(db, [tokenHash], now)).get(tokenHash)
   const row = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')

@@ -1,15 +1,15 @@
-// Concurrent accepts are written together (group commit, services/write-groups.ts), on PGlite and
+// Concurrent accepts are written together (group commit, services/call-groups.ts), on PGlite and
 // PostgreSQL: each is answered as if written alone — by token or by id, refused for its own reason
 // (another's email, a lapsed inviter, an answered invitation) — and one invitation makes one
 // membership however many accept it at once. PGlite has one connection, so fewer calls meet in a
 // group there; that groups were written is checked on PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { groupedCalls } from '../helpers/call-groups.ts'
 import { databases } from '../helpers/databases.ts'
 import { call, signUp } from '../helpers/http.ts'
 import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
 import { createOrganization, eventTypes, type Person } from '../helpers/organizations.ts'
 import { PUBLIC_URL, startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
-import { groupedWrites } from '../helpers/write-groups.ts'
 
 const tokenOf = (link: string) => link.slice(link.lastIndexOf('/') + 1)
 
@@ -53,7 +53,7 @@ describe.each(databases)('concurrent acceptance on %s', (databaseName) => {
     const invitees = await Promise.all(Array.from({ length: 24 }, () => verifiedPerson()))
     const invitations: { id: string; token: string }[] = []
     for (const invitee of invitees) invitations.push(await invite(org, owner, invitee.email, ['developer']))
-    const before = (await groupedWrites(app(), 'invitation.accept')).together
+    const before = (await groupedCalls(app(), 'invitation.accept')).together
     const answers = await Promise.all(
       invitees.map((invitee, n) =>
         call(
@@ -68,7 +68,7 @@ describe.each(databases)('concurrent acceptance on %s', (databaseName) => {
     )
     expect(answers.map((answer) => answer.status)).toEqual(invitees.map(() => 200))
     if (databaseName === 'postgres')
-      expect((await groupedWrites(app(), 'invitation.accept')).together - before).toBeGreaterThan(0)
+      expect((await groupedCalls(app(), 'invitation.accept')).together - before).toBeGreaterThan(0)
     for (const [n, invitee] of invitees.entries()) {
       const me = await call(app(), 'GET', '/v1/me', { token: invitee.token })
       expect(me.body.activeOrganizationId).toBe(org.id)

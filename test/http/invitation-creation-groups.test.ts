@@ -1,4 +1,4 @@
-// Concurrent invitations are written together (group commit, services/write-groups.ts), on PGlite
+// Concurrent invitations are written together (group commit, services/call-groups.ts), on PGlite
 // and PostgreSQL: each is answered as if made alone, with its own mail and event; refusals are the
 // call's own (a member's email, a pending invitation, the same email twice, the pending cap of its
 // organization, not another's); an expired invitation to the same email gives way. PGlite has one
@@ -6,12 +6,12 @@
 // PostgreSQL.
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { groupedCalls } from '../helpers/call-groups.ts'
 import { databases } from '../helpers/databases.ts'
 import { call, signUp, uniqueEmail } from '../helpers/http.ts'
 import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
 import { createOrganization, eventTypes, type Person } from '../helpers/organizations.ts'
 import { PUBLIC_URL, startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
-import { groupedWrites } from '../helpers/write-groups.ts'
 
 describe.each(databases)('concurrent invitations on %s', (databaseName) => {
   let portico: TestPortico
@@ -53,11 +53,11 @@ describe.each(databases)('concurrent invitations on %s', (databaseName) => {
   it('makes 10 concurrent invitations, each with its mail, working link and event', async () => {
     const { owner, org } = await organizationWithOwner('Inviting Together')
     const emails = Array.from({ length: 10 }, () => uniqueEmail('together'))
-    const before = (await groupedWrites(app(), 'invitation.create')).together
+    const before = (await groupedCalls(app(), 'invitation.create')).together
     const answers = await Promise.all(emails.map((email) => inviting(org, owner, email)))
     expect(answers.map((answer) => answer.status)).toEqual(emails.map(() => 201))
     if (databaseName === 'postgres')
-      expect((await groupedWrites(app(), 'invitation.create')).together - before).toBeGreaterThan(0)
+      expect((await groupedCalls(app(), 'invitation.create')).together - before).toBeGreaterThan(0)
     for (const [n, email] of emails.entries()) {
       expect(answers[n]?.body).toMatchObject({ email, roles: ['developer'], status: 'pending' })
       const link = linkIn(await mail.next(email), `${PUBLIC_URL}/invitations/`)

@@ -1,15 +1,15 @@
-// Concurrent creations are written together (group commit, services/write-groups.ts), on PGlite
+// Concurrent creations are written together (group commit, services/call-groups.ts), on PGlite
 // and PostgreSQL: each is answered as if written alone, a taken handle and the creation limit are
 // decided per creation, and the metrics say how many were written in groups. PGlite has one
 // connection, so a request's session lookup waits for the transaction before it and fewer calls
 // meet in a group there; that groups were written is checked on PostgreSQL.
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { groupedCalls } from '../helpers/call-groups.ts'
 import { databases } from '../helpers/databases.ts'
 import { call, signUp } from '../helpers/http.ts'
 import { eventTypes } from '../helpers/organizations.ts'
 import { startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
-import { groupedWrites } from '../helpers/write-groups.ts'
 
 describe.each(databases)('concurrent organization creation on %s', (databaseName) => {
   let portico: TestPortico
@@ -25,14 +25,14 @@ describe.each(databases)('concurrent organization creation on %s', (databaseName
     const people = await Promise.all(
       Array.from({ length: 30 }, (_, n) => signUp(app(), { name: `Creator ${n}` })),
     )
-    const before = await groupedWrites(portico.app, 'organization.create')
+    const before = await groupedCalls(portico.app, 'organization.create')
     const answers = await Promise.all(
       people.map((person, n) =>
         call(app(), 'POST', '/v1/organizations', { token: person.token, body: { name: `Grouped ${n}` } }),
       ),
     )
     expect(answers.map((answer) => answer.status)).toEqual(people.map(() => 201))
-    const after = await groupedWrites(portico.app, 'organization.create')
+    const after = await groupedCalls(portico.app, 'organization.create')
     if (databaseName === 'postgres') expect(after.together - before.together).toBeGreaterThan(0)
     expect(after.together - before.together + after.alone - before.alone).toBe(30)
     for (const [n, answer] of answers.entries()) {
@@ -128,7 +128,7 @@ describe.each(databases)('concurrent organization creation on %s', (databaseName
       )
       expect(rows).toEqual([{ n: 3 }])
       if (databaseName === 'postgres')
-        expect((await groupedWrites(limited.app, 'organization.create')).together).toBeGreaterThan(0)
+        expect((await groupedCalls(limited.app, 'organization.create')).together).toBeGreaterThan(0)
     } finally {
       await limited.close()
     }

@@ -15,9 +15,11 @@ import {
   deleteSessionsOfUser,
   extendSession,
   findLiveSession,
+  findLiveSessions,
   findRememberedOrganization,
   insertSession,
   listLiveSessionsOfUser,
+  type Session,
   type SessionSummary,
   switchActiveOrganization,
 } from '../../store/sessions.repository.ts'
@@ -35,6 +37,7 @@ import {
   updatePasswordHash,
 } from '../../store/users.repository.ts'
 import { type Actor, type ActorMembership, membershipOf } from '../access.ts'
+import type { GroupedCall } from '../call-groups.ts'
 import type { MailPurpose, ServiceDependencies } from '../dependencies.ts'
 import { isPendingInvitationTo } from '../invitations/invitations.service.ts'
 import { queueMail, reserveMailTo } from '../outbox.ts'
@@ -240,6 +243,24 @@ export function authenticate(
   return loadActor(deps, tokenHash, now, request)
 }
 
+/** Reads of sessions by token hash, alone or together (one statement; the latest `now` of a group decides what is live). */
+function sessionReads(
+  deps: ServiceDependencies,
+): GroupedCall<{ tokenHash: string; now: Date }, { session: Session; user: User } | undefined> {
+  return {
+    alone: ({ tokenHash, now }) => findLiveSession(deps.db, tokenHash, now),
+    together: async (reads) => {
+      const now = new Date(Math.max(...reads.map((read) => read.now.getTime())))
+      const found = await findLiveSessions(
+        deps.db,
+        reads.map((read) => read.tokenHash),
+        now,
+      )
+      return reads.map((read) => ({ value: found.get(read.tokenHash) }))
+    },
+  }
+}
+
 async function loadActor(
   deps: ServiceDependencies,
   tokenHash: string,
@@ -249,7 +270,12 @@ async function loadActor(
   const { organizationRef } = request
   const cache = deps.sessionCache
   const generation = cache.generation
-  const found = await findLiveSession(deps.db, tokenHash, now, organizationRef)
+  // A first request naming no organization joins the others' reads of that moment (one statement
+  // for them all, services/call-groups.ts): a burst of new callers costs a round trip or two.
+  const found: Awaited<ReturnType<typeof findLiveSession>> =
+    organizationRef === undefined
+      ? await deps.callGroups.run('session.read', { tokenHash, now }, sessionReads(deps))
+      : await findLiveSession(deps.db, tokenHash, now, organizationRef)
   if (!found) return undefined
   const caller = { session: found.session, user: found.user }
   const membership = found.membership

@@ -49,12 +49,12 @@ import {
   membershipOf,
   requirePermission,
 } from '../access.ts'
+import { answerOf, type GroupOutcome } from '../call-groups.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import { recordEvent } from '../events/events.service.ts'
 import { queueMail } from '../outbox.ts'
 import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
-import { answerOf, type GroupOutcome } from '../write-groups.ts'
 
 /** An invitation as its invitee sees it: with the organization it opens. */
 export interface InvitationPreview {
@@ -123,8 +123,8 @@ export async function inviteMember(
   enforce(checkRoleCombination(roles))
   enforce(canAssignRoles({ userId: actor.user.id, roles: access.roles }, undefined, roles))
   deps.limits.invitationsPerOrganization?.take(organization.id)
-  // Concurrent invitations are written together (services/write-groups.ts).
-  return deps.writeGroups.write<InvitationCall, Invitation>(
+  // Concurrent invitations are written together (services/call-groups.ts).
+  return deps.callGroups.run<InvitationCall, Invitation>(
     'invitation.create',
     { actor, organization, email: input.email, roles },
     {
@@ -510,8 +510,8 @@ export async function acceptInvitation(
   actor: Actor,
   key: InvitationKey,
 ): Promise<{ membership: ActorMembership; member: Member }> {
-  // Concurrent acceptances are written together (services/write-groups.ts).
-  return deps.writeGroups.write<AcceptanceCall, { membership: ActorMembership; member: Member }>(
+  // Concurrent acceptances are written together (services/call-groups.ts).
+  return deps.callGroups.run<AcceptanceCall, { membership: ActorMembership; member: Member }>(
     'invitation.accept',
     { actor, key },
     {

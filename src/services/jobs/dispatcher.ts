@@ -15,9 +15,9 @@ import {
   recordAttempt,
   recordAttempts,
 } from '../../store/jobs.repository.ts'
+import { CallGroups, type GroupedCall } from '../call-groups.ts'
 import type { Clock } from '../clock.ts'
 import { closeChange, type Transaction } from '../transaction.ts'
-import { type GroupedWrite, WriteGroups } from '../write-groups.ts'
 
 export interface JobLogger {
   info(object: object, message: string): void
@@ -64,7 +64,7 @@ export interface JobDispatcherOptions {
   /** Jobs run at once by this instance. */
   concurrency?: number
   /** The instance's write groups, which the records of finished jobs join; default: the dispatcher's own. */
-  writeGroups?: WriteGroups
+  callGroups?: CallGroups
 }
 
 export class JobDispatcher {
@@ -77,8 +77,8 @@ export class JobDispatcher {
   readonly #pollIntervalMs: number
   readonly #leaseMs: number
   readonly #concurrency: number
-  readonly #writeGroups: WriteGroups
-  readonly #recordAttempts: GroupedWrite<{ job: LeasedJob; record: AttemptRecord }, boolean> = {
+  readonly #callGroups: CallGroups
+  readonly #recordAttempts: GroupedCall<{ job: LeasedJob; record: AttemptRecord }, boolean> = {
     alone: ({ job, record }) => recordAttempt(this.#db, job, record),
     together: async (attempts) => {
       const recorded = await recordAttempts(this.#db, attempts)
@@ -104,7 +104,7 @@ export class JobDispatcher {
     this.#pollIntervalMs = options.pollIntervalMs ?? 1_000
     this.#leaseMs = options.leaseMs ?? 30_000
     this.#concurrency = options.concurrency ?? 32
-    this.#writeGroups = options.writeGroups ?? new WriteGroups()
+    this.#callGroups = options.callGroups ?? new CallGroups()
     this.#transact = options.transact ?? ((work) => this.#plainTransaction(work))
   }
 
@@ -233,8 +233,8 @@ export class JobDispatcher {
       } as const
       if (!handler.lock && !handler.settle) {
         // Nothing goes with the record (a mail): one statement, no transaction around it, for
-        // every record of the jobs ending meanwhile (services/write-groups.ts).
-        await this.#writeGroups.write('job.record', { job, record: attempt }, this.#recordAttempts)
+        // every record of the jobs ending meanwhile (services/call-groups.ts).
+        await this.#callGroups.run('job.record', { job, record: attempt }, this.#recordAttempts)
       } else {
         await this.#transact(async (tx) => {
           await handler.lock?.(tx, job, outcome)

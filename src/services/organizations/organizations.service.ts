@@ -33,6 +33,7 @@ import {
   membershipOf,
   requirePermission,
 } from '../access.ts'
+import type { GroupOutcome } from '../call-groups.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import {
   afterDeveloperCreated,
@@ -44,7 +45,6 @@ import {
 import { recordEvent } from '../events/events.service.ts'
 import { decodeDatedCursor, type Page, pageOf } from '../pagination.ts'
 import { inTransaction, type Transaction } from '../transaction.ts'
-import type { GroupOutcome } from '../write-groups.ts'
 
 const HANDLE_ATTEMPTS = 8
 
@@ -98,8 +98,8 @@ export async function createOrganization(
   const id = randomUUID()
   const provisioned = await provisionBeforeCreation(deps, id)
   try {
-    // Concurrent creations are written together (services/write-groups.ts).
-    return await deps.writeGroups.write<Creation, ActorMembership>(
+    // Concurrent creations are written together (services/call-groups.ts).
+    return await deps.callGroups.run<Creation, ActorMembership>(
       'organization.create',
       { actor, id, name, handle: input.handle, provisioned },
       {
