@@ -7,6 +7,7 @@
 import { DomainError } from '../../domain/errors.ts'
 import { eventHash, GENESIS_HASH } from '../../domain/event-chain.ts'
 import { type AuditEvent, eventTypesMatching } from '../../domain/events.ts'
+import { parseInstant } from '../../domain/instants.ts'
 import {
   type EventFilter,
   findChainHead,
@@ -47,9 +48,16 @@ function filterOf(query: AuditEventQuery): EventFilter {
     types,
     actorId: query.actorId,
     targetId: query.targetId,
-    since: query.since === undefined ? undefined : new Date(query.since),
-    until: query.until === undefined ? undefined : new Date(query.until),
+    since: query.since === undefined ? undefined : instantOfQuery('/since', query.since),
+    until: query.until === undefined ? undefined : instantOfQuery('/until', query.until),
   }
+}
+
+/** A time of the query, or a 400 for one no instant matches (a leap second, 30 February). */
+function instantOfQuery(path: string, text: string): Date {
+  const instant = parseInstant(text)
+  if (!instant) throw invalidQuery(path, 'names no instant (seconds stop at 59; the day must exist)')
+  return instant
 }
 
 function seqOfCursor(cursor: string): number {
