@@ -91,6 +91,9 @@ describe('plans and usage in the console', () => {
     expect(await edit.getByLabel('Name').getAttribute('readonly')).toBe('')
     await edit.getByLabel('Requests per day').fill('500')
     await edit.getByRole('button', { name: 'Save plan' }).click()
+    // Saved and closed before the next dialog opens (clicking Add plan while the save was still
+    // answering let the edit's close take the new dialog with it, on a loaded CI machine).
+    await expect.poll(() => edit.isVisible()).toBe(false)
     await addPlan('trial', 'Trial', '', '50')
     await expect
       .poll(() => rowsOf(plans))
