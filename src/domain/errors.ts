@@ -74,9 +74,15 @@ export function refused(code: ErrorCode, message: string, details?: ErrorDetails
   return details ? { ok: false, code, message, details } : { ok: false, code, message }
 }
 
+/** The error a refusal stands for; undefined for an allowed decision. */
+export function refusalOf(decision: Decision): DomainError | undefined {
+  return decision.ok ? undefined : new DomainError(decision.code, decision.message, decision.details)
+}
+
 /** Turns a refusal into the error a service throws; an allowed decision passes through. */
 export function enforce(decision: Decision): void {
-  if (!decision.ok) throw new DomainError(decision.code, decision.message, decision.details)
+  const refusal = refusalOf(decision)
+  if (refusal) throw refusal
 }
 
 export function invalidField(path: string, message: string): DomainError {

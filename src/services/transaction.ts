@@ -86,11 +86,8 @@ export async function inTransaction<T>(
       jobs: [],
       updatesSession: (actor, update) => {
         if (actor.cached) {
-          sessionUpdates.push({
-            ...actor.cached,
-            before: actor.cached.session,
-            after: update(actor.cached.session),
-          })
+          const { tokenHash, session } = actor.cached
+          sessionUpdates.push({ tokenHash, before: session, after: update(session) })
         }
       },
     }

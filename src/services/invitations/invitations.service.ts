@@ -4,7 +4,7 @@
 // a revoke ends as one or the other.
 
 import { isValidEmail } from '../../domain/emails.ts'
-import { DomainError, enforce, invalidField } from '../../domain/errors.ts'
+import { DomainError, enforce, invalidField, refusalOf } from '../../domain/errors.ts'
 import {
   checkReopenable,
   checkRespondable,
@@ -68,18 +68,26 @@ const roleTitles = (roles: readonly RoleName[]) =>
 
 /** The actor's current roles, read under the organization's lock, and whether they may offer `roles`. */
 async function checkInviter(tx: Transaction, actor: Actor, organizationId: string, roles: RoleName[]) {
-  checkInviterRoles(actor, await findRoles(tx.db, organizationId, actor.user.id), roles)
+  const actorRoles = await findRoles(tx.db, organizationId, actor.user.id)
+  const refusal = inviterRefusal({ userId: actor.user.id, roles: actorRoles }, roles)
+  if (refusal) throw refusal
 }
 
-/** Whether an actor holding `actorRoles` (as just read; undefined: not a member) may offer `roles`. */
-function checkInviterRoles(actor: Actor, actorRoles: RoleName[] | undefined, roles: RoleName[]): void {
-  if (!actorRoles) throw new DomainError('not_found', 'no such organization')
-  if (!permissionsOf(actorRoles).has('member:invite')) {
-    throw new DomainError('forbidden', 'this needs the permission member:invite', {
+/**
+ * Why an inviter holding `inviter.roles` (as just read; undefined: not a member) may not offer
+ * `roles`; undefined when they may.
+ */
+function inviterRefusal(
+  inviter: { userId: string; roles: RoleName[] | undefined },
+  roles: RoleName[],
+): DomainError | undefined {
+  if (!inviter.roles) return new DomainError('not_found', 'no such organization')
+  if (!permissionsOf(inviter.roles).has('member:invite')) {
+    return new DomainError('forbidden', 'this needs the permission member:invite', {
       permission: 'member:invite',
     })
   }
-  enforce(canAssignRoles({ userId: actor.user.id, roles: actorRoles }, undefined, roles))
+  return refusalOf(canAssignRoles({ userId: inviter.userId, roles: inviter.roles }, undefined, roles))
 }
 
 async function mailInvitation(
@@ -169,11 +177,8 @@ const pendingCapReached = (limit: number) =>
  * same email that has expired does not refuse it: it gives way to the new one.
  */
 function refusalToInvite(call: InvitationCall, facts: InvitationFacts | undefined, now: Date) {
-  try {
-    checkInviterRoles(call.actor, facts?.inviterRoles, call.roles)
-  } catch (error) {
-    return error
-  }
+  const refusal = inviterRefusal({ userId: call.actor.user.id, roles: facts?.inviterRoles }, call.roles)
+  if (refusal) return refusal
   if (!facts) return new DomainError('not_found', 'no such organization')
   if (facts.emailIsMember) return new DomainError('already_member', 'this email already belongs to a member')
   if (facts.pending && facts.pending.expiresAt > now) return invitationPending()
@@ -481,8 +486,8 @@ function refusalToRespond(
   now: Date,
 ): DomainError | undefined {
   if (!found) return new DomainError('not_found', 'no such invitation')
-  const respondable = checkRespondable(found.invitation, now)
-  if (!respondable.ok) return new DomainError(respondable.code, respondable.message, respondable.details)
+  const refusal = refusalOf(checkRespondable(found.invitation, now))
+  if (refusal) return refusal
   if (!isInvitedEmail(found.invitation, actor.user.email)) {
     return new DomainError(
       'invitation_email_mismatch',
@@ -560,13 +565,10 @@ async function writeAcceptances(
       // The inviter must still be able to grant these roles: a demoted or removed inviter's
       // invitations lapse.
       const inviterMayGrant =
-        inviterRoles !== undefined &&
-        permissionsOf(inviterRoles).has('member:invite') &&
-        canAssignRoles(
+        inviterRefusal(
           { userId: invitation.invitedBy.userId ?? '', roles: inviterRoles },
-          undefined,
           invitation.roles,
-        ).ok
+        ) === undefined
       if (!inviterMayGrant) {
         outcomes[index] = {
           error: new DomainError(

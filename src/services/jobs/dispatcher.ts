@@ -63,7 +63,7 @@ export interface JobDispatcherOptions {
   leaseMs?: number
   /** Jobs run at once by this instance. */
   concurrency?: number
-  /** The instance's write groups, which the records of finished jobs join; default: the dispatcher's own. */
+  /** The instance's call groups, which the records of finished jobs join; default: the dispatcher's own. */
   callGroups?: CallGroups
 }
 

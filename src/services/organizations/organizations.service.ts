@@ -33,7 +33,7 @@ import {
   membershipOf,
   requirePermission,
 } from '../access.ts'
-import type { GroupOutcome } from '../call-groups.ts'
+import { answerOf, type GroupOutcome } from '../call-groups.ts'
 import type { ServiceDependencies } from '../dependencies.ts'
 import {
   afterDeveloperCreated,
@@ -117,11 +117,7 @@ export async function createOrganization(
 async function createAlone(deps: ServiceDependencies, creation: Creation): Promise<ActorMembership> {
   for (let attempt = 0; attempt < HANDLE_ATTEMPTS; attempt++) {
     const [outcome] = await writeCreations(deps, [creation], attempt)
-    if (outcome === undefined) break
-    if (outcome !== 'alone') {
-      if ('error' in outcome) throw outcome.error
-      return outcome.value
-    }
+    if (outcome !== 'alone') return answerOf(outcome)
     if (creation.handle !== undefined) {
       throw new DomainError('handle_taken', `the handle ${creation.handle} is taken`)
     }
