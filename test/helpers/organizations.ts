@@ -4,7 +4,8 @@ import type { App } from '../../src/http/app-instance.ts'
 import { chainQueuedEvents } from '../../src/services/events/audit-chain.ts'
 import type { Executor } from '../../src/store/executor.ts'
 import { call, signUp } from './http.ts'
-import type { TestPortico } from './test-portico.ts'
+import { linkIn, type MailCatcher } from './mail-catcher.ts'
+import { PUBLIC_URL, type TestPortico } from './test-portico.ts'
 
 export interface Person {
   user: { id: string; email: string; name: string }
@@ -48,4 +49,25 @@ export async function eventTypes(db: Executor, organizationId: string): Promise<
     .orderBy('seq')
     .execute()
   return rows.map((row) => row.type)
+}
+
+/** The token at the end of a mailed link (…/invitations/<token>, …/verify-email/<token>). */
+export const tokenOf = (link: string) => link.slice(link.lastIndexOf('/') + 1)
+
+/** `inviter` invites `email` into `org`; the invitation and the token from the mail it sent. */
+export async function inviteByMail(
+  app: App,
+  mail: MailCatcher,
+  org: { id: string },
+  inviter: Person,
+  email: string,
+  roles: string[] = ['member'],
+) {
+  const answer = await call(app, 'POST', `/v1/organizations/${org.id}/invitations`, {
+    token: inviter.token,
+    body: { email, roles },
+  })
+  if (answer.status !== 201) throw new Error(`invite failed: ${answer.status} ${answer.text}`)
+  const link = linkIn(await mail.next(email), `${PUBLIC_URL}/invitations/`)
+  return { invitation: answer.body, token: tokenOf(link), link }
 }

@@ -8,10 +8,14 @@ import { groupedCalls } from '../helpers/call-groups.ts'
 import { databases } from '../helpers/databases.ts'
 import { call, signUp } from '../helpers/http.ts'
 import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
-import { createOrganization, eventTypes, type Person } from '../helpers/organizations.ts'
+import {
+  createOrganization,
+  eventTypes,
+  inviteByMail,
+  type Person,
+  tokenOf,
+} from '../helpers/organizations.ts'
 import { PUBLIC_URL, startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
-
-const tokenOf = (link: string) => link.slice(link.lastIndexOf('/') + 1)
 
 describe.each(databases)('concurrent acceptance on %s', (databaseName) => {
   let portico: TestPortico
@@ -37,14 +41,9 @@ describe.each(databases)('concurrent acceptance on %s', (databaseName) => {
     return person
   }
 
-  async function invite(org: { id: string }, inviter: Person, email: string, roles: string[] = ['member']) {
-    const answer = await call(app(), 'POST', `/v1/organizations/${org.id}/invitations`, {
-      token: inviter.token,
-      body: { email, roles },
-    })
-    if (answer.status !== 201) throw new Error(`invite failed: ${answer.status} ${answer.text}`)
-    const link = linkIn(await mail.next(email), `${PUBLIC_URL}/invitations/`)
-    return { id: answer.body.id as string, token: tokenOf(link) }
+  async function invite(org: { id: string }, inviter: Person, email: string, roles?: string[]) {
+    const { invitation, token } = await inviteByMail(app(), mail, org, inviter, email, roles)
+    return { id: invitation.id as string, token }
   }
 
   it('answers 24 concurrent accepts, by token and by id, each with its membership, events and active organization', async () => {

@@ -5,10 +5,15 @@ import { databases } from '../helpers/databases.ts'
 import { call, PASSWORD, signUp, uniqueEmail } from '../helpers/http.ts'
 import { images } from '../helpers/images.ts'
 import { linkIn, type MailCatcher, startMailCatcher } from '../helpers/mail-catcher.ts'
-import { addMember, createOrganization, eventTypes, type Person } from '../helpers/organizations.ts'
+import {
+  addMember,
+  createOrganization,
+  eventTypes,
+  inviteByMail,
+  type Person,
+  tokenOf,
+} from '../helpers/organizations.ts'
 import { PUBLIC_URL, startTestPortico, type TestPortico } from '../helpers/test-portico.ts'
-
-const tokenOf = (link: string) => link.slice(link.lastIndexOf('/') + 1)
 
 describe.each(databases)('invitations on %s', (databaseName) => {
   let portico: TestPortico
@@ -32,15 +37,8 @@ describe.each(databases)('invitations on %s', (databaseName) => {
     return { owner, org }
   }
 
-  async function invite(org: { id: string }, inviter: Person, email: string, roles: string[] = ['member']) {
-    const answer = await call(app(), 'POST', `/v1/organizations/${org.id}/invitations`, {
-      token: inviter.token,
-      body: { email, roles },
-    })
-    if (answer.status !== 201) throw new Error(`invite failed: ${answer.status} ${answer.text}`)
-    const link = linkIn(await mail.next(email), `${PUBLIC_URL}/invitations/`)
-    return { invitation: answer.body, token: tokenOf(link), link }
-  }
+  const invite = (org: { id: string }, inviter: Person, email: string, roles?: string[]) =>
+    inviteByMail(app(), mail, org, inviter, email, roles)
 
   describe('happy paths', () => {
     it('invites by email with roles; the mail names the organization, inviter and roles and holds the link', async () => {
