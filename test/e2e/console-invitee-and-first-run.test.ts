@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { PASSWORD, useConsole } from '../helpers/console-harness.ts'
+import { decodedWidth, PASSWORD, useConsole } from '../helpers/console-harness.ts'
 import { databases, openTestDatabase } from '../helpers/databases.ts'
 import { images } from '../helpers/images.ts'
 import { linkIn } from '../helpers/mail-catcher.ts'
@@ -30,20 +30,6 @@ describe('the console: the invitee, the first run, external API subscribers', ()
     const link = linkIn(await portico.mail.next(email), `${portico.base}/invitations/`)
     return { id: invitation.id as string, token: link.slice(`${portico.base}/invitations/`.length) }
   }
-
-  /** The width the browser decoded the image at (0: broken), once it has loaded or failed. */
-  const decodedWidth = (image: ReturnType<Page['locator']>) =>
-    image.evaluate(
-      (img) =>
-        new Promise<number>((resolve) => {
-          const element = img as HTMLImageElement
-          if (element.complete) resolve(element.naturalWidth)
-          else {
-            element.addEventListener('load', () => resolve(element.naturalWidth))
-            element.addEventListener('error', () => resolve(0))
-          }
-        }),
-    )
 
   it('shows the invitee the logo (initials without one), Accept and Decline at home, and what became of an answered or revoked invitation', async () => {
     const { token: lumenToken } = await invite(lumenOwner, 'lumen-labs', 'ivy@invitee.example', ['admin'])

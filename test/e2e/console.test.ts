@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { PASSWORD, useConsole } from '../helpers/console-harness.ts'
+import { decodedWidth, PASSWORD, useConsole } from '../helpers/console-harness.ts'
 import { images } from '../helpers/images.ts'
 import { linkIn } from '../helpers/mail-catcher.ts'
 import { screenshots } from '../helpers/screenshots.ts'
@@ -107,9 +107,8 @@ describe('the console', () => {
       .locator('input[type=file]')
       .setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: images.png(32, 32) })
     await expect.poll(() => page.locator('header img.logo').count()).toBe(1)
-    expect(
-      await page.locator('header img.logo').evaluate((img) => (img as HTMLImageElement).naturalWidth),
-    ).toBe(32)
+    // The element shows before its bytes arrive: wait for the decode, not just the element.
+    expect(await decodedWidth(page.locator('header img.logo'))).toBe(32)
 
     // An external API subscriber sees only the portal: no Members, no Settings.
     await page.getByRole('link', { name: 'Invitations' }).click()

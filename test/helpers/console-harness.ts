@@ -14,6 +14,20 @@ import { freePort, type ServerProcess, spawnServer, waitUntilReady } from './ser
 
 export const PASSWORD = 'a long enough password'
 
+/** The width the browser decoded an image at (0: broken), once it has loaded or failed. */
+export const decodedWidth = (image: ReturnType<Page['locator']>) =>
+  image.evaluate(
+    (img) =>
+      new Promise<number>((resolve) => {
+        const element = img as HTMLImageElement
+        if (element.complete) resolve(element.naturalWidth)
+        else {
+          element.addEventListener('load', () => resolve(element.naturalWidth))
+          element.addEventListener('error', () => resolve(0))
+        }
+      }),
+  )
+
 export interface ConsoleOptions {
   /** Names the temporary DATA_DIR (portico-e2e-NAME-…). */
   name: string
