@@ -1,5 +1,4 @@
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { decodedWidth, PASSWORD, useConsole } from '../helpers/console-harness.ts'
 import { databases, openTestDatabase } from '../helpers/databases.ts'
