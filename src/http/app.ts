@@ -20,7 +20,8 @@ import type { Database } from '../store/database.ts'
 import type { App } from './app-instance.ts'
 import { authenticationHook } from './auth.ts'
 import { registerErrorHandling } from './error-handler.ts'
-import { GatewayTokens, leanGatewayHandler } from './gateway.ts'
+import { GatewayTokens, LeanGateway } from './gateway.ts'
+import { serveGatewayConnections } from './gateway-connections.ts'
 import { DeferredChildLogger, requestIdOf } from './logging.ts'
 import { createMetrics } from './metrics.ts'
 import { openApiOptions } from './openapi.ts'
@@ -96,12 +97,13 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
   // Made before the app: the lean gateway path counts its answers in the same metrics.
   const metrics = createMetrics(() => database.poolUse(), deps.services.callGroups)
   const app = Fastify({
-    // Gateways' GET /v1/gateway/authorize is answered before Fastify's pipeline (./gateway.ts).
+    // Gateways' connections are answered before node:http and Fastify (./gateway-connections.ts).
     serverFactory: (handler) => {
       const always: Record<string, string> = { 'X-Content-Type-Options': 'nosniff' }
       if (config.publicUrl.startsWith('https:')) always['Strict-Transport-Security'] = HSTS
       let validateVerifyBody: ((body: unknown) => { errors?: unknown[] } | undefined) | undefined
-      const lean = leanGatewayHandler({
+      const server = createServer(handler)
+      const gateway = new LeanGateway({
         verifier: deps.keyVerifier,
         tokens: gatewayTokens,
         always,
@@ -115,9 +117,8 @@ export async function buildApp(deps: AppDependencies): Promise<App> {
         logger: deps.logger,
         observe: metrics.observeRoute,
       })
-      return createServer((request, response) => {
-        if (!lean(request, response)) handler(request, response)
-      })
+      serveGatewayConnections(server, gateway)
+      return server
     },
     loggerInstance: deps.logger as FastifyBaseLogger,
     childLoggerFactory: (logger, bindings, options) =>

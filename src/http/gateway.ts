@@ -1,10 +1,11 @@
 // The gateway's two calls, as answers independent of Fastify: GET /v1/gateway/authorize (headers
 // in, status and X-Portico-* headers out) and POST /v1/keys/verify's body. routes/gateway.routes.ts
-// serves them through Fastify (OpenAPI, inject), and leanGatewayHandler serves the same answers
-// straight from node:http, before Fastify's pipeline, for the gateways' traffic (see the README,
-// *Gateways*, for what that costs and saves).
+// serves them through Fastify (OpenAPI, inject, connections that carried other calls), and
+// LeanGateway serves the same answers without Fastify's pipeline for the connections gateways keep
+// open (gateway-connections.ts reads and writes those; see the README, *Gateways*, for what that
+// costs and saves).
 import { hash, timingSafeEqual } from 'node:crypto'
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders } from 'node:http'
 import type { FastifyError } from 'fastify'
 import type { Logger } from 'pino'
 import { DomainError } from '../domain/errors.ts'
@@ -27,12 +28,24 @@ export class GatewayTokens {
     return this.#expected.length > 0
   }
 
-  accepts(presented: string | undefined): boolean {
+  /**
+   * Whether `presented` is one of the tokens. With `memo` (one connection's), a token accepted on
+   * that connection is remembered there, and its next calls are compared with it directly instead of
+   * hashing again: only whoever already showed the token on that connection can time that equality.
+   */
+  accepts(presented: string | undefined, memo?: ConnectionMemo): boolean {
+    if (presented !== undefined && memo?.acceptedToken === presented) return true
     const given = digest(presented ?? '')
     let ok = false
     for (const token of this.#expected) ok = timingSafeEqual(token, given) || ok
+    if (ok && memo && presented !== undefined) memo.acceptedToken = presented
     return ok && presented !== undefined
   }
+}
+
+/** What one connection has shown: the gateway token last accepted on it (GatewayTokens.accepts). */
+export interface ConnectionMemo {
+  acceptedToken?: string
 }
 
 export interface GatewayAnswer {
@@ -96,8 +109,9 @@ function refusal(
 export function authorizationAnswer(access: GatewayAccess, denyStatus: number | undefined): GatewayAnswer {
   if (access.ok) {
     const { key } = access
+    // No body: a gateway reads the headers, and nginx keeps its connection to Portico open after a
+    // subrequest only when the answer has none (it discards a body by closing the connection).
     const headers: Record<string, string> = {
-      'Content-Type': 'application/json; charset=utf-8',
       'X-Portico-Organization-Id': key.organizationId,
       'X-Portico-Developer-Id': key.organizationId,
       'X-Portico-Application-Id': key.applicationId,
@@ -106,7 +120,7 @@ export function authorizationAnswer(access: GatewayAccess, denyStatus: number | 
       'X-Portico-Api-Id': access.apiId ?? '',
     }
     rateLimitHeaders(headers, access.rateLimit)
-    return { status: 200, headers, body: JSON.stringify(verificationBody(access)) }
+    return { status: 200, headers, body: '' }
   }
   if (access.code === 'rate_limited') {
     const extra: Record<string, string> = { 'Retry-After': String(access.retryAfterSeconds ?? 1) }
@@ -159,8 +173,9 @@ export function authorize(
   verifier: KeyVerifier,
   tokens: GatewayTokens,
   headers: IncomingHttpHeaders,
+  memo?: ConnectionMemo,
 ): GatewayAnswer | Promise<GatewayAnswer> {
-  if (!tokens.accepts(header(headers, 'x-gateway-token'))) {
+  if (!tokens.accepts(header(headers, 'x-gateway-token'), memo)) {
     return refusal(
       'unauthenticated',
       401,
@@ -180,31 +195,19 @@ export function authorize(
   return authorizationAnswer(access, denyStatus)
 }
 
-function send(response: ServerResponse, answer: GatewayAnswer, always: Record<string, string>): void {
-  response.writeHead(answer.status, { ...always, ...answer.headers })
-  response.end(answer.body)
-}
-
-/** Whether `url` is `path`, with at most a trailing slash or a query after it. */
-function isPath(url: string | undefined, path: string): boolean {
-  if (url === undefined || !url.startsWith(path)) return false
-  const rest = url.slice(path.length)
+/** Whether `target` is `path`, with at most a trailing slash or a query after it. */
+function isPath(target: string, path: string): boolean {
+  if (!target.startsWith(path)) return false
+  const rest = target.slice(path.length)
   return rest === '' || rest[0] === '?' || rest === '/' || rest.startsWith('/?')
 }
 
-const LEAN_BODY_LIMIT = 8192
-
-/**
- * POST /v1/keys/verify on the lean path: the body read, parsed and validated against the route's
- * own schema (compiled with the same Ajv options), refusals translated by the error handler's own
- * function, so the answers are Fastify's. Only a request with the gateway token, a JSON content
- * type and a stated length up to 8 KiB comes here; anything else is left to Fastify.
- */
-function verifyLean(
+/** POST /v1/keys/verify's answer to a body of up to 8 KiB, as Fastify's route gives it. */
+function verifyAnswer(
   verifier: KeyVerifier,
-  request: IncomingMessage,
+  text: string,
   validate: (body: unknown) => { errors?: unknown[] } | undefined,
-): Promise<GatewayAnswer> {
+): GatewayAnswer | Promise<GatewayAnswer> {
   const problem = (error: DomainError): GatewayAnswer => {
     const document = problemOf(error)
     return {
@@ -218,37 +221,24 @@ function verifyLean(
     headers: { 'Content-Type': 'application/json; charset=utf-8' },
     body: JSON.stringify(verificationBody(access)),
   })
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('error', reject)
-    request.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8')
-      let body: unknown
-      try {
-        body = text.trim() === '' ? undefined : JSON.parse(text)
-      } catch {
-        const invalid = domainErrorOf({ code: 'FST_ERR_CTP_INVALID_JSON_BODY' } as FastifyError)
-        return resolve(problem(invalid ?? new DomainError('validation_failed', 'the body is not valid JSON')))
-      }
-      const invalid = validate(body)
-      if (invalid) {
-        const error = domainErrorOf({
-          validation: invalid.errors,
-          validationContext: 'body',
-        } as unknown as FastifyError)
-        return resolve(problem(error ?? new DomainError('validation_failed', 'invalid input')))
-      }
-      const given = body as { key: string; apiId?: string; environment?: string }
-      try {
-        const access = verifier.verify(given.key, { apiId: given.apiId, environment: given.environment })
-        if (access instanceof Promise) access.then((settled) => resolve(answer(settled)), reject)
-        else resolve(answer(access))
-      } catch (error) {
-        reject(error)
-      }
-    })
-  })
+  let body: unknown
+  try {
+    body = text.trim() === '' ? undefined : JSON.parse(text)
+  } catch {
+    const invalid = domainErrorOf({ code: 'FST_ERR_CTP_INVALID_JSON_BODY' } as FastifyError)
+    return problem(invalid ?? new DomainError('validation_failed', 'the body is not valid JSON'))
+  }
+  const invalid = validate(body)
+  if (invalid) {
+    const error = domainErrorOf({
+      validation: invalid.errors,
+      validationContext: 'body',
+    } as unknown as FastifyError)
+    return problem(error ?? new DomainError('validation_failed', 'invalid input'))
+  }
+  const given = body as { key: string; apiId?: string; environment?: string }
+  const access = verifier.verify(given.key, { apiId: given.apiId, environment: given.environment })
+  return access instanceof Promise ? access.then(answer) : answer(access)
 }
 
 /** What the lean path needs besides the verifier: Fastify's per-request duties, done by hand. */
@@ -259,7 +249,7 @@ export interface LeanGatewayOptions {
   always: Record<string, string>
   /** The verify route's body schema compiled as Fastify compiles it (undefined when valid, else the Ajv errors). */
   validateVerifyBody: () => (body: unknown) => { errors?: unknown[] } | undefined
-  /** The process's logger: each request is logged as Fastify logs one (see logRequest). */
+  /** The process's logger: each request is logged as Fastify logs one (see logIncoming). */
   logger: Logger
   /** Counts the answer in the request metrics, under the route's own pattern (metrics.ts). */
   observe: (method: string, route: string, status: number, seconds: number) => void
@@ -267,88 +257,116 @@ export interface LeanGatewayOptions {
 
 const AUTHORIZE = '/v1/gateway/authorize'
 const VERIFY = '/v1/keys/verify'
+/** The largest verification body the lean path reads; a larger one is Fastify's to answer. */
+export const LEAN_BODY_LIMIT = 8192
+
+/** A request the lean path answers: which call, as the metrics and logs name it. */
+export type LeanCall = { method: 'GET'; route: typeof AUTHORIZE } | { method: 'POST'; route: typeof VERIFY }
+
+/** What the lean path is told of a request: lower-cased header names, one value each. */
+export interface LeanRequest {
+  call: LeanCall
+  target: string
+  headers: Record<string, string>
+  /** The body as text (verify only). */
+  body: string
+  remoteAddress: string | undefined
+  /** The connection's memo (GatewayTokens.accepts). */
+  memo: ConnectionMemo
+}
+
+/** An answer with every header it goes out with (the security headers and x-request-id included). */
+export type LeanAnswer = GatewayAnswer
 
 /**
- * Serves GET /v1/gateway/authorize and POST /v1/keys/verify from node:http directly (no routing,
- * no hooks); answers true when it did. Everything else goes on to Fastify. What Fastify's pipeline
- * does for every request is done here by hand: the request id (kept when sane, answered as
- * x-request-id), the security headers, the request's two log lines at info (`incoming request`,
- * `request completed`, as Fastify writes them, the URL without its query so no key can reach the
- * log) and the request metrics under the route's pattern.
+ * The gateways' two calls without Fastify's pipeline (no routing, no hooks): which requests it takes
+ * (`claim`) and their answers (`answer`), with what Fastify does for every request done by hand: the
+ * request id (kept when sane, answered as x-request-id), the security headers, the request's two
+ * log lines at info (`incoming request`, `request completed`, as Fastify writes them, the URL
+ * without its query so no key can reach the log) and the request metrics under the route's pattern.
  */
-export function leanGatewayHandler(
-  options: LeanGatewayOptions,
-): (request: IncomingMessage, response: ServerResponse) => boolean {
-  const { verifier, tokens, always, logger, observe } = options
-  return (request, response) => {
-    let route: string
-    let answer: GatewayAnswer | Promise<GatewayAnswer>
+export class LeanGateway {
+  readonly #options: LeanGatewayOptions
+  readonly #authorize: LeanCall = { method: 'GET', route: AUTHORIZE }
+  readonly #verify: LeanCall = { method: 'POST', route: VERIFY }
+
+  constructor(options: LeanGatewayOptions) {
+    this.#options = options
+  }
+
+  /**
+   * The call this request is, when the lean path answers it; anything else (another route, a
+   * verification without the gateway token, a JSON content type or a length up to 8 KiB) is
+   * Fastify's, so that its answers stay Fastify's.
+   */
+  claim(
+    method: string,
+    target: string,
+    headers: Record<string, string | undefined>,
+    length: number,
+    memo: ConnectionMemo,
+  ): LeanCall | undefined {
+    if (method === 'GET') return length === 0 && isPath(target, AUTHORIZE) ? this.#authorize : undefined
+    if (method !== 'POST' || !isPath(target, VERIFY) || length > LEAN_BODY_LIMIT) return undefined
+    if (!/^application\/json\s*(;|$)/i.test(headers['content-type'] ?? '')) return undefined
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '')
+    return this.#options.tokens.accepts(bearer?.[1], memo) ? this.#verify : undefined
+  }
+
+  /** Answers a claimed request: synchronously when everything it needs is in memory. */
+  answer(request: LeanRequest): LeanAnswer | Promise<LeanAnswer> {
+    const { verifier, tokens, logger } = this.#options
     const started = performance.now()
     const reqId = requestIdOf(request.headers)
     const logged = logger.isLevelEnabled('info')
-    if (request.method === 'POST' && isPath(request.url, VERIFY)) {
-      const length = Number(request.headers['content-length'])
-      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
-      if (
-        !/^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '') ||
-        !(length >= 0 && length <= LEAN_BODY_LIMIT) ||
-        request.headers['transfer-encoding'] !== undefined ||
-        !tokens.accepts(bearer?.[1])
-      ) {
-        return false
-      }
-      route = VERIFY
-      if (logged) logIncoming(logger, reqId, request)
-      answer = verifyLean(verifier, request, options.validateVerifyBody())
-    } else if (request.method === 'GET' && isPath(request.url, AUTHORIZE)) {
-      route = AUTHORIZE
-      try {
-        answer = authorize(verifier, tokens, request.headers)
-      } catch (error) {
-        // Fastify answers (and logs) this one.
-        logger.error({ reqId, err: error }, 'gateway check failed')
-        return false
-      }
-      if (logged) logIncoming(logger, reqId, request)
-    } else return false
-    const headers = { ...always, 'x-request-id': reqId }
-    const finish = (settled: GatewayAnswer): void => {
-      send(response, settled, headers)
+    if (logged) logIncoming(logger, reqId, request)
+    let answer: GatewayAnswer | Promise<GatewayAnswer>
+    try {
+      answer =
+        request.call.route === AUTHORIZE
+          ? authorize(verifier, tokens, request.headers, request.memo)
+          : verifyAnswer(verifier, request.body, this.#options.validateVerifyBody())
+    } catch (error) {
+      answer = Promise.reject(error)
+    }
+    const finish = (settled: GatewayAnswer): LeanAnswer => {
       const milliseconds = performance.now() - started
-      observe(request.method ?? 'GET', route, settled.status, milliseconds / 1000)
+      this.#options.observe(request.call.method, request.call.route, settled.status, milliseconds / 1000)
       if (logged) {
         logger.info(
           { reqId, res: { statusCode: settled.status }, responseTime: milliseconds },
           'request completed',
         )
       }
+      return {
+        status: settled.status,
+        headers: { ...this.#options.always, 'x-request-id': reqId, ...settled.headers },
+        body: settled.body,
+      }
     }
-    if (answer instanceof Promise) {
-      answer.then(finish, (error: unknown) => {
-        logger.error({ reqId, err: error }, 'gateway check failed')
-        const problem = problemOf(new DomainError('internal_error', 'something went wrong on our side'))
-        finish({
-          status: 500,
-          headers: { 'Content-Type': 'application/problem+json; charset=utf-8' },
-          body: JSON.stringify(problem),
-        })
+    if (!(answer instanceof Promise)) return finish(answer)
+    return answer.then(finish, (error: unknown) => {
+      logger.error({ reqId, err: error }, 'gateway check failed')
+      const problem = problemOf(new DomainError('internal_error', 'something went wrong on our side'))
+      return finish({
+        status: 500,
+        headers: { 'Content-Type': 'application/problem+json; charset=utf-8' },
+        body: JSON.stringify(problem),
       })
-    } else finish(answer)
-    return true
+    })
   }
 }
 
 /** Fastify's `incoming request` line, the URL without its query (none is asked for; one could carry a key). */
-function logIncoming(logger: Logger, reqId: string, request: IncomingMessage): void {
-  const url = request.url ?? ''
-  const query = url.indexOf('?')
+function logIncoming(logger: Logger, reqId: string, request: LeanRequest): void {
+  const query = request.target.indexOf('?')
   logger.info(
     {
       reqId,
       req: {
-        method: request.method,
-        url: query === -1 ? url : url.slice(0, query),
-        ip: request.socket.remoteAddress,
+        method: request.call.method,
+        url: query === -1 ? request.target : request.target.slice(0, query),
+        ip: request.remoteAddress,
       },
     },
     'incoming request',

@@ -7067,33 +7067,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Allowed. Who calls is in X-Portico-Organization-Id, X-Portico-Developer-Id, X-Portico-Application-Id, X-Portico-Key-Id, X-Portico-Environment and X-Portico-Api-Id, with RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset under a limited plan. No body. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {boolean} */
-                        valid: true;
-                        /** Format: uuid */
-                        organizationId: string;
-                        /** Format: uuid */
-                        developerId: string;
-                        /** Format: uuid */
-                        applicationId: string;
-                        environment: string;
-                        /** Format: uuid */
-                        keyId: string;
-                        /** Format: uuid */
-                        apiId: string;
-                        rateLimit?: {
-                            limit: number;
-                            remaining: number;
-                            /** @description seconds until the window ends */
-                            reset: number;
-                        };
-                    };
+                    "application/json": unknown;
                 };
             };
             /** @description An RFC 9457 problem document (application/problem+json) */

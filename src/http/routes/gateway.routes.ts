@@ -1,7 +1,7 @@
 // The gateway's check of each request (GET /v1/gateway/authorize), an API's plans and an
 // application's usage (API.md "Gateways", "Plans, rate limits and usage"). Real gateways' traffic to
-// authorize is served before Fastify by ../gateway.ts's leanGatewayHandler; this route gives the
-// same answers to inject and documents the call in OpenAPI.
+// authorize is served before Fastify on gateways' connections (../gateway-connections.ts); this route
+// gives the same answers to inject and other connections, and documents the call in OpenAPI.
 import type { FastifyReply } from 'fastify'
 import type { KeyVerifier } from '../../services/credentials/key-verifier.ts'
 import type { ServiceDependencies } from '../../services/dependencies.ts'
@@ -49,7 +49,10 @@ export function registerGatewayRoutes(
       // The answer is whole (status, headers, serialized body): the same bytes the lean path writes.
       const raw = reply as unknown as FastifyReply
       const send = (answer: GatewayAnswer): void => {
-        raw.code(answer.status).headers(answer.headers).serializer(String).send(answer.body)
+        raw.code(answer.status).headers(answer.headers)
+        // An allowed request's answer has no body (not even a Content-Type).
+        if (answer.body === '') raw.send()
+        else raw.serializer(String).send(answer.body)
       }
       const answer = authorize(keyVerifier, gatewayTokens, request.headers)
       if (answer instanceof Promise) return answer.then(send)

@@ -109,13 +109,8 @@ export const GatewayHeaders = Type.Object({
   ),
 })
 
-export const AuthorizationSchema = Type.Object({
-  valid: Type.Literal(true),
-  organizationId: Uuid,
-  developerId: Uuid,
-  applicationId: Uuid,
-  environment: Type.String(),
-  keyId: Uuid,
-  apiId: Uuid,
-  rateLimit: Type.Optional(RateLimitSchema),
+/** 200 from GET /v1/gateway/authorize: everything is in the headers. */
+export const AuthorizationSchema = Type.Unsafe<void>({
+  description:
+    'Allowed. Who calls is in X-Portico-Organization-Id, X-Portico-Developer-Id, X-Portico-Application-Id, X-Portico-Key-Id, X-Portico-Environment and X-Portico-Api-Id, with RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset under a limited plan. No body.',
 })

@@ -189,7 +189,7 @@ export class KeyVerifier {
     const apiId = request.api?.id
     const plan = facts && apiId !== undefined ? facts.subscriptions.get(apiId) : undefined
     if (facts && apiId !== undefined && plan && isLimited(plan)) {
-      const spent = this.limiter.spent(facts.organizationId, facts.applicationId, apiId, plan, now)
+      const spent = this.limiter.spent(facts.applicationId, apiId, plan, now)
       if (!spent) {
         return this.limiter
           .load(facts.organizationId, facts.applicationId, apiId, plan, now)
@@ -203,13 +203,7 @@ export class KeyVerifier {
   #answer(access: KeyAccess, now: number): KeyAccess {
     if (access.ok) {
       if (access.plan && access.apiId !== undefined) {
-        this.limiter.spend(
-          access.key.organizationId,
-          access.key.applicationId,
-          access.apiId,
-          access.plan,
-          now,
-        )
+        this.limiter.spend(access.key.applicationId, access.apiId, access.plan, now)
       }
       this.#noteUse(access.key, now)
     }

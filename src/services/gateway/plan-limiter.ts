@@ -36,6 +36,8 @@ interface Series {
   lastSynced: number
 }
 
+type Windows = Partial<Record<LimitWindow, Series>>
+
 const WINDOWS: readonly LimitWindow[] = ['minute', 'day']
 const FORGET_AFTER_MS = 120_000
 const SWEEP_EVERY_MS = 60_000
@@ -44,7 +46,10 @@ export class PlanLimiter {
   readonly #db: Executor
   readonly #clock: Clock
   readonly #syncMs: number
-  readonly #series = new Map<string, Series>()
+  /** Keyed by application and API: the series of each limited window. */
+  readonly #series = new Map<string, Windows>()
+  /** The last windows looked up, by the very strings asked with (the hot path asks for one pair). */
+  #last: { applicationId: string; apiId: string; windows: Windows } | undefined
   /** Counts of windows that ended with requests not yet added to the shared counter. */
   #retired: (CounterKey & { add: number })[] = []
   #timer: NodeJS.Timeout | undefined
@@ -71,18 +76,12 @@ export class PlanLimiter {
   }
 
   /** Requests counted in the current windows, or undefined when a limited window needs `load` first. */
-  spent(
-    organizationId: string,
-    applicationId: string,
-    apiId: string,
-    plan: PlanLimits,
-    now: number,
-  ): Spent | undefined {
+  spent(applicationId: string, apiId: string, plan: PlanLimits, now: number): Spent | undefined {
     let minute = 0
     let day = 0
     for (const window of WINDOWS) {
       if (limitOf(plan, window) === null) continue
-      const series = this.#current(organizationId, applicationId, apiId, window, now)
+      const series = this.#current(applicationId, apiId, window, now)
       if (!series?.loaded) return undefined
       const count = series.shared + series.local + series.inFlight
       if (window === 'minute') minute = count
@@ -102,8 +101,7 @@ export class PlanLimiter {
     const waits: Promise<void>[] = []
     for (const window of WINDOWS) {
       if (limitOf(plan, window) === null) continue
-      const key = `${organizationId}|${applicationId}|${apiId}|${window}`
-      let series = this.#current(organizationId, applicationId, apiId, window, now)
+      let series = this.#current(applicationId, apiId, window, now)
       if (!series) {
         series = {
           organizationId,
@@ -119,7 +117,7 @@ export class PlanLimiter {
           lastUsed: now,
           lastSynced: 0,
         }
-        this.#series.set(key, series)
+        this.#windowsOf(applicationId, apiId, true)[window] = series
       }
       if (series.loaded) continue
       const loading = series
@@ -143,10 +141,10 @@ export class PlanLimiter {
   }
 
   /** Counts one request let through. */
-  spend(organizationId: string, applicationId: string, apiId: string, plan: PlanLimits, now: number): void {
+  spend(applicationId: string, apiId: string, plan: PlanLimits, now: number): void {
     for (const window of WINDOWS) {
       if (limitOf(plan, window) === null) continue
-      const series = this.#current(organizationId, applicationId, apiId, window, now)
+      const series = this.#current(applicationId, apiId, window, now)
       if (!series) continue
       series.local++
       series.lastUsed = now
@@ -169,16 +167,24 @@ export class PlanLimiter {
     const retired = this.#retired
     this.#retired = []
     const live: { series: Series; start: number; add: number }[] = []
-    for (const [key, series] of this.#series) {
-      this.#roll(series, now)
-      if (!series.loaded) continue
-      if (now - series.lastUsed > FORGET_AFTER_MS && series.local === 0 && series.inFlight === 0) {
-        this.#series.delete(key)
-        continue
+    for (const [key, windows] of this.#series) {
+      for (const window of WINDOWS) {
+        const series = windows[window]
+        if (!series) continue
+        this.#roll(series, now)
+        if (!series.loaded) continue
+        if (now - series.lastUsed > FORGET_AFTER_MS && series.local === 0 && series.inFlight === 0) {
+          delete windows[window]
+          continue
+        }
+        live.push({ series, start: series.start, add: series.local })
+        series.inFlight += series.local
+        series.local = 0
       }
-      live.push({ series, start: series.start, add: series.local })
-      series.inFlight += series.local
-      series.local = 0
+      if (!windows.minute && !windows.day) {
+        this.#series.delete(key)
+        if (this.#last?.windows === windows) this.#last = undefined
+      }
     }
     if (retired.length === 0 && live.length === 0) return
     const items = [...retired, ...live.map(({ series, add }) => ({ ...this.#counterKey(series), add }))]
@@ -214,16 +220,26 @@ export class PlanLimiter {
   }
 
   /** The series of this window, rolled over to the window that holds `now`. */
-  #current(
-    organizationId: string,
-    applicationId: string,
-    apiId: string,
-    window: LimitWindow,
-    now: number,
-  ): Series | undefined {
-    const series = this.#series.get(`${organizationId}|${applicationId}|${apiId}|${window}`)
+  #current(applicationId: string, apiId: string, window: LimitWindow, now: number): Series | undefined {
+    const series = this.#windowsOf(applicationId, apiId, false)?.[window]
     if (series) this.#roll(series, now)
     return series
+  }
+
+  #windowsOf(applicationId: string, apiId: string, create: true): Windows
+  #windowsOf(applicationId: string, apiId: string, create: false): Windows | undefined
+  #windowsOf(applicationId: string, apiId: string, create: boolean): Windows | undefined {
+    const last = this.#last
+    if (last && last.applicationId === applicationId && last.apiId === apiId) return last.windows
+    // An application's id names its organization too.
+    const key = `${applicationId}|${apiId}`
+    let windows = this.#series.get(key)
+    if (!windows && create) {
+      windows = {}
+      this.#series.set(key, windows)
+    }
+    if (windows) this.#last = { applicationId, apiId, windows }
+    return windows
   }
 
   #roll(series: Series, now: number): void {
