@@ -152,7 +152,9 @@ describe.each(databases)('gateways’ connections on %s', (databaseName) => {
     expect(JSON.parse(health?.body ?? '')).toEqual({ status: 'ok' })
     // node:http (Fastify's route) answers the same check the same way.
     expect(essence(afterHandOff as Answer)).toEqual(essence(allowed as Answer))
-    expect(afterHandOff?.headers['x-portico-organization-id']).toBe(allowed?.headers['x-portico-organization-id'])
+    expect(afterHandOff?.headers['x-portico-organization-id']).toBe(
+      allowed?.headers['x-portico-organization-id'],
+    )
     socket.destroy()
   })
 
@@ -198,8 +200,8 @@ describe.each(databases)('gateways’ connections on %s', (databaseName) => {
       'a duplicated key header': check(setup.key, `X-API-Key: ${setup.key}\r\n`),
       'HTTP/1.0': check(setup.key).replace('HTTP/1.1', 'HTTP/1.0'),
       'no Host': check(setup.key).replace('Host: portico\r\n', ''),
-      'Transfer-Encoding on a check': check(setup.key, 'Transfer-Encoding: chunked\r\n') + '0\r\n\r\n',
-      'a body on a check': check(setup.key, 'Content-Length: 2\r\n') + '{}',
+      'Transfer-Encoding on a check': `${check(setup.key, 'Transfer-Encoding: chunked\r\n')}0\r\n\r\n`,
+      'a body on a check': `${check(setup.key, 'Content-Length: 2\r\n')}{}`,
       'an absolute target': check(setup.key).replace(
         'GET /v1/gateway/authorize',
         'GET http://portico/v1/gateway/authorize',
@@ -216,10 +218,7 @@ describe.each(databases)('gateways’ connections on %s', (databaseName) => {
         'wrong',
       ),
       'a verification over 8 KiB': verification(JSON.stringify({ key: setup.key, pad: 'x'.repeat(9000) })),
-      'a verification that is not JSON': verification('{"key": ').replace(
-        'application/json',
-        'text/plain',
-      ),
+      'a verification that is not JSON': verification('{"key": ').replace('application/json', 'text/plain'),
     }
     for (const [name, request] of Object.entries(cases)) {
       // The same bytes on a connection node:http already has (a /healthz first hands it over).
