@@ -20,11 +20,12 @@ import type { ConnectionMemo, LeanAnswer, LeanCall, LeanGateway } from './gatewa
 const HEAD_END = Buffer.from('\r\n\r\n')
 /** node:http's default limit on a request's head. */
 const MAX_HEAD_BYTES = 16 * 1024
-const REQUEST_LINE = /^(GET|POST) (\/[\x21-\x7e]*) HTTP\/1\.1$/
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-/** A control character other than CR and LF (those may only end lines: see readRequest). */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
-const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/
+/**
+ * A whole head in one pass: the request line, then lines of a token, a colon and a value of visible
+ * characters, spaces and tabs (no other control character, no CR or LF but the CRLF between lines).
+ */
+const HEAD =
+  /^(GET|POST) (\/[\x21-\x7e]*) HTTP\/1\.1(?:\r\n[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*)*$/
 const PREFIXES = ['GET /v1/gateway/authorize', 'POST /v1/keys/verify'].map((text) => Buffer.from(text))
 const REASONS: Record<number, string> = {
   200: 'OK',
@@ -84,23 +85,17 @@ function readRequest(
   if (end === -1) return buffer.length > MAX_HEAD_BYTES || hasBareLineFeed(buffer) ? 'node' : 'more'
   if (end > MAX_HEAD_BYTES) return 'node'
   const head = buffer.toString('latin1', 0, end)
-  if (CONTROL.test(head)) return 'node'
+  const valid = HEAD.exec(head)
+  if (!valid) return 'node'
+  const [, method = '', target = ''] = valid
   const lines = head.split('\r\n')
-  const line = REQUEST_LINE.exec(lines[0] ?? '')
-  if (!line) return 'node'
-  const [, method = '', target = ''] = line
   const headers: Record<string, string> = {}
   for (let index = 1; index < lines.length; index++) {
     const text = lines[index] ?? ''
-    // A CR or LF left in a line was not part of a CRLF.
-    if (text.indexOf('\r') !== -1 || text.indexOf('\n') !== -1) return 'node'
     const colon = text.indexOf(':')
-    if (colon <= 0) return 'node'
-    const name = text.slice(0, colon)
-    if (!HEADER_NAME.test(name)) return 'node'
-    const key = name.toLowerCase()
-    if (key in headers) return 'node'
-    headers[key] = trimmed(text, colon + 1)
+    const name = text.slice(0, colon).toLowerCase()
+    if (name in headers) return 'node'
+    headers[name] = trimmed(text, colon + 1)
   }
   if (
     headers.host === undefined ||
@@ -143,7 +138,7 @@ function httpDate(): string {
 }
 
 /** The answer as bytes: node:http's status line and framing headers around the lean path's answer. */
-function serialized(answer: LeanAnswer, close: boolean, keepAliveSeconds: number): string {
+function serialized(answer: LeanAnswer, close: boolean, keepAliveSeconds: number, length: number): string {
   // Every value is Portico's own (ids, numbers, fixed words, a sanitized request id): nothing a
   // client sent reaches a header unchecked, so no value can break a line.
   let head = `HTTP/1.1 ${answer.status} ${REASONS[answer.status] ?? 'Unknown'}\r\n`
@@ -152,7 +147,7 @@ function serialized(answer: LeanAnswer, close: boolean, keepAliveSeconds: number
   head += close
     ? 'Connection: close\r\n'
     : `Connection: keep-alive\r\nKeep-Alive: timeout=${keepAliveSeconds}\r\n`
-  return `${head}Content-Length: ${Buffer.byteLength(answer.body)}\r\n\r\n${answer.body}`
+  return `${head}Content-Length: ${length}\r\n\r\n${answer.body}`
 }
 
 /** One connection while it is the lean path's. */
@@ -256,7 +251,11 @@ class GatewayConnection {
   #write(answer: LeanAnswer, close: boolean): void {
     if (this.#done || this.#socket.destroyed) return
     const last = close || this.#closing
-    this.#socket.write(serialized(answer, last, Math.floor(this.#keepAliveMs / 1000)))
+    const length = Buffer.byteLength(answer.body)
+    const text = serialized(answer, last, Math.floor(this.#keepAliveMs / 1000), length)
+    // The head is ASCII; so is a body whose UTF-8 length is its length in characters. Such an answer
+    // goes out as latin1, the same bytes without an encoding pass (a sixth of the path's CPU).
+    this.#socket.write(text, length === answer.body.length ? 'latin1' : 'utf8')
     if (last) this.#end()
   }
 

@@ -237,6 +237,23 @@ describe.each(databases)('gateways’ connections on %s', (databaseName) => {
     }
   })
 
+  it('answers a body beyond ASCII in UTF-8, its Content-Length in bytes, as Fastify answers it', async () => {
+    const body = JSON.stringify({ key: setup.key, ключ: 1 })
+    const { socket, reader } = await open()
+    socket.write(verification(body))
+    const [answer] = await reader.take(1)
+    socket.destroy()
+    const fastify = await portico.app.inject({
+      method: 'POST',
+      url: '/v1/keys/verify',
+      headers: { authorization: `Bearer ${GATEWAY_TOKEN}`, 'content-type': 'application/json' },
+      payload: body,
+    })
+    expect([answer?.status, answer?.body]).toEqual([400, fastify.body])
+    expect(answer?.body).toContain('/ключ')
+    expect(Number(answer?.headers['content-length'])).toBe(Buffer.byteLength(fastify.body))
+  })
+
   it('keeps a token it accepted on the connection to that token: another one is still refused', async () => {
     const { socket, reader } = await open()
     socket.write(check(setup.key))
