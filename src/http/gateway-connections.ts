@@ -52,10 +52,10 @@ function hasBareLineFeed(buffer: Buffer): boolean {
   return false
 }
 
-/** `text` from `start`, without the spaces and tabs around the value. */
-function trimmed(text: string, start: number): string {
+/** `text` from `start` to `end`, without the spaces and tabs around the value. */
+function trimmed(text: string, start: number, end: number): string {
   let from = start
-  let to = text.length
+  let to = end
   while (from < to && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++
   while (to > from && (text.charCodeAt(to - 1) === 32 || text.charCodeAt(to - 1) === 9)) to--
   return text.slice(from, to)
@@ -88,14 +88,16 @@ function readRequest(
   const valid = HEAD.exec(head)
   if (!valid) return 'node'
   const [, method = '', target = ''] = valid
-  const lines = head.split('\r\n')
   const headers: Record<string, string> = {}
-  for (let index = 1; index < lines.length; index++) {
-    const text = lines[index] ?? ''
-    const colon = text.indexOf(':')
-    const name = text.slice(0, colon).toLowerCase()
+  // HEAD has vouched for every line: a name, a colon, a value.
+  for (let at = head.indexOf('\r\n'); at !== -1; ) {
+    const next = head.indexOf('\r\n', at + 2)
+    const lineEnd = next === -1 ? head.length : next
+    const colon = head.indexOf(':', at + 2)
+    const name = head.slice(at + 2, colon).toLowerCase()
     if (name in headers) return 'node'
-    headers[name] = trimmed(text, colon + 1)
+    headers[name] = trimmed(head, colon + 1, lineEnd)
+    at = next
   }
   if (
     headers.host === undefined ||
