@@ -9,7 +9,7 @@
 // ../announced-cache.ts). Expiry needs no event: it is checked against the clock at every
 // verification. Plan limits are counted by the PlanLimiter, outcomes by the UsageRecorder, both in
 // memory; `lastUsedAt` is recorded in batches, at most once a minute per key.
-import { hashApiKey, parseApiKey } from '../../domain/api-keys.ts'
+import { API_KEY_MAX_LENGTH, hashApiKey, parseApiKey } from '../../domain/api-keys.ts'
 import { ApiPathIndex, pathOfUri } from '../../domain/api-paths.ts'
 import {
   decideKeyAccess,
@@ -40,6 +40,15 @@ export interface GuardedRequest {
 export type GatewayAccess = KeyAccess | { ok: false; code: 'key_missing'; key: undefined; apiId: null }
 
 type ServedApis = ApiPathIndex<{ id: string }>
+
+/**
+ * The hash a key is cached and stored under, or undefined for a text too long to be a key. A key
+ * in the cache is found by its hash before its text is parsed: it was well-formed when loaded, and
+ * the same hash is the same text. The checksum is checked before the database is asked.
+ */
+function hashOf(key: string): string | undefined {
+  return key.length > API_KEY_MAX_LENGTH ? undefined : hashApiKey(key)
+}
 
 export class KeyVerifier {
   readonly #database: Database
@@ -110,12 +119,12 @@ export class KeyVerifier {
       api: request.apiId === undefined ? undefined : { id: request.apiId },
       environment: request.environment,
     }
-    const parsed = parseApiKey(key)
-    if (!parsed) return decideKeyAccess(undefined, access, 0)
     const now = this.#clock.now().getTime()
-    const hash = hashApiKey(key)
-    const facts = this.#keys.get(hash, now)
+    const hash = hashOf(key)
+    const facts = hash === undefined ? undefined : this.#keys.get(hash, now)
     if (facts) return this.#decide(facts, access, now)
+    const parsed = parseApiKey(key)
+    if (!parsed || hash === undefined) return decideKeyAccess(undefined, access, 0)
     return this.#loadKey(hash, parsed.environment).then((loaded) => this.#decide(loaded, access, now))
   }
 
@@ -123,13 +132,13 @@ export class KeyVerifier {
   authorize(request: GuardedRequest): GatewayAccess | Promise<GatewayAccess> {
     if (request.key === undefined) return { ok: false, code: 'key_missing', key: undefined, apiId: null }
     const environment = request.environment
-    const parsed = parseApiKey(request.key)
-    if (!parsed) return decideKeyAccess(undefined, { environment }, 0)
     const now = this.#clock.now().getTime()
-    const hash = hashApiKey(request.key)
-    const facts = this.#keys.get(hash, now)
+    const hash = hashOf(request.key)
+    const facts = hash === undefined ? undefined : this.#keys.get(hash, now)
     const apis = facts && this.#apis.get(facts.organizationId, now)
     if (facts && apis) return this.#decide(facts, this.#pathRequest(apis, request), now)
+    const parsed = parseApiKey(request.key)
+    if (!parsed || hash === undefined) return decideKeyAccess(undefined, { environment }, 0)
     return this.#authorizeFromDatabase(hash, parsed.environment, request, now)
   }
 
