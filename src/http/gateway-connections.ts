@@ -159,6 +159,9 @@ class GatewayConnection {
   readonly #handOff: (socket: Socket) => void
   readonly #forget: (connection: GatewayConnection) => void
   readonly #keepAliveMs: number
+  readonly #headersTimeoutMs: number
+  /** When the request not yet whole began to arrive (0: none is). */
+  #partialSince = 0
   readonly #memo: ConnectionMemo = {}
   #buffer: Buffer = Buffer.alloc(0)
   /** An answer is being worked out (asynchronously): what follows waits, in order. */
@@ -188,6 +191,7 @@ class GatewayConnection {
     gateway: LeanGateway,
     options: {
       keepAliveMs: number
+      headersTimeoutMs: number
       handOff: (socket: Socket) => void
       forget: (c: GatewayConnection) => void
     },
@@ -197,6 +201,7 @@ class GatewayConnection {
     this.#handOff = options.handOff
     this.#forget = options.forget
     this.#keepAliveMs = options.keepAliveMs
+    this.#headersTimeoutMs = options.headersTimeoutMs
     socket.setTimeout(this.#keepAliveMs)
     socket.on('data', this.#onData)
     socket.on('drain', this.#onDrain)
@@ -220,7 +225,15 @@ class GatewayConnection {
         return
       }
       const read = readRequest(this.#buffer, this.#gateway, this.#memo)
-      if (read === 'more') break
+      if (read === 'more') {
+        // A request trickling in (each byte resetting the idle timeout) gets as long as
+        // node:http gives a request's head (headersTimeout), then the connection is closed.
+        const now = Date.now()
+        if (this.#partialSince === 0) this.#partialSince = now
+        else if (now - this.#partialSince > this.#headersTimeoutMs) this.#socket.destroy()
+        break
+      }
+      this.#partialSince = 0
       if (read === 'node') {
         // After the client's last byte node:http would not answer it either (it aborts and ends).
         if (this.#ended) break
@@ -314,7 +327,12 @@ export function serveGatewayConnections(server: Server, gateway: LeanGateway): v
   const forget = (connection: GatewayConnection) => open.delete(connection)
   server.on('connection', (socket: Socket) => {
     open.add(
-      new GatewayConnection(socket, gateway, { keepAliveMs: server.keepAliveTimeout, handOff, forget }),
+      new GatewayConnection(socket, gateway, {
+        keepAliveMs: server.keepAliveTimeout,
+        headersTimeoutMs: server.headersTimeout,
+        handOff,
+        forget,
+      }),
     )
   })
   const close = server.close.bind(server)
