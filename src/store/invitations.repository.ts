@@ -336,6 +336,8 @@ export interface Acceptance {
   roles: RoleName[]
   /** A session with no active organization, whose active organization this one becomes (and the user's remembered one). */
   activateForSession?: string
+  /** Whether the invitee's email is verified already, as the caller was authenticated (once verified, always). */
+  emailVerified: boolean
 }
 
 /**
@@ -357,6 +359,8 @@ export async function recordAcceptances(
     roles: acceptance.roles,
     activate_for: acceptance.activateForSession ?? null,
   }))
+  const activates = acceptances.some((acceptance) => acceptance.activateForSession !== undefined)
+  const verifies = activates || acceptances.some((acceptance) => !acceptance.emailVerified)
   const { rows } = await sql<{ invitation_id: string; email: string; name: string }>`
     with acceptance as (
       select * from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as a ("order" int,
@@ -374,17 +378,27 @@ export async function recordAcceptances(
       from taken where invitations.organization_id = taken.organization_id and invitations.id = taken.invitation_id
         and invitations.organization_id = any(array(select organization_id from taken))
         and invitations.id = any(array(select invitation_id from taken))
-    ), verified as (
+    )${
+      // An update that changes no row still runs its table's statement triggers (access
+      // announcements: 0.1–0.2 ms each per group), so neither is issued when nothing needs it.
+      verifies
+        ? sql`, verified as (
       update users set email_verified_at = coalesce(users.email_verified_at, ${now}),
         last_active_organization_id = case when taken.activate_for is null then users.last_active_organization_id
           else taken.organization_id end
       from taken where users.id = taken.user_id and users.id = any(array(select user_id from taken))
         and (users.email_verified_at is null or taken.activate_for is not null)
-    ), active as (
+    )`
+        : sql``
+    }${
+      activates
+        ? sql`, active as (
       update sessions set active_organization_id = taken.organization_id
       from taken where sessions.id = taken.activate_for
         and sessions.id = any(array(select activate_for from taken where activate_for is not null))
-    )
+    )`
+        : sql``
+    }
     select taken.invitation_id, users.email, users.name from taken join users on users.id = taken.user_id`.execute(
     db,
   )

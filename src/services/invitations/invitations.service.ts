@@ -589,6 +589,7 @@ async function writeAcceptances(
         roles: invitation.roles,
         // The first organization a session joins becomes its active one.
         activateForSession: call.actor.activeOrganizationId ? undefined : call.actor.sessionId,
+        emailVerified: call.actor.user.emailVerified,
       })),
       tx.now,
     )
