@@ -1,5 +1,6 @@
 // Black-box tests of API.md "Invitations" on PGlite and PostgreSQL, with mail read from a real SMTP
 // server: the link in the mail is the one that works.
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { databases } from '../helpers/databases.ts'
 import { call, PASSWORD, signUp, uniqueEmail } from '../helpers/http.ts'
@@ -161,6 +162,32 @@ describe.each(databases)('invitations on %s', (databaseName) => {
         'Second Home',
         'Their Own',
       ])
+    })
+
+    it('lets a verified member of another organization accept without rewriting their user or session', async () => {
+      const { owner, org } = await organizationWithOwner('Third Home')
+      const existing = (await signUp(app())) as Person
+      const link = linkIn(await mail.next(existing.email), `${PUBLIC_URL}/verify-email/`)
+      await call(app(), 'POST', '/v1/auth/email-verification/confirm', { body: { token: tokenOf(link) } })
+      const theirOwn = await createOrganization(app(), existing, 'Their Own')
+      const { token } = await invite(org, owner, existing.email, ['member'])
+      // A row's xmin is the transaction that last wrote it.
+      const versions = async () =>
+        (
+          await sql<{ user_version: string; session_version: string }>`
+            select (select xmin::text from users where id = ${existing.user.id}) as user_version,
+              (select xmin::text from sessions where user_id = ${existing.user.id}) as session_version`.execute(
+            db(),
+          )
+        ).rows[0]
+      const before = await versions()
+      expect(before?.user_version).toMatch(/^[0-9]+$/)
+      expect(before?.session_version).toMatch(/^[0-9]+$/)
+      const accepted = await call(app(), 'POST', `/v1/invitations/${token}/accept`, { token: existing.token })
+      expect(accepted.status).toBe(200)
+      expect(await versions()).toEqual(before)
+      const me = await call(app(), 'GET', '/v1/me', { token: existing.token })
+      expect([me.body.user.emailVerified, me.body.activeOrganizationId]).toEqual([true, theirOwn.id])
     })
 
     it('declines: 204, no membership, the invitation reads declined', async () => {
