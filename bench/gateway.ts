@@ -135,7 +135,7 @@ export async function gatewayScenarios(options: {
     scenario: 'GET /v1/gateway/authorize, warm, plan limits + usage on',
     result: authorize,
     ceiling: authorizeCeiling,
-    note: 'the lean node:http path; key, path index and shared-limit counters in memory',
+    note: 'read and answered on the gateway’s connection; key, path index and shared-limit counters in memory',
   })
   const gateway = { 'content-type': 'application/json', authorization: 'Bearer bench-gateway' }
   const body = JSON.stringify({ key: options.key.secret, apiId: api.id })
@@ -155,7 +155,7 @@ export async function gatewayScenarios(options: {
     scenario: 'POST /v1/keys/verify {key, apiId}, warm, plan limits + usage on',
     result: verify,
     ceiling: verifyCeiling,
-    note: 'the lean node:http path: body read, parsed and validated with the route schema',
+    note: 'read and answered on the gateway’s connection: body parsed and validated with the route schema',
   })
 
   if (existsSync(NGINX)) {
