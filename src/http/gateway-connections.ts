@@ -185,6 +185,15 @@ class GatewayConnection {
   readonly #onTimeout = () => this.#socket.destroy()
   readonly #onError = () => this.#socket.destroy()
   readonly #onClose = () => this.#finish()
+  /** What the lean path listens to on its socket: attached at the start, detached when it lets go. */
+  readonly #listeners = [
+    ['data', this.#onData],
+    ['drain', this.#onDrain],
+    ['end', this.#onEnd],
+    ['timeout', this.#onTimeout],
+    ['error', this.#onError],
+    ['close', this.#onClose],
+  ] as const
 
   constructor(
     socket: Socket,
@@ -203,12 +212,7 @@ class GatewayConnection {
     this.#keepAliveMs = options.keepAliveMs
     this.#headersTimeoutMs = options.headersTimeoutMs
     socket.setTimeout(this.#keepAliveMs)
-    socket.on('data', this.#onData)
-    socket.on('drain', this.#onDrain)
-    socket.on('end', this.#onEnd)
-    socket.on('timeout', this.#onTimeout)
-    socket.on('error', this.#onError)
-    socket.on('close', this.#onClose)
+    for (const [event, listener] of this.#listeners) socket.on(event, listener)
   }
 
   /** Closes the connection once the answer under way (if any) is written. */
@@ -300,13 +304,7 @@ class GatewayConnection {
     if (this.#done) return
     this.#done = true
     this.#buffer = Buffer.alloc(0)
-    const socket = this.#socket
-    socket.removeListener('data', this.#onData)
-    socket.removeListener('drain', this.#onDrain)
-    socket.removeListener('end', this.#onEnd)
-    socket.removeListener('timeout', this.#onTimeout)
-    socket.removeListener('error', this.#onError)
-    socket.removeListener('close', this.#onClose)
+    for (const [event, listener] of this.#listeners) this.#socket.removeListener(event, listener)
     this.#forget(this)
   }
 }

@@ -258,7 +258,7 @@ export interface LeanGatewayOptions {
 const AUTHORIZE = '/v1/gateway/authorize'
 const VERIFY = '/v1/keys/verify'
 /** The largest verification body the lean path reads; a larger one is Fastify's to answer. */
-export const LEAN_BODY_LIMIT = 8192
+const LEAN_BODY_LIMIT = 8192
 
 /** A request the lean path answers: which call, as the metrics and logs name it. */
 export type LeanCall = { method: 'GET'; route: typeof AUTHORIZE } | { method: 'POST'; route: typeof VERIFY }
