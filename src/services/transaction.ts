@@ -11,6 +11,7 @@ import type { UnchainedEvent } from '../store/audit.repository.ts'
 import { writeChangeRecords } from '../store/change-records.ts'
 import type { Executor } from '../store/executor.ts'
 import type { NewJob } from '../store/jobs.repository.ts'
+import { planStatementsOnce } from '../store/prepared-statements.ts'
 import type { Actor } from './access.ts'
 import type { ServiceDependencies } from './dependencies.ts'
 import { chainNewOrganizations } from './events/events.service.ts'
@@ -63,9 +64,21 @@ export type TransactionDependencies = Pick<
   'db' | 'clock' | 'sessionCache' | 'keyCache' | 'outbox' | 'auditChain' | 'announcements'
 >
 
+/** How a transaction's statements are planned (see inTransaction). */
+export interface TransactionOptions {
+  /**
+   * Plan each statement once per connection (PostgreSQL's `auto` plan cache mode) instead of with
+   * its values every time, foreign-key checks included: for a write group whose statements are
+   * the same every time and whose checks find rows by key in tables the write does not grow
+   * (store/prepared-statements.ts says why that is not the default).
+   */
+  planOnce?: boolean
+}
+
 export async function inTransaction<T>(
   deps: TransactionDependencies,
   work: (tx: Transaction) => Promise<T>,
+  options: TransactionOptions = {},
 ): Promise<T> {
   const effects: (() => void)[] = []
   const now = deps.clock.now()
@@ -91,6 +104,7 @@ export async function inTransaction<T>(
         }
       },
     }
+    if (options.planOnce) await planStatementsOnce(db)
     const value = await work(tx)
     ;({ chains, accessChanges, xact } = await closeChange(tx))
     return value

@@ -4,6 +4,7 @@
 // announcements.ts) and in a transaction-local setting for the transaction that made the change.
 import { sql } from 'kysely'
 import type { Executor } from './executor.ts'
+import { CLOSING_STATEMENT } from './pipelined-transactions.ts'
 
 export const ACCESS_CHANNEL = 'portico_access'
 
@@ -48,7 +49,7 @@ export function accessChangesOf(announced: string | null | undefined): AccessCha
 
 /** The changes this transaction's writes have announced so far, each once, and its id. */
 export async function accessChangesOfTransaction(db: Executor): Promise<Announced> {
-  const { rows } = await sql<{ changes: string | null; xact: string | null }>`
+  const { rows } = await sql<{ changes: string | null; xact: string | null }>`${sql.raw(CLOSING_STATEMENT)}
     select ${announcedInTransaction} as changes, ${transactionId} as xact`.execute(db)
   return { accessChanges: accessChangesOf(rows[0]?.changes), xact: rows[0]?.xact ?? undefined }
 }

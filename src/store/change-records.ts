@@ -9,6 +9,7 @@ import { type Announced, accessChangesOf, announcedInTransaction, transactionId 
 import type { UnchainedEvent } from './audit.repository.ts'
 import type { Executor } from './executor.ts'
 import type { NewJob } from './jobs.repository.ts'
+import { CLOSING_STATEMENT } from './pipelined-transactions.ts'
 import { WEBHOOK_JOB } from './webhooks.repository.ts'
 
 /**
@@ -45,7 +46,11 @@ export async function writeChangeRecords(
     payload: job.payload,
     next_attempt_at: (job.dueAt ?? now).toISOString(),
   }))
-  const { rows } = await sql<{ deliveries: string | number; announced: string | null; xact: string | null }>`
+  const { rows } = await sql<{
+    deliveries: string | number
+    announced: string | null
+    xact: string | null
+  }>`${sql.raw(CLOSING_STATEMENT)}
     with recorded as (
       select * from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as e ("order" int, organization_id uuid,
         id uuid, type text, occurred_at text, actor_type text, actor_id uuid, actor_name text, target_type text,

@@ -15,6 +15,7 @@ import pg from 'pg'
 import { ACCESS_CHANNEL } from './access-changes.ts'
 import { AnnouncementFollower } from './announcements.ts'
 import { MIGRATION_LOCK_ID } from './migrate.ts'
+import { pipeliningTransactions } from './pipelined-transactions.ts'
 import { detectTransactionPooling, type PreparedStatements, preparingClient } from './prepared-statements.ts'
 import type { Tables } from './tables.ts'
 
@@ -200,7 +201,7 @@ export async function openPostgres(
     connectionString,
     max: options.max ?? 10,
     connectionTimeoutMillis: 5_000,
-    Client: preparingClient(statements),
+    Client: pipeliningTransactions(preparingClient(statements)),
   })
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})

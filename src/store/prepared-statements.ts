@@ -16,7 +16,9 @@
 // 'pending'`) is still written as a literal, so that no plan depends on a parameter to find it.
 
 import { createHash } from 'node:crypto'
+import { sql } from 'kysely'
 import pg from 'pg'
+import type { Executor } from './executor.ts'
 
 /** Statements prepared per connection at most; further ones run unnamed (queries built with literals would otherwise grow without bound). */
 const MAX_PREPARED_PER_CONNECTION = 1_000
@@ -100,4 +102,16 @@ export async function detectTransactionPooling(connectionString: string): Promis
   } finally {
     await Promise.allSettled([first.end(), second.end()])
   }
+}
+
+/**
+ * Plans the rest of the transaction's statements once per connection (PostgreSQL's default
+ * `auto` mode: with their values for five runs, then a generic plan when it costs no more),
+ * foreign-key checks included. For a write whose checks find rows by key in tables it does not
+ * grow: a generic plan built while such a table was tiny would scan it whole once it had grown,
+ * and a write that grows it while it runs would meet exactly that. Written with the transaction's
+ * BEGIN (pipelined-transactions.ts), so it costs no round trip.
+ */
+export async function planStatementsOnce(db: Executor): Promise<void> {
+  await sql`set local plan_cache_mode = auto`.execute(db)
 }

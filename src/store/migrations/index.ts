@@ -17,6 +17,7 @@ import * as jobs from './0014_jobs.ts'
 import * as webhooksDevelopers from './0015_webhooks_developers.ts'
 import * as plansAndUsage from './0016_plans_and_usage.ts'
 import * as eventQueue from './0017_event_queue.ts'
+import * as triggerPlans from './0018_trigger_plans.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': identity,
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0014_jobs': jobs,
   '0015_webhooks_developers': webhooksDevelopers,
   '0017_event_queue': eventQueue,
+  '0018_trigger_plans': triggerPlans,
 }
