@@ -14,6 +14,8 @@
 // plans 1,180–1,230 in every run. Group commit (services/call-groups.ts) plans a group's statement
 // once for all of its rows instead. A predicate a partial index is defined by (`status =
 // 'pending'`) is still written as a literal, so that no plan depends on a parameter to find it.
+// A transaction whose writes grow none of the tables its checks read may ask for plans made once
+// per connection (planStatementsOnce): acceptance groups do.
 
 import { createHash } from 'node:crypto'
 import { sql } from 'kysely'
