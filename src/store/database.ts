@@ -18,6 +18,7 @@ import { MIGRATION_LOCK_ID } from './migrate.ts'
 import { pipeliningTransactions } from './pipelined-transactions.ts'
 import { detectTransactionPooling, type PreparedStatements, preparingClient } from './prepared-statements.ts'
 import type { Tables } from './tables.ts'
+import { valueParsers } from './value-parsers.ts'
 
 export type DatabaseKind = 'pglite' | 'postgres'
 
@@ -202,6 +203,7 @@ export async function openPostgres(
     max: options.max ?? 10,
     connectionTimeoutMillis: 5_000,
     Client: pipeliningTransactions(preparingClient(statements)),
+    types: valueParsers,
   })
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
