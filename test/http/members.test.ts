@@ -343,6 +343,34 @@ describe.each(databases)('members and roles on %s', (databaseName) => {
       })
       expect(missing.status).toBe(404)
     })
+
+    it('starts the next sign-in in no organization once the remembered one is deleted, or the user removed from it', async () => {
+      const owner = await signUp(app())
+      const kept = await createOrganization(app(), owner, 'Remembered Kept')
+      const doomed = await createOrganization(app(), owner, 'Remembered Doomed')
+      const signIn = async (email: string) => {
+        const session = await call(app(), 'POST', '/v1/auth/sign-in', { body: { email, password: PASSWORD } })
+        return (await call(app(), 'GET', '/v1/me', { token: session.body.token })).body.activeOrganizationId
+      }
+      expect(await signIn(owner.email)).toBe(doomed.id)
+      expect(
+        (await call(app(), 'DELETE', `/v1/organizations/${doomed.id}`, { token: owner.token })).status,
+      ).toBe(204)
+      expect(await signIn(owner.email)).toBe(null)
+
+      const member = await addMember(portico, kept.id, ['member'], 'Remembering Member')
+      const switched = await call(app(), 'PUT', '/v1/me/active-organization', {
+        token: member.token,
+        body: { organizationId: kept.id },
+      })
+      expect(switched.status).toBe(200)
+      expect(await signIn(member.email)).toBe(kept.id)
+      const removed = await call(app(), 'DELETE', `/v1/organizations/${kept.id}/members/${member.user.id}`, {
+        token: owner.token,
+      })
+      expect(removed.status).toBe(204)
+      expect(await signIn(member.email)).toBe(null)
+    })
   })
 
   describe('errors', () => {

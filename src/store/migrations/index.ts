@@ -18,6 +18,7 @@ import * as webhooksDevelopers from './0015_webhooks_developers.ts'
 import * as plansAndUsage from './0016_plans_and_usage.ts'
 import * as eventQueue from './0017_event_queue.ts'
 import * as triggerPlans from './0018_trigger_plans.ts'
+import * as rememberedOrganization from './0019_remembered_organization.ts'
 
 export const migrations: Record<string, Migration> = {
   '0001_identity': identity,
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '0015_webhooks_developers': webhooksDevelopers,
   '0017_event_queue': eventQueue,
   '0018_trigger_plans': triggerPlans,
+  '0019_remembered_organization': rememberedOrganization,
 }
