@@ -32,6 +32,13 @@ function answered(command: string): QueryResult {
   return { command, rowCount: null, oid: 0, fields: [], rows: [] }
 }
 
+/** COMMIT or ROLLBACK, for a statement that ends a transaction; undefined for any other. */
+function endingOf(text: string): 'COMMIT' | 'ROLLBACK' | undefined {
+  if (COMMITTING.test(text)) return 'COMMIT'
+  return ROLLING_BACK.test(text) ? 'ROLLBACK' : undefined
+}
+
+const rolledBack = () => answered('ROLLBACK')
 const afterClosing = () =>
   Promise.reject(new Error('a statement was sent after the closing statement of its transaction'))
 
@@ -55,15 +62,12 @@ export function pipeliningTransactions(Base: typeof pg.Client): typeof pg.Client
         return super.query(config, values, callback)
       }
       const bare = values === undefined || values.length === 0
+      const ending = bare ? endingOf(config) : undefined
       if (this.#closing) {
         const closing = this.#closing
         this.#closing = undefined
-        if (COMMITTING.test(config)) return closing
-        if (ROLLING_BACK.test(config))
-          return closing.then(
-            () => answered('ROLLBACK'),
-            () => answered('ROLLBACK'),
-          )
+        if (ending === 'COMMIT') return closing
+        if (ending === 'ROLLBACK') return closing.then(rolledBack, rolledBack)
         return closing.then(afterClosing, afterClosing)
       }
       if (!this.#inTransaction && bare && OPENING.test(config)) {
@@ -71,12 +75,12 @@ export function pipeliningTransactions(Base: typeof pg.Client): typeof pg.Client
         this.#opening = config
         return Promise.resolve(answered('BEGIN'))
       }
-      if (bare && (COMMITTING.test(config) || ROLLING_BACK.test(config))) {
+      if (ending) {
         this.#inTransaction = false
         if (this.#opening !== undefined) {
           // Nothing was written in it: nothing to end.
           this.#opening = undefined
-          return Promise.resolve(answered(COMMITTING.test(config) ? 'COMMIT' : 'ROLLBACK'))
+          return Promise.resolve(answered(ending))
         }
         return super.query(config, values)
       }
