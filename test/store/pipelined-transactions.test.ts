@@ -37,6 +37,20 @@ function openPipelining(url: string, options: pg.PoolConfig = {}) {
   return { db, wire, close: () => db.destroy() }
 }
 
+/** Runs `work` on a pipelining connection (openPipelining), closed afterwards whatever happens. */
+async function withPipelining(
+  url: string,
+  work: (connection: { db: Kysely<Tables>; wire: ('write' | 'ready')[] }) => Promise<void>,
+  options: pg.PoolConfig = {},
+): Promise<void> {
+  const { db, wire, close } = openPipelining(url, options)
+  try {
+    await work({ db, wire })
+  } finally {
+    await close()
+  }
+}
+
 async function countOf(db: Kysely<Tables>, table: string): Promise<number> {
   const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(db)
   return rows[0]?.n ?? -1
@@ -58,8 +72,7 @@ describe.runIf(databases.includes('postgres'))('pipelined transactions on Postgr
   })
 
   it('writes BEGIN with the first statement and COMMIT behind the closing one: two round trips for four', async () => {
-    const { db, wire, close } = openPipelining(url)
-    try {
+    await withPipelining(url, async ({ db, wire }) => {
       await sql`select 1`.execute(db) // connects; what is counted starts after it
       wire.length = 0
       await db.transaction().execute(async (tx) => {
@@ -68,26 +81,20 @@ describe.runIf(databases.includes('postgres'))('pipelined transactions on Postgr
       })
       expect(wire).toEqual(['write', 'ready', 'ready', 'write', 'ready', 'ready'])
       expect(await countOf(db, 'pipelined')).toBe(1)
-    } finally {
-      await close()
-    }
+    })
   })
 
   it('writes nothing for a transaction that ran no statement', async () => {
-    const { db, wire, close } = openPipelining(url)
-    try {
+    await withPipelining(url, async ({ db, wire }) => {
       await sql`select 1`.execute(db)
       wire.length = 0
       await db.transaction().execute(async () => {})
       expect(wire).toEqual([])
-    } finally {
-      await close()
-    }
+    })
   })
 
   it('rolls back everything when the closing statement fails, and the connection serves the next transaction', async () => {
-    const { db, close } = openPipelining(url)
-    try {
+    await withPipelining(url, async ({ db }) => {
       await expect(
         db.transaction().execute(async (tx) => {
           await sql`insert into pipelined (n) values (${2})`.execute(tx)
@@ -101,14 +108,11 @@ describe.runIf(databases.includes('postgres'))('pipelined transactions on Postgr
       })
       const { rows } = await sql<{ n: number }>`select n from pipelined order by n`.execute(db)
       expect(rows).toEqual([{ n: 1 }, { n: 3 }])
-    } finally {
-      await close()
-    }
+    })
   })
 
   it('rolls back when the first statement fails, and answers that failure', async () => {
-    const { db, close } = openPipelining(url)
-    try {
+    await withPipelining(url, async ({ db }) => {
       await expect(
         db.transaction().execute(async (tx) => {
           await sql`insert into pipelined (n) values (${3})`.execute(tx) // taken already
@@ -122,14 +126,11 @@ describe.runIf(databases.includes('postgres'))('pipelined transactions on Postgr
       ).rejects.toThrow('changed my mind')
       const { rows } = await sql<{ n: number }>`select n from pipelined order by n`.execute(db)
       expect(rows).toEqual([{ n: 1 }, { n: 3 }])
-    } finally {
-      await close()
-    }
+    })
   })
 
   it('answers Kysely’s COMMIT with the failure of the COMMIT written ahead (a deferred constraint)', async () => {
-    const { db, close } = openPipelining(url)
-    try {
+    await withPipelining(url, async ({ db }) => {
       await expect(
         db.transaction().execute(async (tx) => {
           await sql`insert into deferred (n) values (${7}), (${7})`.execute(tx)
@@ -139,14 +140,11 @@ describe.runIf(databases.includes('postgres'))('pipelined transactions on Postgr
       expect(await countOf(db, 'deferred')).toBe(0)
       await sql`insert into deferred (n) values (${7})`.execute(db)
       expect(await countOf(db, 'deferred')).toBe(1)
-    } finally {
-      await close()
-    }
+    })
   })
 
   it('refuses a statement after the closing one: the transaction has ended', async () => {
-    const { db, close } = openPipelining(url)
-    try {
+    await withPipelining(url, async ({ db }) => {
       await expect(
         db.transaction().execute(async (tx) => {
           await sql`insert into pipelined (n) values (${5})`.execute(tx)
@@ -157,32 +155,31 @@ describe.runIf(databases.includes('postgres'))('pipelined transactions on Postgr
       // The closing statement's COMMIT had been written: what came before it committed.
       const { rows } = await sql<{ n: number }>`select n from pipelined order by n`.execute(db)
       expect(rows).toEqual([{ n: 1 }, { n: 3 }, { n: 5 }])
-    } finally {
-      await close()
-    }
+    })
   })
 
   it('writes a SET LOCAL with BEGIN, for that transaction only', async () => {
-    const { db, wire, close } = openPipelining(url, { options: '-c plan_cache_mode=force_custom_plan' })
-    try {
-      await sql`select 1`.execute(db)
-      wire.length = 0
-      const inside = await db.transaction().execute(async (tx) => {
-        await planStatementsOnce(tx)
+    await withPipelining(
+      url,
+      async ({ db, wire }) => {
+        await sql`select 1`.execute(db)
+        wire.length = 0
+        const inside = await db.transaction().execute(async (tx) => {
+          await planStatementsOnce(tx)
+          const { rows } = await sql<{
+            mode: string
+          }>`${closing("select current_setting('plan_cache_mode') as mode")}`.execute(tx)
+          return rows[0]?.mode
+        })
+        expect(inside).toBe('auto')
+        expect(wire).toEqual(['write', 'ready', 'ready', 'ready'])
         const { rows } = await sql<{
           mode: string
-        }>`${closing("select current_setting('plan_cache_mode') as mode")}`.execute(tx)
-        return rows[0]?.mode
-      })
-      expect(inside).toBe('auto')
-      expect(wire).toEqual(['write', 'ready', 'ready', 'ready'])
-      const { rows } = await sql<{ mode: string }>`select current_setting('plan_cache_mode') as mode`.execute(
-        db,
-      )
-      expect(rows).toEqual([{ mode: 'force_custom_plan' }])
-    } finally {
-      await close()
-    }
+        }>`select current_setting('plan_cache_mode') as mode`.execute(db)
+        expect(rows).toEqual([{ mode: 'force_custom_plan' }])
+      },
+      { options: '-c plan_cache_mode=force_custom_plan' },
+    )
   })
 
   describe.runIf(findPgBouncer())('through PgBouncer in transaction mode', () => {
@@ -196,32 +193,33 @@ describe.runIf(databases.includes('postgres'))('pipelined transactions on Postgr
     })
 
     it('commits each of 100 concurrent transactions whole, on 10 connections', async () => {
-      const { db, close } = openPipelining(pgbouncer.pooledUrl(url), { max: 10 })
-      try {
-        const answers = await Promise.allSettled(
-          Array.from({ length: 100 }, (_, n) =>
-            db.transaction().execute(async (tx) => {
-              await planStatementsOnce(tx)
-              await sql`insert into pooled (n) values (${n})`.execute(tx)
-              if (n % 10 === 0) await sql`${closing('select 1 / 0')}`.execute(tx)
-              const { rows } = await sql<{ mode: string }>`${closing(
-                "select current_setting('plan_cache_mode') as mode",
-              )}`.execute(tx)
-              return rows[0]?.mode
-            }),
-          ),
-        )
-        expect(
-          answers.filter((answer) => answer.status === 'fulfilled').map((answer) => answer.value),
-        ).toEqual(Array(90).fill('auto'))
-        const { rows } = await sql<{
-          n: number
-        }>`select count(*)::int as n from pooled where n % 10 = 0`.execute(db)
-        expect(rows).toEqual([{ n: 0 }])
-        expect(await countOf(db, 'pooled')).toBe(90)
-      } finally {
-        await close()
-      }
+      await withPipelining(
+        pgbouncer.pooledUrl(url),
+        async ({ db }) => {
+          const answers = await Promise.allSettled(
+            Array.from({ length: 100 }, (_, n) =>
+              db.transaction().execute(async (tx) => {
+                await planStatementsOnce(tx)
+                await sql`insert into pooled (n) values (${n})`.execute(tx)
+                if (n % 10 === 0) await sql`${closing('select 1 / 0')}`.execute(tx)
+                const { rows } = await sql<{ mode: string }>`${closing(
+                  "select current_setting('plan_cache_mode') as mode",
+                )}`.execute(tx)
+                return rows[0]?.mode
+              }),
+            ),
+          )
+          expect(
+            answers.filter((answer) => answer.status === 'fulfilled').map((answer) => answer.value),
+          ).toEqual(Array(90).fill('auto'))
+          const { rows } = await sql<{
+            n: number
+          }>`select count(*)::int as n from pooled where n % 10 = 0`.execute(db)
+          expect(rows).toEqual([{ n: 0 }])
+          expect(await countOf(db, 'pooled')).toBe(90)
+        },
+        { max: 10 },
+      )
     })
   })
 })
