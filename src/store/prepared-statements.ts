@@ -99,6 +99,15 @@ export async function detectTransactionPooling(connectionString: string): Promis
       a.push(await pid(first))
       b.push(await pid(second))
     }
+    // Other clients' traffic through the pooler can hand each client the same server process
+    // every time by chance. A transaction held open on `second` pins its server process, so a
+    // pooler must give `first` another one meanwhile — and, once it is released, that one is the
+    // most recently used again. A direct connection keeps its own process throughout.
+    await second.query('begin')
+    b.push(await pid(second))
+    a.push(await pid(first))
+    await second.query('commit')
+    a.push(await pid(first))
     const steady = (pids: number[]) => pids.every((value) => value === pids[0])
     return !steady(a) || !steady(b) || a[0] === b[0]
   } finally {
